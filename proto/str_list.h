@@ -1,0 +1,30 @@
+/* str_list.h -- an ordered list of owned strings (log lines, argv, roles). */
+#ifndef ALFUP_STR_LIST_H
+#define ALFUP_STR_LIST_H
+
+#include <stddef.h>
+
+/* Zero-initialise before use. items is kept NULL-terminated (usable as argv). */
+typedef struct str_list {
+    char **items;
+    size_t count;
+    size_t capacity;
+} str_list_t;
+
+/* Appends a copy of text. Returns 0, or -1 when out of memory. */
+int str_list_add(str_list_t *list, const char *text);
+
+/* Appends a printf-formatted string. Returns 0 or -1. */
+int str_list_addf(str_list_t *list, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* 1 when text is in the list, else 0. */
+int str_list_contains(const str_list_t *list, const char *text);
+
+/* Drops the oldest entries until at most max remain (a tail of log lines). */
+void str_list_keep_last(str_list_t *list, size_t max);
+
+/* Frees every entry; the list is empty and reusable afterwards. */
+void str_list_clear(str_list_t *list);
+
+#endif
