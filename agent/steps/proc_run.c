@@ -82,16 +82,20 @@ static void take_output(const proc_spec_t *spec, proc_outcome_t *outcome, line_b
     }
 }
 
-/* Reads output until EOF; kills the group on timeout or cancel. */
-static void follow(const proc_spec_t *spec, pid_t pid, int fd, proc_outcome_t *outcome)
+/* Reads output until the program has exited and its output is drained (a
+ * daemon it started may keep the pipe open: then the exit is enough); kills
+ * the group on timeout or cancel. Returns the wait status. */
+static int follow(const proc_spec_t *spec, pid_t pid, int fd, proc_outcome_t *outcome)
 {
     line_buffer_t lb = {.used = 0};
     uint64_t start = alfup_now_mono_ms();
     uint64_t term_sent = 0;
-    int open_fd = 1;
+    int open_fd = 1, status = 0, reaped = 0;
     while (open_fd) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int ready = poll(&pfd, 1, PROC_POLL_MS);
+        int ready = poll(&pfd, 1, reaped ? 0 : PROC_POLL_MS);
+        if (ready == 0 && reaped)
+            break;
         if (ready > 0) {
             char bytes[4096];
             ssize_t n = read(fd, bytes, sizeof bytes);
@@ -112,9 +116,14 @@ static void follow(const proc_spec_t *spec, pid_t pid, int fd, proc_outcome_t *o
             kill(-pid, SIGKILL);
             term_sent = now;
         }
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
+            reaped = 1;
     }
     if (lb.used > 0)
         emit_line(spec, outcome, &lb);
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
 }
 
 int proc_run(const proc_spec_t *spec, proc_outcome_t *outcome, alfup_err_t *err)
@@ -141,11 +150,8 @@ int proc_run(const proc_spec_t *spec, proc_outcome_t *outcome, alfup_err_t *err)
         return alfup_err_errno(err, errno, "run %s: fork", spec->argv[0]);
     }
     setpgid(pid, pid);
-    follow(spec, pid, pipe_fds[0], outcome);
+    int status = follow(spec, pid, pipe_fds[0], outcome);
     close(pipe_fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
     if (WIFEXITED(status)) {
         outcome->exited = 1;
         outcome->exit_code = WEXITSTATUS(status);
