@@ -1,0 +1,45 @@
+/* cert_identity.h -- who a peer is: its certificate's common name and role URIs. */
+#ifndef ALFUP_CERT_IDENTITY_H
+#define ALFUP_CERT_IDENTITY_H
+
+#include <openssl/x509.h>
+
+#include "alfup_error.h"
+
+/* Roles are subjectAltName URIs "urn:alfup:role:<role>" (certs/alfup-certs). */
+#define CERT_ROLE_URI_PREFIX "urn:alfup:role:"
+#define CERT_NAME_MAX 64
+
+typedef enum cert_role {
+    ROLE_REPO = 1u << 0,
+    ROLE_DB = 1u << 1,
+    ROLE_SOLR = 1u << 2,
+    ROLE_CONTROLLER = 1u << 3,
+    ROLE_OPERATOR = 1u << 4
+} cert_role_t;
+
+#define ROLE_AGENT_MASK (ROLE_REPO | ROLE_DB | ROLE_SOLR)
+
+typedef struct cert_identity {
+    char name[CERT_NAME_MAX + 1];  /* the subject's common name */
+    unsigned roles;                /* cert_role_t bits */
+} cert_identity_t;
+
+/* Reads the CN and the role URIs of cert. Fails when the CN is missing, not
+ * a well-formed name ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64), or appears twice.
+ * Unknown role URIs are ignored. */
+int cert_identity_read(X509 *cert, cert_identity_t *identity, alfup_err_t *err);
+
+/* Reads the identity of the certificate in a PEM file. */
+int cert_identity_read_file(const char *path, cert_identity_t *identity, alfup_err_t *err);
+
+/* Writes the role names of roles, comma separated ("db,repo"), into buf. */
+void cert_roles_format(unsigned roles, char *buf, size_t len);
+
+/* The role bit for a name ("repo"), or 0 when unknown. */
+unsigned cert_role_from_name(const char *name);
+
+/* 1 when name is a well-formed agent or certificate name. */
+int cert_name_is_valid(const char *name);
+
+#endif

@@ -1,0 +1,432 @@
+/* channel_server.c -- the controller's end of the channel: sessions keyed by routing id and
+ * epoch, identity from certificates, heartbeats, expiry, replacement of stale sessions. */
+#include "channel_server.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "cert_identity.h"
+#include "log.h"
+#include "secure_link.h"
+#include "wire_frame.h"
+
+#define ROUTING_ID_MAX 256
+#define ADDRESS_MAX 64
+#define COMPONENT "channel"
+
+typedef enum session_state { SESSION_HANDSHAKE, SESSION_AWAIT_HELLO, SESSION_ONLINE } session_state_t;
+
+typedef struct session {
+    uint8_t routing_id[ROUTING_ID_MAX];
+    size_t routing_id_len;
+    uint32_t epoch;
+    secure_link_t *link;
+    session_state_t state;
+    cert_identity_t identity;
+    char address[ADDRESS_MAX];
+    uint64_t created_ms, last_rx_ms;
+} session_t;
+
+struct channel_server {
+    void *socket;
+    tls_context_t *tls;
+    channel_server_config_t config;
+    channel_server_events_t events;
+    session_t **sessions;
+    size_t count, capacity;
+};
+
+/* ---- session table ---- */
+
+static session_t *find_by_routing_id(channel_server_t *s, const uint8_t *rid, size_t len)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->sessions[i]->routing_id_len == len && memcmp(s->sessions[i]->routing_id, rid, len) == 0)
+            return s->sessions[i];
+    return NULL;
+}
+
+static session_t *find_online(channel_server_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->sessions[i]->state == SESSION_ONLINE && strcmp(s->sessions[i]->identity.name, name) == 0)
+            return s->sessions[i];
+    return NULL;
+}
+
+static unsigned pending_handshakes(const channel_server_t *s)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < s->count; i++)
+        n += s->sessions[i]->state != SESSION_ONLINE;
+    return n;
+}
+
+/* Removes the session; tells the owner when it was online and reason is set. */
+static void drop_session(channel_server_t *s, session_t *session, const char *reason)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->sessions[i] != session)
+            continue;
+        s->sessions[i] = s->sessions[--s->count];
+        break;
+    }
+    if (session->state == SESSION_ONLINE && reason && s->events.peer_down)
+        s->events.peer_down(s->events.arg, session->identity.name, reason);
+    secure_link_destroy(&session->link);
+    free(session);
+}
+
+static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t rid_len,
+                              uint32_t epoch, const char *address, alfup_err_t *err)
+{
+    if (s->count == s->capacity) {
+        size_t capacity = s->capacity ? s->capacity * 2 : 64;
+        session_t **grown = realloc(s->sessions, capacity * sizeof *grown);
+        if (grown == NULL)
+            return alfup_err_set(err, "out of memory"), NULL;
+        s->sessions = grown;
+        s->capacity = capacity;
+    }
+    session_t *session = calloc(1, sizeof *session);
+    if (session == NULL)
+        return alfup_err_set(err, "out of memory"), NULL;
+    alfup_err_t tls_err = {{0}};
+    SSL_CTX *ssl_ctx = tls_context_current(s->tls, &tls_err);
+    if (tls_err.msg[0])
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "reloading the CRL failed, keeping the old one: %s", tls_err.msg);
+    session->link = secure_link_new(ssl_ctx, TLS_SIDE_SERVER, NULL, err);
+    if (session->link == NULL) {
+        free(session);
+        return NULL;
+    }
+    memcpy(session->routing_id, rid, rid_len);
+    session->routing_id_len = rid_len;
+    session->epoch = epoch;
+    snprintf(session->address, sizeof session->address, "%s", address);
+    session->created_ms = session->last_rx_ms = alfup_now_mono_ms();
+    s->sessions[s->count++] = session;
+    return session;
+}
+
+/* ---- sending ---- */
+
+static int send_frame(channel_server_t *s, const session_t *session, int type,
+                      const uint8_t *payload, size_t len)
+{
+    uint8_t frame[WIRE_FRAME_MAX];
+    wire_frame_header(type, session->epoch, frame);
+    memcpy(frame + WIRE_HEADER_BYTES, payload, len);
+    if (zmq_send(s->socket, session->routing_id, session->routing_id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    return zmq_send(s->socket, frame, WIRE_HEADER_BYTES + len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* Sends every TLS record the session has produced. */
+static int flush_records(channel_server_t *s, session_t *session)
+{
+    uint8_t records[WIRE_PAYLOAD_MAX];
+    size_t len;
+    while ((len = secure_link_take_records(session->link, records, sizeof records)) > 0)
+        if (send_frame(s, session, WIRE_FRAME_TLS, records, len) != 0)
+            return -1;
+    return 0;
+}
+
+static void send_reset(channel_server_t *s, const uint8_t *rid, size_t rid_len, uint32_t epoch)
+{
+    session_t target = {.routing_id_len = rid_len, .epoch = epoch};
+    memcpy(target.routing_id, rid, rid_len);
+    if (send_frame(s, &target, WIRE_FRAME_RESET, NULL, 0) != 0)
+        alfup_log(LOG_LEVEL_DEBUG, COMPONENT, "reset not sent: %s", zmq_strerror(errno));
+}
+
+int channel_server_send(channel_server_t *s, const char *name, alfup_msg_t *msg, alfup_err_t *err)
+{
+    session_t *session = find_online(s, name);
+    if (session == NULL)
+        return alfup_err_set(err, "agent %s is not online", name);
+    if (secure_link_send(session->link, msg, err) != ALFUP_OK) {
+        alfup_err_prefix(err, "agent %s", name);
+        drop_session(s, session, "send failed");
+        return ALFUP_ERR;
+    }
+    if (flush_records(s, session) != 0) {
+        alfup_err_set(err, "agent %s: send failed: %s", name, zmq_strerror(errno));
+        drop_session(s, session, "send failed");
+        return ALFUP_ERR;
+    }
+    return ALFUP_OK;
+}
+
+/* ---- receiving ---- */
+
+static void refuse(channel_server_t *s, session_t *session, const char *reason)
+{
+    alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s%s%s: %s", session->address,
+              session->identity.name[0] ? " " : "", session->identity.name, reason);
+    send_reset(s, session->routing_id, session->routing_id_len, session->epoch);
+    drop_session(s, session, reason);
+}
+
+/* The handshake just finished: check the certificate's roles. */
+static int authorize(channel_server_t *s, session_t *session)
+{
+    session->identity = *secure_link_peer(session->link);
+    if ((session->identity.roles & s->config.required_roles) == 0) {
+        refuse(s, session, "certificate carries no agent role");
+        return -1;
+    }
+    session->state = SESSION_AWAIT_HELLO;
+    return 0;
+}
+
+static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *msg)
+{
+    if (msg->kind != MSG_HELLO) {
+        refuse(s, session, "first message is not a hello");
+        return -1;
+    }
+    if (strcmp(msg->hello.name, session->identity.name) != 0) {
+        char reason[200];
+        snprintf(reason, sizeof reason, "agent calls itself '%.64s' but its certificate says '%s'",
+                 msg->hello.name, session->identity.name);
+        refuse(s, session, reason);
+        return -1;
+    }
+    session_t *old = find_online(s, session->identity.name);
+    if (old != NULL) {
+        alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s: new session from %s replaces the one from %s",
+                  session->identity.name, session->address, old->address);
+        old->state = SESSION_HANDSHAKE; /* so dropping it does not report the agent down */
+        drop_session(s, old, NULL);
+    }
+    session->state = SESSION_ONLINE;
+    char roles[64];
+    cert_roles_format(session->identity.roles, roles, sizeof roles);
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s online from %s (roles %s, version %.32s)",
+              session->identity.name, session->address, roles, msg->hello.version);
+    if (s->events.peer_up)
+        s->events.peer_up(s->events.arg, session->identity.name, session->identity.roles, session->address);
+    return 0;
+}
+
+static void answer_heartbeat(channel_server_t *s, session_t *session)
+{
+    alfup_msg_t beat = {.kind = MSG_HEARTBEAT, .heartbeat_unix_ms = alfup_now_unix_ms()};
+    alfup_err_t err;
+    if (channel_server_send(s, session->identity.name, &beat, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s", err.msg);
+}
+
+/* Decodes and dispatches every complete envelope. -1 when the session died. */
+static int dispatch(channel_server_t *s, session_t *session)
+{
+    alfup_msg_t msg;
+    alfup_err_t err;
+    int rc;
+    while ((rc = secure_link_next(session->link, &msg, &err)) == ALFUP_OK) {
+        if (session->state == SESSION_AWAIT_HELLO) {
+            int hello_rc = on_hello(s, session, &msg);
+            if (hello_rc == 0 && s->events.message)
+                s->events.message(s->events.arg, session->identity.name, &msg);
+            alfup_msg_clear(&msg);
+            if (hello_rc != 0)
+                return -1;
+            continue;
+        }
+        if (msg.kind == MSG_HEARTBEAT)
+            answer_heartbeat(s, session);
+        else if (s->events.message)
+            s->events.message(s->events.arg, session->identity.name, &msg);
+        alfup_msg_clear(&msg);
+        if (find_by_routing_id(s, session->routing_id, session->routing_id_len) != session)
+            return -1; /* the owner's reaction dropped it */
+    }
+    if (rc == ALFUP_ERR) {
+        refuse(s, session, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static session_t *session_for_frame(channel_server_t *s, const uint8_t *rid, size_t rid_len,
+                                    const wire_frame_t *frame, const char *address)
+{
+    session_t *session = find_by_routing_id(s, rid, rid_len);
+    if (session != NULL && session->epoch == frame->epoch)
+        return session;
+    if (session != NULL) /* the agent started over: its old session on this connection is gone */
+        drop_session(s, session, "agent started a new session");
+    if (pending_handshakes(s) >= s->config.max_pending_handshakes) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: too many handshakes in progress (%u)",
+                  address, s->config.max_pending_handshakes);
+        return NULL;
+    }
+    alfup_err_t err;
+    session = add_session(s, rid, rid_len, frame->epoch, address, &err);
+    if (session == NULL)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "peer %s: %s", address, err.msg);
+    return session;
+}
+
+static void on_frame(channel_server_t *s, const uint8_t *rid, size_t rid_len, const uint8_t *bytes,
+                     size_t len, const char *address)
+{
+    wire_frame_t frame;
+    alfup_err_t err;
+    if (wire_frame_parse(bytes, len, &frame, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: %s", address, err.msg);
+        session_t *known = find_by_routing_id(s, rid, rid_len);
+        if (known)
+            drop_session(s, known, err.msg);
+        return;
+    }
+    if (frame.type == WIRE_FRAME_RESET) {
+        session_t *known = find_by_routing_id(s, rid, rid_len);
+        if (known && known->epoch == frame.epoch)
+            drop_session(s, known, "agent reset its session");
+        return;
+    }
+    session_t *session = session_for_frame(s, rid, rid_len, &frame, address);
+    if (session == NULL)
+        return;
+    session->last_rx_ms = alfup_now_mono_ms();
+    int was_established = secure_link_established(session->link);
+    if (secure_link_receive(session->link, frame.payload, frame.payload_len, &err) != ALFUP_OK) {
+        flush_records(s, session); /* lets the peer see the TLS alert */
+        refuse(s, session, err.msg);
+        return;
+    }
+    if (!was_established && secure_link_established(session->link) && authorize(s, session) != 0)
+        return;
+    if (session->state != SESSION_HANDSHAKE && dispatch(s, session) != 0)
+        return;
+    if (flush_records(s, session) != 0)
+        drop_session(s, session, "send failed");
+}
+
+/* Reads one [routing id][frame] message; ALFUP_AGAIN when none is waiting. */
+static int read_one(channel_server_t *s, alfup_err_t *err)
+{
+    zmq_msg_t rid, data;
+    zmq_msg_init(&rid);
+    zmq_msg_init(&data);
+    int rc = ALFUP_OK;
+    if (zmq_msg_recv(&rid, s->socket, ZMQ_DONTWAIT) < 0) {
+        rc = errno == EAGAIN ? ALFUP_AGAIN : alfup_err_set(err, "receive: %s", zmq_strerror(errno));
+        goto out;
+    }
+    if (!zmq_msg_more(&rid) || zmq_msg_recv(&data, s->socket, 0) < 0) {
+        rc = alfup_err_set(err, "receive: malformed ROUTER message");
+        goto out;
+    }
+    while (zmq_msg_more(&data)) { /* extra frames: not ours; drain them */
+        zmq_msg_close(&data);
+        zmq_msg_init(&data);
+        if (zmq_msg_recv(&data, s->socket, 0) < 0)
+            break;
+    }
+    const char *address = zmq_msg_gets(&data, "Peer-Address");
+    if (zmq_msg_size(&rid) > ROUTING_ID_MAX) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: routing id too long", address ? address : "?");
+        goto out;
+    }
+    on_frame(s, zmq_msg_data(&rid), zmq_msg_size(&rid), zmq_msg_data(&data), zmq_msg_size(&data),
+             address ? address : "unknown");
+out:
+    zmq_msg_close(&rid);
+    zmq_msg_close(&data);
+    return rc;
+}
+
+int channel_server_handle_input(channel_server_t *s, alfup_err_t *err)
+{
+    int rc;
+    while ((rc = read_one(s, err)) == ALFUP_OK)
+        ;
+    return rc == ALFUP_AGAIN ? ALFUP_OK : ALFUP_ERR;
+}
+
+/* ---- housekeeping ---- */
+
+void channel_server_tick(channel_server_t *s)
+{
+    uint64_t now = alfup_now_mono_ms();
+    for (size_t i = s->count; i-- > 0;) {
+        session_t *session = s->sessions[i]; /* dropping swaps in an already visited one */
+        if (session->state == SESSION_ONLINE &&
+            now - session->last_rx_ms > (uint64_t)s->config.heartbeat_timeout_s * 1000u) {
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s at %s: silent for %u s, session dropped",
+                      session->identity.name, session->address, s->config.heartbeat_timeout_s);
+            drop_session(s, session, "heartbeat timeout");
+        } else if (session->state != SESSION_ONLINE &&
+                   now - session->created_ms > (uint64_t)s->config.handshake_timeout_s * 1000u) {
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: handshake not finished within %u s",
+                      session->address, s->config.handshake_timeout_s);
+            drop_session(s, session, NULL);
+        }
+    }
+}
+
+void channel_server_counts(const channel_server_t *s, unsigned *sessions, unsigned *online)
+{
+    *sessions = (unsigned)s->count;
+    *online = 0;
+    for (size_t i = 0; i < s->count; i++)
+        *online += s->sessions[i]->state == SESSION_ONLINE;
+}
+
+void *channel_server_socket(channel_server_t *s)
+{
+    return s->socket;
+}
+
+channel_server_t *channel_server_new(void *zmq_context, const channel_server_config_t *config,
+                                     const channel_server_events_t *events, alfup_err_t *err)
+{
+    channel_server_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return alfup_err_set(err, "channel: out of memory"), NULL;
+    s->config = *config;
+    s->events = *events;
+    s->tls = tls_context_new(&config->tls, TLS_SIDE_SERVER, err);
+    if (s->tls == NULL)
+        goto fail;
+    s->socket = zmq_socket(zmq_context, ZMQ_ROUTER);
+    if (s->socket == NULL) {
+        alfup_err_set(err, "channel: socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    int64_t max_size = WIRE_FRAME_MAX;
+    int one = 1, linger = 0;
+    zmq_setsockopt(s->socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
+    zmq_setsockopt(s->socket, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(s->socket, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(s->socket, config->listen) != 0) {
+        alfup_err_set(err, "channel: bind %s: %s", config->listen, zmq_strerror(errno));
+        goto fail;
+    }
+    return s;
+fail:
+    channel_server_destroy(&s);
+    return NULL;
+}
+
+void channel_server_destroy(channel_server_t **server_p)
+{
+    if (server_p == NULL || *server_p == NULL)
+        return;
+    channel_server_t *s = *server_p;
+    while (s->count > 0)
+        drop_session(s, s->sessions[s->count - 1], NULL);
+    free(s->sessions);
+    if (s->socket)
+        zmq_close(s->socket);
+    tls_context_destroy(&s->tls);
+    free(s);
+    *server_p = NULL;
+}

@@ -1,0 +1,34 @@
+/* tls_context.h -- TLS 1.3-only OpenSSL contexts from the deployment's CA, cert, key and CRL. */
+#ifndef ALFUP_TLS_CONTEXT_H
+#define ALFUP_TLS_CONTEXT_H
+
+#include <openssl/ssl.h>
+
+#include "alfup_error.h"
+
+typedef struct tls_paths {
+    const char *ca;     /* the deployment CA (PEM) */
+    const char *cert;   /* this side's certificate */
+    const char *key;    /* this side's private key */
+    const char *crl;    /* optional CRL (PEM); NULL or "" when not configured */
+} tls_paths_t;
+
+typedef enum tls_side { TLS_SIDE_SERVER, TLS_SIDE_CLIENT } tls_side_t;
+
+typedef struct tls_context tls_context_t;
+
+/* Loads the files and builds a context that speaks TLS 1.3 only, presents
+ * cert, and requires a peer certificate signed by ca (checked against the CRL
+ * when one is configured). NULL with err naming the file on failure. */
+tls_context_t *tls_context_new(const tls_paths_t *paths, tls_side_t side, alfup_err_t *err);
+
+/* The SSL_CTX to use for a new session. When the CRL file changed since it
+ * was loaded, the context is rebuilt first, so a revocation takes effect at
+ * the next handshake; if the rebuild fails the old context stays and err is
+ * filled (the caller logs it). Never NULL. */
+SSL_CTX *tls_context_current(tls_context_t *context, alfup_err_t *err);
+
+/* Frees the context and sets *context_p to NULL. Sessions keep their own reference. */
+void tls_context_destroy(tls_context_t **context_p);
+
+#endif
