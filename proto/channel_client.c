@@ -15,7 +15,8 @@
 
 #define COMPONENT "channel"
 #define HOST_MAX 256
-#define RETRY_MS 1000u
+#define RETRY_BASE_MS 500u
+#define RETRY_MAX_MS 30000u
 
 struct channel_client {
     void *socket;
@@ -30,6 +31,8 @@ struct channel_client {
     int verified;             /* handshake done and the controller's role checked */
     int connected;            /* ZeroMQ has a TCP connection */
     uint64_t started_ms, last_rx_ms, last_tx_ms;
+    uint64_t next_attempt_ms;  /* no new session before this (backoff after a refusal) */
+    uint64_t retry_ms;         /* the current backoff */
 };
 
 static int parse_host(const char *endpoint, char *host, size_t len, alfup_err_t *err)
@@ -77,6 +80,16 @@ static int flush_records(channel_client_t *c)
     return 0;
 }
 
+/* The attempt failed or was refused: wait before the next one, longer each time. */
+static void back_off(channel_client_t *c, const char *reason)
+{
+    end_session(c, reason, 0);
+    c->retry_ms = c->retry_ms ? c->retry_ms * 2 : RETRY_BASE_MS;
+    if (c->retry_ms > RETRY_MAX_MS)
+        c->retry_ms = RETRY_MAX_MS;
+    c->next_attempt_ms = alfup_now_mono_ms() + c->retry_ms;
+}
+
 static void start_session(channel_client_t *c)
 {
     end_session(c, "starting a new session", 0);
@@ -103,6 +116,7 @@ static int verify_controller(channel_client_t *c)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "refused controller %s (%s): certificate has no controller role",
                   c->config.endpoint, peer->name);
         end_session(c, "controller certificate has no controller role", 1);
+        back_off(c, "controller certificate has no controller role");
         return -1;
     }
     c->verified = 1;
@@ -119,6 +133,7 @@ static void dispatch(channel_client_t *c)
     alfup_err_t err;
     int rc;
     while (c->link && (rc = secure_link_next(c->link, &msg, &err)) == ALFUP_OK) {
+        c->retry_ms = 0; /* the controller accepted us: the next failure starts a fresh backoff */
         if (msg.kind != MSG_HEARTBEAT && c->events.message)
             c->events.message(c->events.arg, &msg);
         alfup_msg_clear(&msg);
@@ -141,7 +156,7 @@ static void on_frame(channel_client_t *c, const uint8_t *bytes, size_t len)
         return; /* about an earlier session attempt */
     if (frame.type == WIRE_FRAME_RESET) {
         alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s asked for a new session", c->config.endpoint);
-        start_session(c);
+        back_off(c, "controller reset the session");
         return;
     }
     c->last_rx_ms = alfup_now_mono_ms();
@@ -149,7 +164,7 @@ static void on_frame(channel_client_t *c, const uint8_t *bytes, size_t len)
     if (secure_link_receive(c->link, frame.payload, frame.payload_len, &err) != ALFUP_OK) {
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "controller %s: %s", c->config.endpoint, err.msg);
         flush_records(c);
-        end_session(c, err.msg, 0);
+        back_off(c, err.msg);
         return;
     }
     if (flush_records(c) != 0)
@@ -173,7 +188,10 @@ static void on_monitor_event(channel_client_t *c)
             zmq_msg_recv(&address, c->monitor, 0);
         if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) { /* ZMTP is up: the pipe takes frames */
             c->connected = 1;
-            start_session(c); /* every new connection gets a fresh handshake */
+            if (alfup_now_mono_ms() >= c->next_attempt_ms)
+                start_session(c); /* every new connection gets a fresh handshake */
+            else
+                end_session(c, "reconnected", 0); /* tick starts one after the backoff */
         } else if (id == ZMQ_EVENT_DISCONNECTED) {
             c->connected = 0;
             end_session(c, "connection lost", 0);
@@ -220,10 +238,15 @@ void channel_client_tick(channel_client_t *c)
     uint64_t beat_ms = (uint64_t)c->config.heartbeat_s * 1000u;
     if (!c->connected)
         return;
-    if (c->link == NULL || (!c->verified && now - c->started_ms > (uint64_t)c->config.handshake_timeout_s * 1000u)) {
-        if (c->link == NULL && now - c->started_ms < RETRY_MS)
-            return;
-        start_session(c);
+    if (c->link == NULL) {
+        if (now >= c->next_attempt_ms)
+            start_session(c);
+        return;
+    }
+    if (!c->verified && now - c->started_ms > (uint64_t)c->config.handshake_timeout_s * 1000u) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "controller %s: handshake not finished within %u s",
+                  c->config.endpoint, c->config.handshake_timeout_s);
+        back_off(c, "handshake timeout");
         return;
     }
     if (!c->verified)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -17,7 +18,14 @@
 #define ADDRESS_MAX 64
 #define COMPONENT "channel"
 
-typedef enum session_state { SESSION_HANDSHAKE, SESSION_AWAIT_HELLO, SESSION_ONLINE } session_state_t;
+/* CLOSED: refused; kept a while so the rest of the refused flight (same routing id
+ * and epoch) is ignored instead of being taken for a new handshake. */
+typedef enum session_state {
+    SESSION_HANDSHAKE,
+    SESSION_AWAIT_HELLO,
+    SESSION_ONLINE,
+    SESSION_CLOSED
+} session_state_t;
 
 typedef struct session {
     uint8_t routing_id[ROUTING_ID_MAX];
@@ -32,6 +40,7 @@ typedef struct session {
 
 struct channel_server {
     void *socket;
+    char endpoint[256];
     tls_context_t *tls;
     channel_server_config_t config;
     channel_server_events_t events;
@@ -61,7 +70,7 @@ static unsigned pending_handshakes(const channel_server_t *s)
 {
     unsigned n = 0;
     for (size_t i = 0; i < s->count; i++)
-        n += s->sessions[i]->state != SESSION_ONLINE;
+        n += s->sessions[i]->state == SESSION_HANDSHAKE || s->sessions[i]->state == SESSION_AWAIT_HELLO;
     return n;
 }
 
@@ -119,7 +128,8 @@ static int send_frame(channel_server_t *s, const session_t *session, int type,
 {
     uint8_t frame[WIRE_FRAME_MAX];
     wire_frame_header(type, session->epoch, frame);
-    memcpy(frame + WIRE_HEADER_BYTES, payload, len);
+    if (len > 0)
+        memcpy(frame + WIRE_HEADER_BYTES, payload, len);
     if (zmq_send(s->socket, session->routing_id, session->routing_id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return -1;
     return zmq_send(s->socket, frame, WIRE_HEADER_BYTES + len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
@@ -169,7 +179,11 @@ static void refuse(channel_server_t *s, session_t *session, const char *reason)
     alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s%s%s: %s", session->address,
               session->identity.name[0] ? " " : "", session->identity.name, reason);
     send_reset(s, session->routing_id, session->routing_id_len, session->epoch);
-    drop_session(s, session, reason);
+    if (session->state == SESSION_ONLINE && s->events.peer_down)
+        s->events.peer_down(s->events.arg, session->identity.name, reason);
+    secure_link_destroy(&session->link);
+    session->state = SESSION_CLOSED;
+    session->created_ms = alfup_now_mono_ms();
 }
 
 /* The handshake just finished: check the certificate's roles. */
@@ -243,7 +257,7 @@ static int dispatch(channel_server_t *s, session_t *session)
         else if (s->events.message)
             s->events.message(s->events.arg, session->identity.name, &msg);
         alfup_msg_clear(&msg);
-        if (find_by_routing_id(s, session->routing_id, session->routing_id_len) != session)
+        if (find_by_routing_id(s, session->routing_id, session->routing_id_len) != session || !session->link)
             return -1; /* the owner's reaction dropped it */
     }
     if (rc == ALFUP_ERR) {
@@ -258,7 +272,7 @@ static session_t *session_for_frame(channel_server_t *s, const uint8_t *rid, siz
 {
     session_t *session = find_by_routing_id(s, rid, rid_len);
     if (session != NULL && session->epoch == frame->epoch)
-        return session;
+        return session->state == SESSION_CLOSED ? NULL : session;
     if (session != NULL) /* the agent started over: its old session on this connection is gone */
         drop_session(s, session, "agent started a new session");
     if (pending_handshakes(s) >= s->config.max_pending_handshakes) {
@@ -363,6 +377,9 @@ void channel_server_tick(channel_server_t *s)
             alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s at %s: silent for %u s, session dropped",
                       session->identity.name, session->address, s->config.heartbeat_timeout_s);
             drop_session(s, session, "heartbeat timeout");
+        } else if (session->state == SESSION_CLOSED &&
+                   now - session->created_ms > (uint64_t)s->config.handshake_timeout_s * 1000u) {
+            drop_session(s, session, NULL);
         } else if (session->state != SESSION_ONLINE &&
                    now - session->created_ms > (uint64_t)s->config.handshake_timeout_s * 1000u) {
             alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: handshake not finished within %u s",
@@ -374,10 +391,17 @@ void channel_server_tick(channel_server_t *s)
 
 void channel_server_counts(const channel_server_t *s, unsigned *sessions, unsigned *online)
 {
-    *sessions = (unsigned)s->count;
+    *sessions = 0;
     *online = 0;
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
+        *sessions += s->sessions[i]->state != SESSION_CLOSED;
         *online += s->sessions[i]->state == SESSION_ONLINE;
+    }
+}
+
+const char *channel_server_endpoint(const channel_server_t *s)
+{
+    return s->endpoint;
 }
 
 void *channel_server_socket(channel_server_t *s)
@@ -410,6 +434,9 @@ channel_server_t *channel_server_new(void *zmq_context, const channel_server_con
         alfup_err_set(err, "channel: bind %s: %s", config->listen, zmq_strerror(errno));
         goto fail;
     }
+    size_t endpoint_len = sizeof s->endpoint;
+    if (zmq_getsockopt(s->socket, ZMQ_LAST_ENDPOINT, s->endpoint, &endpoint_len) != 0)
+        snprintf(s->endpoint, sizeof s->endpoint, "%s", config->listen);
     return s;
 fail:
     channel_server_destroy(&s);

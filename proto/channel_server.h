@@ -50,6 +50,9 @@ void channel_server_tick(channel_server_t *server);
 int channel_server_send(channel_server_t *server, const char *name, alfup_msg_t *msg,
                         alfup_err_t *err);
 
+/* The endpoint actually bound (a "*" port resolved), e.g. tcp://127.0.0.1:40123. */
+const char *channel_server_endpoint(const channel_server_t *server);
+
 /* How many sessions exist, and how many of them are authenticated peers. */
 void channel_server_counts(const channel_server_t *server, unsigned *sessions, unsigned *online);
 
