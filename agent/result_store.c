@@ -168,7 +168,8 @@ int result_store_unacked(result_store_t *store, str_list_t *ids, alfup_err_t *er
         found[count++].id = id;
     }
     closedir(dir);
-    qsort(found, count, sizeof *found, by_mtime);
+    if (count > 1)
+        qsort(found, count, sizeof *found, by_mtime);
     for (size_t i = 0; i < count; i++) {
         if (rc == ALFUP_OK && str_list_add(ids, found[i].id) != 0)
             rc = alfup_err_set(err, "result store: out of memory");

@@ -1,2 +1,111 @@
-/* main.c -- alfup-controller entry point (being written). */
-int main(void) { return 0; }
+/* main.c -- alfup-controller: the daemon (serve) and the command line that talks to it. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin_client.h"
+#include "controller_config.h"
+#include "controller_daemon.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG "/etc/alfup/controller.yaml"
+#define EXIT_USAGE 2
+#define ARGS_MAX 16
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int signo)
+{
+    (void)signo;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: alfup-controller [--config FILE] COMMAND [ARGS]\n"
+            "\n"
+            "  serve                 run the controller daemon in the foreground\n"
+            "  agents [--json]       every agent seen: name, roles (from its certificate),\n"
+            "                        online, address, version, last seen\n"
+            "  ping [--json] [--hold-ms=N]\n"
+            "                        round trip of a ping step to every online agent;\n"
+            "                        exit 0 only when every online agent answered\n"
+            "                        (--hold-ms makes each agent hold its answer N ms)\n"
+            "  --version, --help\n"
+            "\n"
+            "--config names the controller's config (default " DEFAULT_CONFIG ").\n"
+            "Exit codes: 0 success, 1 failure, 2 usage error, 3 daemon unreachable.\n");
+}
+
+static int serve(const char *config_path)
+{
+    alfup_err_t err;
+    controller_config_t *config = controller_config_load(config_path, &err);
+    if (config == NULL) {
+        fprintf(stderr, "alfup-controller: %s\n", err.msg);
+        return 1;
+    }
+    struct sigaction action = {.sa_handler = on_signal};
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = controller_daemon_run(config, &stop_requested, &err);
+    if (rc != 0)
+        alfup_log(LOG_LEVEL_ERROR, "controller", "%s", err.msg);
+    controller_config_destroy(&config);
+    return rc == 0 ? 0 : 1;
+}
+
+static int call_daemon(const char *config_path, int argc, char **argv)
+{
+    alfup_err_t err;
+    controller_config_t *config = controller_config_load(config_path, &err);
+    if (config == NULL) {
+        fprintf(stderr, "alfup-controller: %s\n", err.msg);
+        return 1;
+    }
+    int rc = admin_client_call(config->admin, argc, argv, stdout);
+    controller_config_destroy(&config);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = DEFAULT_CONFIG;
+    char *words[ARGS_MAX];
+    int count = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("alfup-controller %s\n", ALFUP_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (count < ARGS_MAX) {
+            words[count++] = argv[i];
+        } else {
+            fprintf(stderr, "alfup-controller: too many arguments\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (count == 0) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(words[0], "serve") == 0 && count == 1)
+        return serve(config_path);
+    int known = strcmp(words[0], "agents") == 0 || strcmp(words[0], "ping") == 0;
+    for (int i = 1; known && i < count; i++)
+        known = strcmp(words[i], "--json") == 0 ||
+                (strcmp(words[0], "ping") == 0 && strncmp(words[i], "--hold-ms=", 10) == 0);
+    if (!known) {
+        fprintf(stderr, "alfup-controller: unknown command or argument: %s\n", words[0]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return call_daemon(config_path, count, words);
+}

@@ -1,0 +1,258 @@
+/* controller_daemon.c -- the controller's loop: accepts agents, journals and acknowledges
+ * their results, answers the local command line. */
+#include "controller_daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "admin_server.h"
+#include "agent_registry.h"
+#include "cert_identity.h"
+#include "channel_server.h"
+#include "journal.h"
+#include "log.h"
+#include "ping_waits.h"
+
+#define COMPONENT "controller"
+#define POLL_MS 200
+#define POLL_ITEMS_MAX (1 + 1 + ADMIN_MAX_CLIENTS)
+
+typedef struct controller_daemon {
+    const controller_config_t *config;
+    channel_server_t *channel;
+    journal_t *journal;
+    admin_server_t *admin;
+    agent_registry_t registry;
+    ping_wait_t *pings;
+    uint64_t step_counter;
+} controller_daemon_t;
+
+/* ---- agents' events ---- */
+
+static void on_peer_up(void *arg, const char *name, unsigned roles, const char *address)
+{
+    controller_daemon_t *d = arg;
+    if (agent_registry_up(&d->registry, name, roles, address) != 0)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+}
+
+static void on_peer_down(void *arg, const char *name, const char *reason)
+{
+    controller_daemon_t *d = arg;
+    agent_registry_down(&d->registry, name);
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s offline: %s", name, reason);
+}
+
+static void acknowledge(controller_daemon_t *d, const char *agent, const char *step_id)
+{
+    alfup_msg_t ack = {.kind = MSG_RESULT_ACK, .ack_step_id = (char *)step_id};
+    alfup_err_t err;
+    if (channel_server_send(d->channel, agent, &ack, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "ack of step %s not sent (the agent will re-send): %s", step_id,
+                  err.msg);
+}
+
+static void on_result(controller_daemon_t *d, const char *agent, const msg_step_result_t *result)
+{
+    alfup_err_t err;
+    if (journal_step_result(d->journal, agent, result, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "result of step %s from %s not recorded: %s", result->step_id, agent,
+                  err.msg);
+        if (result->status == STEP_REFUSED)
+            return; /* an unrecorded refusal: nothing on the agent to acknowledge */
+        acknowledge(d, agent, result->step_id); /* never ours: let the agent forget it */
+        return;
+    }
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "step %s on %s: %s%s%s", result->step_id, agent,
+              step_status_name(result->status), result->error && result->error[0] ? ": " : "",
+              result->error ? result->error : "");
+    acknowledge(d, agent, result->step_id); /* only after it is on disk */
+    ping_waits_answer(d->pings, result);
+}
+
+static void on_message(void *arg, const char *name, const alfup_msg_t *msg)
+{
+    controller_daemon_t *d = arg;
+    agent_registry_seen(&d->registry, name, msg);
+    if (msg->kind == MSG_STEP_RESULT)
+        on_result(d, name, &msg->result);
+    else if (msg->kind == MSG_STEP_PROGRESS)
+        alfup_log(LOG_LEVEL_DEBUG, COMPONENT, "step %s on %s: %llu/%llu bytes", msg->progress.step_id, name,
+                  (unsigned long long)msg->progress.bytes_done, (unsigned long long)msg->progress.bytes_total);
+}
+
+/* ---- commands from the admin socket ---- */
+
+static int send_step(controller_daemon_t *d, const char *agent, const char *kind, kv_list_t *params,
+                     char *step_id, size_t step_id_len, alfup_err_t *err)
+{
+    snprintf(step_id, step_id_len, "%s.%llu.%llu", kind, (unsigned long long)alfup_now_unix_ms(),
+             (unsigned long long)++d->step_counter);
+    if (journal_step_sent(d->journal, step_id, agent, kind, err) != ALFUP_OK)
+        return ALFUP_ERR;
+    alfup_msg_t msg = {.kind = MSG_STEP_REQUEST};
+    msg.request = (msg_step_request_t){.step_id = step_id, .kind = (char *)kind, .approval = ""};
+    msg.request.params = *params;
+    return channel_server_send(d->channel, agent, &msg, err);
+}
+
+static void start_ping(controller_daemon_t *d, uint64_t client_id, int json, unsigned hold_ms)
+{
+    ping_wait_t *w = calloc(1, sizeof *w);
+    if (w == NULL || (d->registry.count && !(w->targets = calloc(d->registry.count, sizeof *w->targets)))) {
+        free(w);
+        admin_server_reply(d->admin, client_id, 1, "out of memory\n");
+        return;
+    }
+    w->client_id = client_id;
+    w->json = json;
+    w->deadline_ms = alfup_now_mono_ms() + PING_TIMEOUT_MS + hold_ms;
+    kv_list_t params = {0};
+    kv_list_add(&params, "payload", "alfup-ping");
+    if (hold_ms)
+        kv_list_addf(&params, "hold_ms", "%u", hold_ms);
+    for (size_t i = 0; i < d->registry.count; i++) {
+        const agent_entry_t *a = &d->registry.agents[i];
+        if (!a->online)
+            continue;
+        ping_target_t *t = &w->targets[w->count++];
+        snprintf(t->agent, sizeof t->agent, "%s", a->name);
+        t->sent_us = ping_now_us();
+        alfup_err_t err;
+        if (send_step(d, a->name, "ping", &params, t->step_id, sizeof t->step_id, &err) != ALFUP_OK) {
+            snprintf(t->status, sizeof t->status, "not sent");
+            t->sent_us = 0;
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping %s: %s", a->name, err.msg);
+        }
+    }
+    kv_list_clear(&params);
+    w->next = d->pings;
+    d->pings = w;
+}
+
+static void finish_pings(controller_daemon_t *d)
+{
+    uint64_t now = alfup_now_mono_ms();
+    for (ping_wait_t **link = &d->pings; *link;) {
+        ping_wait_t *w = *link;
+        if (!ping_wait_done(w, now)) {
+            link = &w->next;
+            continue;
+        }
+        int all_ok = 0;
+        char *report = ping_wait_report(w, &all_ok);
+        admin_server_reply(d->admin, w->client_id, all_ok ? 0 : 1, report ? report : "out of memory\n");
+        free(report);
+        *link = w->next;
+        ping_wait_free(w);
+    }
+}
+
+static void reply_agents(controller_daemon_t *d, uint64_t client_id, int json)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        admin_server_reply(d->admin, client_id, 1, "out of memory\n");
+        return;
+    }
+    agent_registry_print(&d->registry, json, f);
+    fclose(f);
+    admin_server_reply(d->admin, client_id, 0, text);
+    free(text);
+}
+
+static void on_admin_request(void *arg, uint64_t client_id, int argc, char **argv)
+{
+    controller_daemon_t *d = arg;
+    int json = 0;
+    unsigned hold_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strncmp(argv[i], "--hold-ms=", 10) == 0)
+            hold_ms = (unsigned)strtoul(argv[i] + 10, NULL, 10);
+    }
+    if (hold_ms > PING_HOLD_MAX_MS)
+        hold_ms = PING_HOLD_MAX_MS;
+    if (argc >= 1 && strcmp(argv[0], "agents") == 0)
+        reply_agents(d, client_id, json);
+    else if (argc >= 1 && strcmp(argv[0], "ping") == 0)
+        start_ping(d, client_id, json, hold_ms);
+    else
+        admin_server_reply(d->admin, client_id, 2, "unknown command\n");
+}
+
+/* ---- the loop ---- */
+
+static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup_err_t *err)
+{
+    zmq_pollitem_t items[POLL_ITEMS_MAX];
+    while (!*stop) {
+        items[0] = (zmq_pollitem_t){.socket = channel_server_socket(d->channel), .events = ZMQ_POLLIN};
+        int count = 1 + admin_server_poll_items(d->admin, items + 1, POLL_ITEMS_MAX - 1);
+        if (zmq_poll(items, count, POLL_MS) < 0 && zmq_errno() != EINTR)
+            return alfup_err_set(err, "poll: %s", zmq_strerror(zmq_errno()));
+        if (channel_server_handle_input(d->channel, err) != ALFUP_OK)
+            return ALFUP_ERR;
+        admin_server_handle_input(d->admin);
+        channel_server_tick(d->channel);
+        finish_pings(d);
+    }
+    return ALFUP_OK;
+}
+
+int controller_daemon_run(const controller_config_t *config, const volatile sig_atomic_t *stop,
+                          alfup_err_t *err)
+{
+    controller_daemon_t d = {.config = config};
+    int rc = ALFUP_ERR;
+    void *zmq_context = zmq_ctx_new();
+    if (zmq_context == NULL)
+        return alfup_err_set(err, "zmq context: %s", zmq_strerror(zmq_errno()));
+    cert_identity_t identity;
+    if (cert_identity_read_file(config->tls.cert, &identity, err) != ALFUP_OK)
+        goto out;
+    if (!(identity.roles & ROLE_CONTROLLER)) {
+        alfup_err_set(err, "%s: certificate carries no controller role", config->tls.cert);
+        goto out;
+    }
+    d.journal = journal_open(config->journal, err);
+    if (d.journal == NULL)
+        goto out;
+    channel_server_config_t channel_config = {
+        .listen = config->listen,
+        .tls = {.ca = config->tls.ca, .cert = config->tls.cert, .key = config->tls.key, .crl = config->tls.crl},
+        .heartbeat_timeout_s = config->heartbeat_timeout_s,
+        .handshake_timeout_s = config->handshake_timeout_s,
+        .max_pending_handshakes = config->max_pending_handshakes,
+        .required_roles = ROLE_AGENT_MASK};
+    channel_server_events_t events = {.peer_up = on_peer_up, .peer_down = on_peer_down, .message = on_message,
+                                      .arg = &d};
+    d.channel = channel_server_new(zmq_context, &channel_config, &events, err);
+    if (d.channel == NULL)
+        goto out;
+    d.admin = admin_server_new(config->admin, on_admin_request, &d, err);
+    if (d.admin == NULL)
+        goto out;
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s %s listening on %s, admin socket %s", identity.name,
+              ALFUP_VERSION, config->listen, config->admin);
+    rc = loop(&d, stop, err);
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller stopping");
+out:
+    while (d.pings) {
+        ping_wait_t *next = d.pings->next;
+        ping_wait_free(d.pings);
+        d.pings = next;
+    }
+    admin_server_destroy(&d.admin);
+    channel_server_destroy(&d.channel);
+    journal_close(&d.journal);
+    agent_registry_clear(&d.registry);
+    zmq_ctx_term(zmq_context);
+    return rc;
+}

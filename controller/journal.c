@@ -1,0 +1,185 @@
+/* journal.c -- SQLite tables for steps sent and results received. */
+#include "journal.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+
+#define JOURNAL_BUSY_MS 5000
+
+struct journal {
+    sqlite3 *db;
+};
+
+static const char *SCHEMA =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS steps("
+    "  step_id TEXT PRIMARY KEY,"
+    "  agent TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  sent_unix_ms INTEGER NOT NULL,"
+    "  sends INTEGER NOT NULL DEFAULT 1,"
+    "  started_unix_ms INTEGER, finished_unix_ms INTEGER,"
+    "  error TEXT, outputs_json TEXT, log_json TEXT);";
+
+journal_t *journal_open(const char *path, alfup_err_t *err)
+{
+    journal_t *j = calloc(1, sizeof *j);
+    if (j == NULL)
+        return alfup_err_set(err, "journal: out of memory"), NULL;
+    if (sqlite3_open_v2(path, &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        alfup_err_set(err, "journal %s: %s", path, j->db ? sqlite3_errmsg(j->db) : "cannot open");
+        journal_close(&j);
+        return NULL;
+    }
+    sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
+    char *message = NULL;
+    if (sqlite3_exec(j->db, SCHEMA, NULL, NULL, &message) != SQLITE_OK) {
+        alfup_err_set(err, "journal %s: %s", path, message ? message : "schema");
+        sqlite3_free(message);
+        journal_close(&j);
+        return NULL;
+    }
+    return j;
+}
+
+void journal_close(journal_t **journal_p)
+{
+    if (journal_p == NULL || *journal_p == NULL)
+        return;
+    sqlite3_close((*journal_p)->db);
+    free(*journal_p);
+    *journal_p = NULL;
+}
+
+int journal_step_sent(journal_t *j, const char *step_id, const char *agent, const char *kind,
+                      alfup_err_t *err)
+{
+    static const char *SQL =
+        "INSERT INTO steps(step_id, agent, kind, state, sent_unix_ms) VALUES(?1, ?2, ?3, 'sent', ?4) "
+        "ON CONFLICT(step_id) DO UPDATE SET sends = sends + 1 WHERE agent = ?2";
+    sqlite3_stmt *stmt = NULL;
+    int rc = ALFUP_ERR;
+    if (sqlite3_prepare_v2(j->db, SQL, -1, &stmt, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(stmt, 1, step_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, agent, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)alfup_now_unix_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        goto out;
+    if (sqlite3_changes(j->db) == 0) {
+        alfup_err_set(err, "journal: step %s belongs to another agent", step_id);
+        goto done;
+    }
+    rc = ALFUP_OK;
+    goto done;
+out:
+    alfup_err_set(err, "journal: record step %s: %s", step_id, sqlite3_errmsg(j->db));
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Renders outputs and log lines as JSON text for the journal (caller frees). */
+static char *outputs_json(const kv_list_t *outputs)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL)
+        return NULL;
+    fputc('{', f);
+    for (size_t i = 0; i < outputs->count; i++) {
+        if (i)
+            fputc(',', f);
+        json_write_string(f, outputs->items[i].key);
+        fputc(':', f);
+        json_write_string(f, outputs->items[i].value);
+    }
+    fputc('}', f);
+    fclose(f);
+    return text;
+}
+
+static char *lines_json(const str_list_t *lines)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL)
+        return NULL;
+    fputc('[', f);
+    for (size_t i = 0; i < lines->count; i++) {
+        if (i)
+            fputc(',', f);
+        json_write_string(f, lines->items[i]);
+    }
+    fputc(']', f);
+    fclose(f);
+    return text;
+}
+
+int journal_step_result(journal_t *j, const char *agent, const msg_step_result_t *result, alfup_err_t *err)
+{
+    static const char *SQL =
+        "UPDATE steps SET state = ?3, started_unix_ms = ?4, finished_unix_ms = ?5, error = ?6, "
+        "outputs_json = ?7, log_json = ?8 WHERE step_id = ?1 AND agent = ?2";
+    char *outputs = outputs_json(&result->outputs);
+    char *lines = lines_json(&result->log_lines);
+    sqlite3_stmt *stmt = NULL;
+    int rc = ALFUP_ERR;
+    if (outputs == NULL || lines == NULL) {
+        alfup_err_set(err, "journal: out of memory");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(j->db, SQL, -1, &stmt, NULL) != SQLITE_OK) {
+        alfup_err_set(err, "journal: %s", sqlite3_errmsg(j->db));
+        goto out;
+    }
+    sqlite3_bind_text(stmt, 1, result->step_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, agent, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, step_status_name(result->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, (sqlite3_int64)result->started_unix_ms);
+    sqlite3_bind_int64(stmt, 5, (sqlite3_int64)result->finished_unix_ms);
+    sqlite3_bind_text(stmt, 6, result->error ? result->error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, outputs, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, lines, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        alfup_err_set(err, "journal: record result of %s: %s", result->step_id, sqlite3_errmsg(j->db));
+        goto out;
+    }
+    if (sqlite3_changes(j->db) == 0) {
+        alfup_err_set(err, "journal: agent %s reported step %s, which was never sent to it", agent,
+                      result->step_id);
+        goto out;
+    }
+    rc = ALFUP_OK;
+out:
+    sqlite3_finalize(stmt);
+    free(outputs);
+    free(lines);
+    return rc;
+}
+
+int journal_step_state(journal_t *j, const char *step_id, char *buf, size_t len, alfup_err_t *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(j->db, "SELECT state FROM steps WHERE step_id = ?1", -1, &stmt, NULL) != SQLITE_OK)
+        return alfup_err_set(err, "journal: %s", sqlite3_errmsg(j->db));
+    sqlite3_bind_text(stmt, 1, step_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    int found = rc == SQLITE_ROW;
+    if (found)
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (!found && rc != SQLITE_DONE)
+        return alfup_err_set(err, "journal: %s", sqlite3_errmsg(j->db));
+    return found ? 0 : 1;
+}

@@ -1,0 +1,31 @@
+/* journal.h -- the controller's durable record of every step sent and every result received. */
+#ifndef ALFUP_JOURNAL_H
+#define ALFUP_JOURNAL_H
+
+#include <stdint.h>
+
+#include "alfup_error.h"
+#include "message.h"
+
+typedef struct journal journal_t;
+
+/* Opens (creating) the SQLite journal at path, in WAL mode. NULL with err. */
+journal_t *journal_open(const char *path, alfup_err_t *err);
+
+void journal_close(journal_t **journal_p);
+
+/* Records that step step_id of kind was sent to agent, before it is sent.
+ * Sending the same step id again to the same agent is allowed (a retry). */
+int journal_step_sent(journal_t *journal, const char *step_id, const char *agent, const char *kind,
+                      alfup_err_t *err);
+
+/* Records the result reported by agent. Refused (ALFUP_ERR) when the journal
+ * never sent that step to that agent. A repeated result is stored once. */
+int journal_step_result(journal_t *journal, const char *agent, const msg_step_result_t *result,
+                        alfup_err_t *err);
+
+/* The recorded state of step_id ("sent", "succeeded", "failed", ...) into buf;
+ * 0 when found, FILE_MISSING-like 1 when unknown, ALFUP_ERR on failure. */
+int journal_step_state(journal_t *journal, const char *step_id, char *buf, size_t len, alfup_err_t *err);
+
+#endif
