@@ -1,0 +1,40 @@
+#!/bin/bash
+# install-deps.sh -- installs the Debian packages alfup builds, tests and runs with (root only;
+# a non-root caller is told what is missing). Used by deploy/quickstart.sh and tests/run.sh.
+set -euo pipefail
+
+ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
+    libssl-dev openssl libpq-dev libarchive-dev libcyaml-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
+    libcmocka-dev zstd)
+ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps)
+ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump)
+
+missing_packages() {
+    local p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+
+# install_deps [test] -- the build and run packages, plus the test tools with "test".
+install_deps() {
+    local wanted=("${ALFUP_BUILD_PACKAGES[@]}" "${ALFUP_RUN_PACKAGES[@]}")
+    [ "${1:-}" = test ] && wanted+=("${ALFUP_TEST_PACKAGES[@]}")
+    local missing
+    missing=$(missing_packages "${wanted[@]}")
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "alfup: missing Debian packages (run as root to install them): $missing" >&2
+        return 1
+    fi
+    echo "alfup: installing $(echo $missing | wc -w) Debian packages: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # The quick start and the tests start their own PostgreSQL clusters; the packaged one stays down.
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    install_deps "${1:-}"
+fi
