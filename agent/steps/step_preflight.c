@@ -1,0 +1,312 @@
+/* step_preflight.c -- "preflight": paths, space, pg tools, database, services. */
+#include "step_preflight.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "db_conn.h"
+#include "db_ident.h"
+#include "db_tool.h"
+#include "path_policy.h"
+
+#define TREE_DEPTH_MAX 256
+
+typedef struct preflight {
+    step_context_t *ctx;
+    unsigned failed;
+    uint64_t estimate;      /* bytes the backup will need */
+    int estimated;          /* 1 when something contributed to the estimate */
+    char first_failed[700]; /* "<check>: <reason>" of the first failure */
+} preflight_t;
+
+/* Records one check: output "<name>" = "ok" | "FAIL: <reason>", and a log line. */
+static void check_result(preflight_t *pf, const char *name, const char *fail_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void check_result(preflight_t *pf, const char *name, const char *fail_fmt, ...)
+{
+    char value[600] = "ok";
+    if (fail_fmt != NULL) {
+        char reason[ALFUP_ERR_MAX];
+        va_list ap;
+        va_start(ap, fail_fmt);
+        vsnprintf(reason, sizeof reason, fail_fmt, ap);
+        va_end(ap);
+        snprintf(value, sizeof value, "FAIL: %s", reason);
+        if (pf->failed++ == 0)
+            snprintf(pf->first_failed, sizeof pf->first_failed, "%.150s: %.500s", name, reason);
+    }
+    kv_list_add(&pf->ctx->result->outputs, name, value);
+    str_list_addf(&pf->ctx->result->log_lines, "%s=%s", name, value);
+}
+
+/* Adds the sizes of regular files below the folder open as dir_fd (closed
+ * here); symlinks are not followed and the walk stays on device dev. */
+static int tree_bytes(int dir_fd, dev_t dev, int depth, const step_context_t *ctx, uint64_t *total,
+                      alfup_err_t *err)
+{
+    DIR *dir = fdopendir(dir_fd);
+    if (dir == NULL) {
+        close(dir_fd);
+        return alfup_err_errno(err, errno, "open folder");
+    }
+    int rc = ALFUP_OK;
+    struct dirent *entry;
+    while (rc == ALFUP_OK && (entry = readdir(dir)) != NULL) {
+        struct stat st;
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        if (step_cancelled(ctx))
+            rc = alfup_err_set(err, "cancelled");
+        else if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            rc = alfup_err_errno(err, errno, "stat %s", entry->d_name);
+        else if (S_ISREG(st.st_mode))
+            *total += (uint64_t)st.st_size;
+        else if (S_ISDIR(st.st_mode) && st.st_dev == dev && depth >= TREE_DEPTH_MAX)
+            rc = alfup_err_set(err, "deeper than %d folders", TREE_DEPTH_MAX);
+        else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+            int child =
+                openat(dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            rc = child < 0 ? alfup_err_errno(err, errno, "open %s", entry->d_name)
+                           : tree_bytes(child, dev, depth + 1, ctx, total, err);
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* Resolves a path param; on failure records the check as failed. */
+static char *checked_path(preflight_t *pf, const char *check, const char *path)
+{
+    alfup_err_t err;
+    char *resolved = path_policy_resolve(pf->ctx->config, path, &err);
+    if (resolved == NULL)
+        check_result(pf, check, "%s", err.msg);
+    return resolved;
+}
+
+static void check_paths(preflight_t *pf, const char *key, int must_exist)
+{
+    const kv_list_t *params = pf->ctx->params;
+    for (size_t i = 0; i < kv_list_count_key(params, key); i++) {
+        const char *path = kv_list_get_nth(params, key, i);
+        char name[PATH_MAX + 32];
+        snprintf(name, sizeof name, "%s:%s", key, path);
+        char *resolved = checked_path(pf, name, path);
+        if (resolved == NULL)
+            continue;
+        struct stat st;
+        int exists = lstat(resolved, &st) == 0;
+        if (exists == must_exist)
+            check_result(pf, name, NULL);
+        else
+            check_result(pf, name, must_exist ? "%s does not exist" : "%s exists", resolved);
+        free(resolved);
+    }
+}
+
+static void check_tree_sizes(preflight_t *pf)
+{
+    const kv_list_t *params = pf->ctx->params;
+    for (size_t i = 0; i < kv_list_count_key(params, "size_tree"); i++) {
+        const char *path = kv_list_get_nth(params, "size_tree", i);
+        char name[PATH_MAX + 32];
+        snprintf(name, sizeof name, "size_tree:%s", path);
+        char *resolved = checked_path(pf, name, path);
+        if (resolved == NULL)
+            continue;
+        alfup_err_t err;
+        struct stat st;
+        uint64_t bytes = 0;
+        int fd = open(resolved, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            check_result(pf, name, "%s: %s", resolved, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+        } else if (tree_bytes(fd, st.st_dev, 0, pf->ctx, &bytes, &err) != ALFUP_OK) {
+            check_result(pf, name, "%s: %s", resolved, err.msg);
+        } else {
+            pf->estimate += bytes;
+            pf->estimated = 1;
+            check_result(pf, name, NULL);
+            snprintf(name, sizeof name, "size_bytes:%s", path);
+            kv_list_addf(&pf->ctx->result->outputs, name, "%" PRIu64, bytes);
+        }
+        free(resolved);
+    }
+}
+
+/* The database answers, has no alf_bootstrap_lock, and its size joins the estimate. */
+static void check_database(preflight_t *pf, const char *database)
+{
+    char name[128];
+    alfup_err_t err;
+    snprintf(name, sizeof name, "database:%s", database);
+    db_conn_t *conn = db_conn_open(pf->ctx->config, database, pf->ctx->cancel, &err);
+    if (conn == NULL) {
+        check_result(pf, name, "%s", err.msg);
+        return;
+    }
+    int64_t size = 0, locks = 0;
+    if (db_conn_query_int64(conn, "select pg_catalog.pg_database_size(current_database())", 0, NULL,
+                            &size, NULL, &err) != ALFUP_OK) {
+        check_result(pf, name, "%s", err.msg);
+    } else {
+        check_result(pf, name, NULL);
+        pf->estimate += (uint64_t)size;
+        pf->estimated = 1;
+    }
+    snprintf(name, sizeof name, "bootstrap_lock:%s", database);
+    if (db_conn_query_int64(
+            conn,
+            "select count(*) from pg_catalog.pg_class c join pg_catalog.pg_namespace n "
+            "on n.oid = c.relnamespace where c.relname = 'alf_bootstrap_lock' "
+            "and n.nspname !~ '^pg_'",
+            0, NULL, &locks, NULL, &err) != ALFUP_OK)
+        check_result(pf, name, "%s", err.msg);
+    else if (locks > 0)
+        check_result(pf, name,
+                     "table alf_bootstrap_lock exists in database %s: an earlier schema upgrade "
+                     "did not finish",
+                     database);
+    else
+        check_result(pf, name, NULL);
+    int server_major = db_tool_server_major(db_conn_server_version(conn));
+    db_conn_destroy(&conn);
+    static const char *const TOOLS[] = {"pg_dump", "pg_restore"};
+    for (size_t i = 0; i < sizeof TOOLS / sizeof TOOLS[0]; i++) {
+        int major = 0;
+        if (db_tool_major_version(pf->ctx->config, TOOLS[i], &major, &err) != ALFUP_OK)
+            check_result(pf, TOOLS[i], "%s", err.msg);
+        else if (major < server_major)
+            check_result(pf, TOOLS[i], "version %d is older than the server's %d", major,
+                         server_major);
+        else
+            check_result(pf, TOOLS[i], NULL);
+    }
+}
+
+/* argv[0] of a configured command exists and is executable. */
+static const char *argv_problem(const str_list_t *argv)
+{
+    if (argv->count == 0)
+        return "no command configured";
+    if (argv->items[0][0] != '/' || access(argv->items[0], X_OK) != 0)
+        return "is not an executable absolute path";
+    return NULL;
+}
+
+static void check_services_and_tools(preflight_t *pf)
+{
+    const kv_list_t *params = pf->ctx->params;
+    char name[160];
+    for (size_t i = 0; i < kv_list_count_key(params, "service"); i++) {
+        const char *service_name = kv_list_get_nth(params, "service", i);
+        snprintf(name, sizeof name, "service:%.100s", service_name);
+        const agent_service_t *service = agent_config_service(pf->ctx->config, service_name);
+        const char *start_problem = service ? argv_problem(&service->start_argv) : NULL;
+        const char *stop_problem = service ? argv_problem(&service->stop_argv) : NULL;
+        if (service == NULL)
+            check_result(pf, name, "service %.100s is not configured on this agent", service_name);
+        else if (start_problem || stop_problem)
+            check_result(pf, name, "%s command %s", start_problem ? "start" : "stop",
+                         start_problem ? start_problem : stop_problem);
+        else
+            check_result(pf, name, NULL);
+    }
+    for (size_t i = 0; i < kv_list_count_key(params, "tool"); i++) {
+        const char *tool_name = kv_list_get_nth(params, "tool", i);
+        snprintf(name, sizeof name, "tool:%.100s", tool_name);
+        const agent_tool_t *tool = agent_config_tool(pf->ctx->config, tool_name);
+        const char *problem = tool ? argv_problem(&tool->argv) : NULL;
+        if (tool == NULL)
+            check_result(pf, name, "tool %.100s is not configured on this agent", tool_name);
+        else if (problem)
+            check_result(pf, name, "%s %s", tool->argv.items[0] ? tool->argv.items[0] : "",
+                         problem);
+        else
+            check_result(pf, name, NULL);
+    }
+}
+
+/* Free space in backup_dir >= estimate * 1.1, when anything was estimated. */
+static void check_space(preflight_t *pf)
+{
+    if (!pf->estimated)
+        return;
+    const char *backup_dir = pf->ctx->config->backup_dir;
+    struct statvfs fs;
+    uint64_t need =
+        pf->estimate / PREFLIGHT_SPACE_DEN * PREFLIGHT_SPACE_NUM +
+        (pf->estimate % PREFLIGHT_SPACE_DEN * PREFLIGHT_SPACE_NUM + PREFLIGHT_SPACE_DEN - 1) /
+            PREFLIGHT_SPACE_DEN;
+    kv_list_addf(&pf->ctx->result->outputs, "space_needed_bytes", "%" PRIu64, need);
+    if (backup_dir == NULL)
+        check_result(pf, "free_space", "no backup_dir configured");
+    else if (statvfs(backup_dir, &fs) != 0)
+        check_result(pf, "free_space", "statvfs %s: %s", backup_dir, strerror(errno));
+    else {
+        uint64_t free_bytes = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
+        kv_list_addf(&pf->ctx->result->outputs, "space_free_bytes", "%" PRIu64, free_bytes);
+        if (free_bytes < need)
+            check_result(pf, "free_space",
+                         "%s has %" PRIu64 " bytes free, the backup needs %" PRIu64
+                         " (1.1 x estimate %" PRIu64 ")",
+                         backup_dir, free_bytes, need, pf->estimate);
+        else
+            check_result(pf, "free_space", NULL);
+    }
+}
+
+/* Refuses malformed params before any check runs. */
+static step_status_t check_params(step_context_t *ctx, const char **database)
+{
+    static const char *const REPEATABLE[] = {"path_exists", "path_absent", "size_tree", "service",
+                                             "tool"};
+    for (size_t i = 0; i < sizeof REPEATABLE / sizeof REPEATABLE[0]; i++)
+        if (kv_list_count_key(ctx->params, REPEATABLE[i]) > PREFLIGHT_REPEAT_MAX)
+            return step_fail(ctx, STEP_REFUSED, "%s: more than %u %s parameters", ctx->step_id,
+                             PREFLIGHT_REPEAT_MAX, REPEATABLE[i]);
+    *database = kv_list_get(ctx->params, "database");
+    if (*database == NULL)
+        return STEP_SUCCEEDED;
+    alfup_err_t err;
+    if (db_ident_check("database", *database, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_REFUSED, "%s: %s", ctx->step_id, err.msg);
+    if (ctx->config->postgres.conninfo == NULL)
+        return step_fail(ctx, STEP_REFUSED, "%s: database %s: this agent has no postgres config",
+                         ctx->step_id, *database);
+    return STEP_SUCCEEDED;
+}
+
+step_status_t step_preflight_run(step_context_t *ctx)
+{
+    const char *database = NULL;
+    step_status_t status = check_params(ctx, &database);
+    if (status != STEP_SUCCEEDED)
+        return status;
+    preflight_t pf = {.ctx = ctx};
+    check_paths(&pf, "path_exists", 1);
+    check_paths(&pf, "path_absent", 0);
+    check_tree_sizes(&pf);
+    if (database != NULL)
+        check_database(&pf, database);
+    check_services_and_tools(&pf);
+    check_space(&pf);
+    if (step_cancelled(ctx))
+        return step_fail(ctx, STEP_CANCELLED, "%s: cancelled", ctx->step_id);
+    if (pf.failed > 0)
+        return step_fail(ctx, STEP_FAILED, "%s: %u preflight check%s failed, first %s",
+                         ctx->step_id, pf.failed, pf.failed == 1 ? "" : "s", pf.first_failed);
+    return STEP_SUCCEEDED;
+}

@@ -1,0 +1,19 @@
+/* step_preflight.h -- the "preflight" step: checks before an upgrade touches anything. */
+#ifndef ALFUP_STEP_PREFLIGHT_H
+#define ALFUP_STEP_PREFLIGHT_H
+
+#include "step.h"
+
+#define PREFLIGHT_REPEAT_MAX 64u
+/* Free space in backup_dir must be at least estimate * 11 / 10. */
+#define PREFLIGHT_SPACE_NUM 11u
+#define PREFLIGHT_SPACE_DEN 10u
+
+/* Params (each optional, the list ones repeatable up to PREFLIGHT_REPEAT_MAX):
+ * path_exists=P, path_absent=P, size_tree=P, database=NAME, service=NAME,
+ * tool=NAME. Every check adds an output "<check>" = "ok" or "FAIL: reason"
+ * (and the same as a log line). Fails when any check fails; refused when a
+ * parameter is malformed. See docs/steps-db.md for the list of checks. */
+step_status_t step_preflight_run(step_context_t *ctx);
+
+#endif

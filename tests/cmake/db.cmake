@@ -1,0 +1,8 @@
+# db.cmake -- database and preflight steps against a real PostgreSQL started by tests/lib/pg_harness.sh.
+foreach(db_test test_db_steps test_preflight)
+  add_executable(${db_test} ${ALFUP_TESTS_DIR}/integration/${db_test}.c)
+  target_include_directories(${db_test} PRIVATE ${ALFUP_TESTS_DIR}/lib)
+  target_link_libraries(${db_test} PRIVATE alfup_steps PkgConfig::LIBPQ PkgConfig::CMOCKA)
+  alfup_script_test(db_${db_test} ${ALFUP_TESTS_DIR}/integration/db_test.sh TIMEOUT 300 LABELS db)
+  set_property(TEST db_${db_test} APPEND PROPERTY ENVIRONMENT "DB_TEST_BINARY=${db_test}")
+endforeach()

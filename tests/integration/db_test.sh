@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# db_test.sh -- runs a db-area cmocka binary ($DB_TEST_BINARY in $ALFUP_BIN) against a private PostgreSQL from pg_harness.sh.
+set -u
+: "${ALFUP_SOURCE_DIR:?run from ctest (ALFUP_SOURCE_DIR)}"
+: "${ALFUP_BIN:?run from ctest (ALFUP_BIN)}"
+: "${DB_TEST_BINARY:?which test binary to run (DB_TEST_BINARY)}"
+
+source "$ALFUP_SOURCE_DIR/tests/lib/pg_harness.sh"
+
+cluster=$(mktemp -d /tmp/alfup-pg-XXXXXX) || exit 1
+work=$(mktemp -d /tmp/alfup-dbwork-XXXXXX) || exit 1
+cleanup() {
+    pg_harness_stop "$cluster"
+    rm -rf "$cluster"
+    # a tmpfs the preflight test mounted survives only if it crashed
+    if mountpoint -q "$work/tiny" 2>/dev/null; then umount "$work/tiny"; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pg_harness_start "$cluster" || exit 1
+export DB_TEST_WORK="$work"
+"$ALFUP_BIN/$DB_TEST_BINARY"

@@ -1,0 +1,345 @@
+/* test_preflight.c -- preflight against real paths, PostgreSQL, a tmpfs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_util.h"
+#include "step.h"
+
+#define FIXTURE_PATH_MAX 1024
+#define TREE_FILE_BYTES (2u * 1024u * 1024u)
+/* Apparent size of a sparse file that no test disk has room for (8 TiB). */
+#define SPARSE_HUGE_BYTES (8ull << 40)
+
+typedef struct fixture {
+    char work[FIXTURE_PATH_MAX];
+    char backup[FIXTURE_PATH_MAX + 16];
+    char tiny[FIXTURE_PATH_MAX + 16]; /* a 1 MiB tmpfs when root could mount one */
+    char tree[FIXTURE_PATH_MAX + 16]; /* a 2 MiB tree to estimate */
+    char conninfo[PATH_MAX + 64];
+    int tiny_mounted;
+    agent_config_t *config;
+    PGconn *admin;
+} fixture_t;
+
+static void sql(PGconn *conn, const char *statement)
+{
+    PGresult *res = PQexec(conn, statement);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", statement, PQerrorMessage(conn));
+    PQclear(res);
+}
+
+static PGconn *connect_db(const fixture_t *fx, const char *dbname)
+{
+    const char *keywords[] = {"dbname", "dbname", NULL};
+    const char *values[] = {fx->conninfo, dbname, NULL};
+    PGconn *conn = PQconnectdbParams(keywords, values, 1);
+    if (PQstatus(conn) != CONNECTION_OK)
+        fail_msg("connect %s: %s", dbname, PQerrorMessage(conn));
+    return conn;
+}
+
+static void write_file(const char *path, size_t bytes)
+{
+    uint8_t *data = calloc(1, bytes ? bytes : 1);
+    assert_int_equal(file_write_atomic(path, data, bytes, 0644, NULL), 0);
+    free(data);
+}
+
+static void add_tool(agent_config_t *config, const char *name, const char *program)
+{
+    config->tools = realloc(config->tools, (config->tool_count + 1) * sizeof *config->tools);
+    agent_tool_t *tool = &config->tools[config->tool_count++];
+    memset(tool, 0, sizeof *tool);
+    tool->name = strdup(name);
+    str_list_add(&tool->argv, program);
+}
+
+static void add_service(agent_config_t *config, const char *name, const char *program)
+{
+    config->services = calloc(1, sizeof *config->services);
+    config->service_count = 1;
+    config->services[0].name = strdup(name);
+    str_list_add(&config->services[0].start_argv, program);
+    str_list_add(&config->services[0].stop_argv, program);
+}
+
+static int setup(void **state)
+{
+    const char *base = getenv("DB_TEST_WORK");
+    const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
+    const char *user = getenv("PG_HARNESS_SUPERUSER"), *bin = getenv("PG_HARNESS_BIN");
+    if (!base || !host || !port || !user || !bin) {
+        fprintf(stderr, "run through tests/integration/db_test.sh (needs the harness env)\n");
+        return -1;
+    }
+    fixture_t *fx = calloc(1, sizeof *fx);
+    snprintf(fx->work, sizeof fx->work, "%.900s", base);
+    snprintf(fx->backup, sizeof fx->backup, "%s/backup", fx->work);
+    snprintf(fx->tiny, sizeof fx->tiny, "%s/tiny", fx->work);
+    snprintf(fx->tree, sizeof fx->tree, "%s/tree", fx->work);
+    snprintf(fx->conninfo, sizeof fx->conninfo, "host=%s port=%s user=%s", host, port, user);
+    char sub[FIXTURE_PATH_MAX + 64], file[FIXTURE_PATH_MAX + 128];
+    snprintf(sub, sizeof sub, "%s/deep/er", fx->tree);
+    snprintf(file, sizeof file, "%s/content.bin", sub);
+    if (file_mkdir_p(fx->backup, 0700, NULL) || file_mkdir_p(fx->tiny, 0700, NULL) ||
+        file_mkdir_p(sub, 0700, NULL))
+        return -1;
+    write_file(file, TREE_FILE_BYTES);
+    /* As root, a real 1 MiB file system; elsewhere the huge sparse file below stands in. */
+    fx->tiny_mounted = geteuid() == 0 && mount("tmpfs", fx->tiny, "tmpfs", 0, "size=1m") == 0;
+    agent_config_t *config = calloc(1, sizeof *config);
+    config->name = strdup("db1");
+    config->state_dir = strdup(fx->work);
+    config->backup_dir = strdup(fx->backup);
+    char root[PATH_MAX];
+    if (realpath(fx->work, root) == NULL)
+        return -1;
+    str_list_add(&config->allowed_roots, root);
+    config->postgres.conninfo = strdup(fx->conninfo);
+    config->postgres.bin_dir = strdup(bin);
+    add_tool(config, "apply_amps", "/bin/true");
+    add_tool(config, "broken_tool", "/nonexistent/bin/apply_amps.sh");
+    add_service(config, "alfresco-v1", "/bin/true");
+    fx->config = config;
+    fx->admin = connect_db(fx, "postgres");
+    sql(fx->admin, "create database alfresco");
+    sql(fx->admin, "create database alfresco_locked");
+    PGconn *locked = connect_db(fx, "alfresco_locked");
+    sql(locked, "create table alf_bootstrap_lock (charval varchar(8) primary key)");
+    PQfinish(locked);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *fx = *state;
+    if (fx->tiny_mounted)
+        umount2(fx->tiny, MNT_DETACH);
+    PQfinish(fx->admin);
+    agent_config_destroy(&fx->config);
+    free(fx);
+    return 0;
+}
+
+typedef struct preflight_run {
+    msg_step_result_t result;
+    step_status_t status;
+    kv_list_t params;
+} preflight_run_t;
+
+/* Runs preflight with "key", "value", ... NULL params. */
+static void run_preflight(preflight_run_t *run, const agent_config_t *config, ...)
+{
+    va_list ap;
+    va_start(ap, config);
+    for (const char *key = va_arg(ap, const char *); key; key = va_arg(ap, const char *))
+        assert_int_equal(kv_list_add(&run->params, key, va_arg(ap, const char *)), 0);
+    va_end(ap);
+    atomic_int cancel = 0;
+    step_context_t ctx = {.config = config,
+                          .step_id = "pf-1",
+                          .params = &run->params,
+                          .approval = "",
+                          .result = &run->result,
+                          .cancel = &cancel};
+    run->status = step_kind_find("preflight")->run(&ctx);
+    for (size_t i = 0; i < run->result.log_lines.count; i++)
+        printf("    %s\n", run->result.log_lines.items[i]);
+    if (run->result.error)
+        printf("  -> %s: %s\n", step_status_name(run->status), run->result.error);
+}
+
+static void preflight_run_clear(preflight_run_t *run)
+{
+    msg_step_result_clear(&run->result);
+    kv_list_clear(&run->params);
+    memset(run, 0, sizeof *run);
+}
+
+/* The value of check `key`, which must be there. */
+static const char *check(const preflight_run_t *run, const char *key)
+{
+    const char *value = kv_list_get(&run->result.outputs, key);
+    if (value == NULL)
+        fail_msg("no check output '%s'", key);
+    return value;
+}
+
+static void assert_check_failed(const preflight_run_t *run, const char *key, const char *reason)
+{
+    const char *value = check(run, key);
+    if (strncmp(value, "FAIL: ", 6) != 0 || strstr(value, reason) == NULL)
+        fail_msg("check %s = '%s', expected a FAIL mentioning '%s'", key, value, reason);
+}
+
+static void test_all_checks_pass(void **state)
+{
+    fixture_t *fx = *state;
+    char key[PATH_MAX + 32], absent[FIXTURE_PATH_MAX + 32];
+    snprintf(absent, sizeof absent, "%s/alfresco-v2", fx->work);
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "path_exists", fx->tree, "path_absent", absent, "size_tree",
+                  fx->tree, "database", "alfresco", "service", "alfresco-v1", "tool", "apply_amps",
+                  NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    snprintf(key, sizeof key, "path_exists:%s", fx->tree);
+    assert_string_equal(check(&run, key), "ok");
+    snprintf(key, sizeof key, "size_bytes:%s", fx->tree);
+    assert_int_equal(atoll(check(&run, key)), TREE_FILE_BYTES);
+    assert_string_equal(check(&run, "database:alfresco"), "ok");
+    assert_string_equal(check(&run, "bootstrap_lock:alfresco"), "ok");
+    assert_string_equal(check(&run, "pg_dump"), "ok");
+    assert_string_equal(check(&run, "pg_restore"), "ok");
+    assert_string_equal(check(&run, "free_space"), "ok");
+    assert_string_equal(check(&run, "service:alfresco-v1"), "ok");
+    assert_string_equal(check(&run, "tool:apply_amps"), "ok");
+    /* estimate = tree + database size; needed = 1.1 x that */
+    assert_true(atoll(check(&run, "space_needed_bytes")) > TREE_FILE_BYTES * 11LL / 10);
+    preflight_run_clear(&run);
+}
+
+static void test_paths(void **state)
+{
+    fixture_t *fx = *state;
+    char missing[FIXTURE_PATH_MAX + 32], key[PATH_MAX + 32];
+    snprintf(missing, sizeof missing, "%s/alf_data/contentstore", fx->work);
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "path_exists", missing, "path_absent", fx->tree, "path_exists",
+                  "/etc/passwd", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    snprintf(key, sizeof key, "path_exists:%s", missing);
+    assert_check_failed(&run, key, "does not exist");
+    snprintf(key, sizeof key, "path_absent:%s", fx->tree);
+    assert_check_failed(&run, key, "exists");
+    assert_check_failed(&run, "path_exists:/etc/passwd", "allowed_roots");
+    assert_non_null(strstr(run.result.error, "3 preflight checks failed"));
+    preflight_run_clear(&run);
+}
+
+static void test_too_little_space(void **state)
+{
+    fixture_t *fx = *state;
+    char *saved = fx->config->backup_dir;
+    char sparse[FIXTURE_PATH_MAX + 32];
+    preflight_run_t run = {0};
+    if (fx->tiny_mounted) {
+        /* 2 MiB to back up into a 1 MiB file system. */
+        fx->config->backup_dir = fx->tiny;
+        run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    } else {
+        snprintf(sparse, sizeof sparse, "%s/huge-tree", fx->work);
+        assert_int_equal(file_mkdir_p(sparse, 0700, NULL), 0);
+        snprintf(sparse + strlen(sparse), sizeof sparse - strlen(sparse), "/sparse.bin");
+        int fd = open(sparse, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t)SPARSE_HUGE_BYTES), 0);
+        close(fd);
+        *strrchr(sparse, '/') = '\0';
+        run_preflight(&run, fx->config, "size_tree", sparse, NULL);
+    }
+    fx->config->backup_dir = saved;
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "free_space", "the backup needs");
+    assert_non_null(strstr(run.result.error, "free_space"));
+    preflight_run_clear(&run);
+}
+
+static void test_missing_pg_tools(void **state)
+{
+    fixture_t *fx = *state;
+    char *saved = fx->config->postgres.bin_dir;
+    fx->config->postgres.bin_dir = fx->tree; /* exists, holds no pg_dump */
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "database", "alfresco", NULL);
+    fx->config->postgres.bin_dir = saved;
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "pg_dump", "missing or not executable");
+    assert_check_failed(&run, "pg_restore", "missing or not executable");
+    assert_string_equal(check(&run, "database:alfresco"), "ok");
+    preflight_run_clear(&run);
+}
+
+static void test_unknown_service_and_tool(void **state)
+{
+    fixture_t *fx = *state;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "service", "tomcat-v9", "tool", "mmt", "tool", "broken_tool",
+                  "service", "alfresco-v1", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "service:tomcat-v9", "not configured");
+    assert_check_failed(&run, "tool:mmt", "not configured");
+    assert_check_failed(&run, "tool:broken_tool", "not an executable");
+    assert_string_equal(check(&run, "service:alfresco-v1"), "ok");
+    preflight_run_clear(&run);
+}
+
+static void test_bootstrap_lock_and_reachability(void **state)
+{
+    fixture_t *fx = *state;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "database", "alfresco_locked", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "bootstrap_lock:alfresco_locked", "alf_bootstrap_lock");
+    assert_string_equal(check(&run, "database:alfresco_locked"), "ok");
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "database", "alfresco_missing", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "database:alfresco_missing", "alfresco_missing");
+    preflight_run_clear(&run);
+
+    char *saved = fx->config->postgres.conninfo;
+    char wrong[PATH_MAX + 64];
+    snprintf(wrong, sizeof wrong, "host=127.0.0.1 port=1 user=%s", getenv("PG_HARNESS_SUPERUSER"));
+    fx->config->postgres.conninfo = wrong;
+    run_preflight(&run, fx->config, "database", "alfresco", NULL);
+    fx->config->postgres.conninfo = saved;
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "database:alfresco", "database alfresco: cannot connect");
+    preflight_run_clear(&run);
+}
+
+static void test_malformed_params_refused(void **state)
+{
+    fixture_t *fx = *state;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "database", "alfresco; drop table x", NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    preflight_run_clear(&run);
+    for (int i = 0; i < 65; i++)
+        kv_list_add(&run.params, "tool", "apply_amps");
+    run_preflight(&run, fx->config, NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    preflight_run_clear(&run);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_checks_pass),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_too_little_space),
+        cmocka_unit_test(test_missing_pg_tools),
+        cmocka_unit_test(test_unknown_service_and_tool),
+        cmocka_unit_test(test_bootstrap_lock_and_reachability),
+        cmocka_unit_test(test_malformed_params_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
