@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 2, 0)))
 static void vset(alfup_err_t *err, const char *fmt, va_list ap)
 {
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);

@@ -1,0 +1,101 @@
+/* controller_config.c -- reading and validating the controller YAML config (docs/config.md). */
+#include "controller_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_value.h"
+#include "yaml_doc.h"
+
+static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal",
+                                        "heartbeat_timeout_s", "max_pending_handshakes",
+                                        "handshake_timeout_s", NULL};
+static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
+
+void controller_config_destroy(controller_config_t **config_p)
+{
+    if (config_p == NULL || *config_p == NULL)
+        return;
+    controller_config_t *config = *config_p;
+    free(config->path);
+    free(config->listen);
+    free(config->admin);
+    free(config->tls.ca);
+    free(config->tls.cert);
+    free(config->tls.key);
+    free(config->tls.crl);
+    free(config->journal);
+    free(config);
+    *config_p = NULL;
+}
+
+static int parse_tls(const yaml_doc_node_t *root, controller_tls_t *tls, alfup_err_t *err)
+{
+    const yaml_doc_node_t *node = NULL;
+    if (yaml_doc_get_node(root, "tls", YAML_DOC_REQUIRED, YAML_DOC_MAPPING, &node, err) < 0 ||
+        yaml_doc_check_keys(node, TLS_KEYS, err) < 0 ||
+        config_get_path(node, "ca", YAML_DOC_REQUIRED, &tls->ca, err) < 0 ||
+        config_get_path(node, "cert", YAML_DOC_REQUIRED, &tls->cert, err) < 0 ||
+        config_get_path(node, "key", YAML_DOC_REQUIRED, &tls->key, err) < 0 ||
+        config_get_path(node, "crl", 0, &tls->crl, err) < 0)
+        return ALFUP_ERR;
+    return ALFUP_OK;
+}
+
+static int parse_limits(const yaml_doc_node_t *root, controller_config_t *config,
+                        alfup_err_t *err)
+{
+    config->heartbeat_timeout_s = CONTROLLER_DEFAULT_HEARTBEAT_TIMEOUT_S;
+    config->max_pending_handshakes = CONTROLLER_DEFAULT_MAX_PENDING_HANDSHAKES;
+    config->handshake_timeout_s = CONTROLLER_DEFAULT_HANDSHAKE_TIMEOUT_S;
+    if (yaml_doc_get_uint(root, "heartbeat_timeout_s", 0, CONTROLLER_HEARTBEAT_TIMEOUT_MIN_S,
+                          CONTROLLER_HEARTBEAT_TIMEOUT_MAX_S, &config->heartbeat_timeout_s,
+                          err) < 0 ||
+        yaml_doc_get_uint(root, "max_pending_handshakes", 0, CONTROLLER_MAX_PENDING_HANDSHAKES_MIN,
+                          CONTROLLER_MAX_PENDING_HANDSHAKES_MAX, &config->max_pending_handshakes,
+                          err) < 0 ||
+        yaml_doc_get_uint(root, "handshake_timeout_s", 0, CONTROLLER_HANDSHAKE_TIMEOUT_MIN_S,
+                          CONTROLLER_HANDSHAKE_TIMEOUT_MAX_S, &config->handshake_timeout_s,
+                          err) < 0)
+        return ALFUP_ERR;
+    return ALFUP_OK;
+}
+
+static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, alfup_err_t *err)
+{
+    if (yaml_doc_check_keys(root, ROOT_KEYS, err) < 0 ||
+        config_get_endpoint(root, "listen", YAML_DOC_REQUIRED, &config->listen, err) < 0 ||
+        config_get_path(root, "admin", YAML_DOC_REQUIRED, &config->admin, err) < 0 ||
+        parse_tls(root, &config->tls, err) < 0 ||
+        config_get_path(root, "journal", YAML_DOC_REQUIRED, &config->journal, err) < 0 ||
+        parse_limits(root, config, err) < 0)
+        return ALFUP_ERR;
+    return ALFUP_OK;
+}
+
+/* Builds the config from a loaded document; takes the document and frees it. */
+static controller_config_t *from_doc(yaml_doc_t *doc, alfup_err_t *err)
+{
+    if (doc == NULL)
+        return NULL;
+    controller_config_t *config = calloc(1, sizeof *config);
+    if (config == NULL || (config->path = strdup(yaml_doc_name(doc))) == NULL) {
+        alfup_err_set(err, "%s: out of memory", yaml_doc_name(doc));
+        controller_config_destroy(&config);
+    } else if (parse_root(yaml_doc_root(doc), config, err) != ALFUP_OK) {
+        controller_config_destroy(&config);
+    }
+    yaml_doc_destroy(&doc);
+    return config;
+}
+
+controller_config_t *controller_config_parse(const char *text, size_t len, const char *name,
+                                             alfup_err_t *err)
+{
+    return from_doc(yaml_doc_load(text, len, name, err), err);
+}
+
+controller_config_t *controller_config_load(const char *path, alfup_err_t *err)
+{
+    return from_doc(yaml_doc_load_file(path, err), err);
+}

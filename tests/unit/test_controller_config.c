@@ -1,0 +1,185 @@
+/* test_controller_config.c -- the controller's config: good files, defaults and every refusal. */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "controller_config.h"
+
+static const char FULL[] = "listen: tcp://0.0.0.0:7411\n"                  /* 1 */
+                           "admin: /run/alfup/admin.sock\n"                /* 2 */
+                           "tls:\n"                                        /* 3 */
+                           "  ca: /etc/alfup/ca.pem\n"                     /* 4 */
+                           "  cert: /etc/alfup/ctl.pem\n"                  /* 5 */
+                           "  key: /etc/alfup/ctl.key\n"                   /* 6 */
+                           "  crl: /etc/alfup/crl.pem\n"                   /* 7 */
+                           "journal: /var/lib/alfup/journal.db\n"          /* 8 */
+                           "heartbeat_timeout_s: 30\n"                     /* 9 */
+                           "max_pending_handshakes: 64\n"                  /* 10 */
+                           "handshake_timeout_s: 5\n";                     /* 11 */
+
+static controller_config_t *parse(const char *text, alfup_err_t *err)
+{
+    return controller_config_parse(text, strlen(text), "ctl.yaml", err);
+}
+
+/* FULL with line (1-based) replaced by replacement (NULL: removed). */
+static char *edited(int line, const char *replacement)
+{
+    size_t size = sizeof FULL + (replacement ? strlen(replacement) + 1 : 0);
+    char *text = malloc(size);
+    assert_non_null(text);
+    size_t used = 0;
+    const char *cursor = FULL;
+    for (int at = 1; *cursor != '\0'; at++) {
+        int length = (int)(strchr(cursor, '\n') - cursor);
+        if (at != line)
+            used += (size_t)snprintf(text + used, size - used, "%.*s\n", length, cursor);
+        else if (replacement != NULL)
+            used += (size_t)snprintf(text + used, size - used, "%s\n", replacement);
+        cursor += length + 1;
+    }
+    text[used] = '\0';
+    return text;
+}
+
+static void test_full_config(void **state)
+{
+    (void)state;
+    alfup_err_t err = {{0}};
+    controller_config_t *config = parse(FULL, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->path, "ctl.yaml");
+    assert_string_equal(config->listen, "tcp://0.0.0.0:7411");
+    assert_string_equal(config->admin, "/run/alfup/admin.sock");
+    assert_string_equal(config->tls.ca, "/etc/alfup/ca.pem");
+    assert_string_equal(config->tls.cert, "/etc/alfup/ctl.pem");
+    assert_string_equal(config->tls.key, "/etc/alfup/ctl.key");
+    assert_string_equal(config->tls.crl, "/etc/alfup/crl.pem");
+    assert_string_equal(config->journal, "/var/lib/alfup/journal.db");
+    assert_int_equal(config->heartbeat_timeout_s, 30);
+    assert_int_equal(config->max_pending_handshakes, 64);
+    assert_int_equal(config->handshake_timeout_s, 5);
+    controller_config_destroy(&config);
+    assert_null(config);
+    controller_config_destroy(&config);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    const char *text = "listen: tcp://*:7411\nadmin: /run/a.sock\n"
+                       "tls: {ca: /c/ca.pem, cert: /c/ctl.pem, key: /c/ctl.key}\n"
+                       "journal: /var/lib/alfup/journal.db\n";
+    alfup_err_t err = {{0}};
+    controller_config_t *config = parse(text, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_null(config->tls.crl);
+    assert_int_equal(config->heartbeat_timeout_s, CONTROLLER_DEFAULT_HEARTBEAT_TIMEOUT_S);
+    assert_int_equal(config->heartbeat_timeout_s, 15);
+    assert_int_equal(config->max_pending_handshakes, 256);
+    assert_int_equal(config->handshake_timeout_s, 10);
+    controller_config_destroy(&config);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        int line;
+        const char *replacement;
+        unsigned expect_line;
+        const char *fragment;
+    } cases[] = {
+        {1, NULL, 1, "missing required key 'listen'"},
+        {1, "listen: 0.0.0.0:7411", 1, "key 'listen': '0.0.0.0:7411' is not a tcp://HOST:PORT"},
+        {1, "listen: ipc:///run/x", 1, "key 'listen'"},
+        {1, "listen: tcp://0.0.0.0:port", 1, "key 'listen'"},
+        {2, NULL, 1, "missing required key 'admin'"},
+        {2, "admin: admin.sock", 2, "key 'admin': 'admin.sock' is not an absolute path"},
+        {2, "admin: /run/../admin.sock", 2, "key 'admin'"},
+        {4, NULL, 3, "key 'tls': missing required key 'ca'"},
+        {5, NULL, 3, "key 'tls': missing required key 'cert'"},
+        {6, NULL, 3, "key 'tls': missing required key 'key'"},
+        {4, "  ca: ca.pem", 4, "key 'tls.ca': 'ca.pem' is not an absolute path"},
+        {5, "  cert: c.pem", 5, "key 'tls.cert'"},
+        {6, "  key: k.key", 6, "key 'tls.key'"},
+        {7, "  crl: crl.pem", 7, "key 'tls.crl'"},
+        {7, "  crls: /x", 7, "key 'tls.crls': unknown key"},
+        {8, NULL, 1, "missing required key 'journal'"},
+        {8, "journal: journal.db", 8, "key 'journal'"},
+        {9, "heartbeat_timeout_s: 2", 9, "key 'heartbeat_timeout_s': 2 is out of range (3..600)"},
+        {9, "heartbeat_timeout_s: 601", 9, "out of range (3..600)"},
+        {10, "max_pending_handshakes: 0", 10, "key 'max_pending_handshakes'"},
+        {10, "max_pending_handshakes: 65537", 10, "out of range (1..65536)"},
+        {11, "handshake_timeout_s: 0", 11, "key 'handshake_timeout_s'"},
+        {11, "handshake_timeout_s: 301", 11, "out of range (1..300)"},
+        {11, "handshake_timeout_s: ten", 11, "expected a whole number"},
+        {11, "listen: tcp://0.0.0.0:7412", 11, "key 'listen': duplicate key (first at line 1)"},
+        {11, "agents: [a]", 11, "key 'agents': unknown key"},
+        {11, "  bad indentation: 1", 11, "YAML syntax error"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = edited(cases[i].line, cases[i].replacement);
+        alfup_err_t err = {{0}};
+        controller_config_t *config = parse(text, &err);
+        if (config != NULL)
+            fail_msg("case %zu accepted", i);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "ctl.yaml:%u: ", cases[i].expect_line);
+        if (strncmp(err.msg, prefix, strlen(prefix)) != 0 ||
+            strstr(err.msg, cases[i].fragment) == NULL)
+            fail_msg("case %zu: \"%s\" lacks \"%s\" or \"%s\"", i, err.msg, prefix,
+                     cases[i].fragment);
+        free(text);
+    }
+}
+
+static void test_root_must_be_mapping(void **state)
+{
+    (void)state;
+    alfup_err_t err = {{0}};
+    assert_null(parse("- listen\n", &err));
+    assert_string_equal(err.msg, "ctl.yaml:1: expected a mapping");
+    assert_null(parse("listen: tcp://h:1\nadmin: /a\ntls: /etc/alfup\njournal: /j\n", &err));
+    assert_string_equal(err.msg, "ctl.yaml:3: key 'tls': expected a mapping");
+    assert_null(parse("", &err));
+    assert_string_equal(err.msg, "ctl.yaml:1: no YAML document");
+}
+
+/* deploy/examples/controller.yaml always loads, from the file. */
+static void test_example_loads(void **state)
+{
+    (void)state;
+    const char *source = getenv("ALFUP_SOURCE_DIR");
+    assert_non_null(source);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/deploy/examples/controller.yaml", source);
+    alfup_err_t err = {{0}};
+    controller_config_t *config = controller_config_load(path, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->listen, "tcp://0.0.0.0:7411");
+    assert_string_equal(config->path, path);
+    controller_config_destroy(&config);
+    assert_null(controller_config_load("/nonexistent/controller.yaml", &err));
+    assert_string_equal(err.msg, "/nonexistent/controller.yaml: no such file");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_config),   cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_refusals),      cmocka_unit_test(test_root_must_be_mapping),
+        cmocka_unit_test(test_example_loads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
