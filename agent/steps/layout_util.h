@@ -1,0 +1,51 @@
+/* layout_util.h -- for the layout steps: checked paths, guarded and cancellable removal. */
+#ifndef ALFUP_LAYOUT_UTIL_H
+#define ALFUP_LAYOUT_UTIL_H
+
+#include <sys/types.h>
+
+#include "step.h"
+#include "tree_remove.h"
+
+/* layout_clear's return when the step was cancelled part way. */
+#define LAYOUT_CANCELLED 2
+
+/* The required path parameter key, resolved with path_policy_resolve. Returns
+ * a new canonical path (caller frees), or NULL with ctx->result->error set
+ * (the step should return STEP_REFUSED). */
+char *layout_param_path(step_context_t *ctx, const char *key);
+
+/* base + "/" + suffix, resolved with path_policy_resolve (so a symlink inside
+ * base cannot lead outside allowed_roots). New string, or NULL with err. */
+char *layout_join_resolve(const agent_config_t *config, const char *base, const char *suffix,
+                          alfup_err_t *err);
+
+/* 1 when canonical paths a and b are equal or one lies inside the other. */
+int layout_overlaps(const char *a, const char *b);
+
+/* When the optional parameter key (a path of the OLD installation) is given:
+ * STEP_REFUSED with ctx->result->error set when it is not absolute or when
+ * it overlaps path (canonical) -- the old installation is never modified.
+ * Else STEP_SUCCEEDED. The old path need not be inside allowed_roots. */
+step_status_t layout_refuse_old(step_context_t *ctx, const char *key, const char *path);
+
+/* ALFUP_ERR with err when path equals or contains the agent's backup_dir or
+ * state_dir (either would be destroyed with it), else ALFUP_OK. */
+int layout_check_protected(const agent_config_t *config, const char *path, alfup_err_t *err);
+
+/* Removes what is below path (and path itself when remove_self), never
+ * following symlinks, reporting files done through ctx->progress and
+ * stopping between entries when ctx is cancelled. Adds to *stats. Returns
+ * ALFUP_OK, LAYOUT_CANCELLED, or ALFUP_ERR with err. A missing path is OK. */
+int layout_clear(step_context_t *ctx, const char *path, int remove_self, tree_remove_stats_t *stats,
+                 alfup_err_t *err);
+
+/* Copies the regular file src (not followed if it is a symlink) to dst with
+ * mode, durably: DST.tmp.PID, fsync, rename. Replaces dst. ALFUP_OK, or
+ * ALFUP_ERR with err (no temporary file left behind). */
+int layout_copy_file(const char *src, const char *dst, mode_t mode, alfup_err_t *err);
+
+/* Adds "key=value" to the step's outputs; -1 when out of memory. */
+int layout_output(step_context_t *ctx, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,12 @@
+# layout.cmake -- tests of the installation layout steps: properties parser/merger, carry, remove, AMPs, Solr, wipe.
+alfup_unit_test(layout_properties
+  SOURCES ${ALFUP_TESTS_DIR}/unit/test_properties.c
+  LIBS alfup_steps)
+alfup_unit_test(layout_steps
+  SOURCES ${ALFUP_TESTS_DIR}/integration/test_layout_steps.c
+  LIBS alfup_steps
+  LABELS integration)
+alfup_fuzz_target(fuzz_properties
+  SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_properties.c
+  LIBS alfup_steps
+  CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/properties)
