@@ -1,0 +1,147 @@
+/* step_service_stop.c -- the "service-stop" step kind: stop a configured service and make sure it is gone. */
+#include "step_service_stop.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "proc_run.h"
+#include "service_command.h"
+#include "service_state.h"
+
+#define STOP_POLL_MS 200u
+#define STOP_OUTPUT_LINES 20u
+#define MS_PER_S 1000u
+
+typedef struct stop_run {
+    step_context_t *ctx;
+    const agent_service_t *service;
+    pid_t pid;
+    uint64_t started_ms;
+    uint64_t last_report_ms;
+} stop_run_t;
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / MS_PER_S, .tv_nsec = (long)(ms % MS_PER_S) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* 1 while the process lives or the probe still answers 200. */
+static int still_running(const stop_run_t *run)
+{
+    return (run->pid > 0 && service_pid_alive(run->pid)) || service_probe_ready(run->service);
+}
+
+static void stop_report(stop_run_t *run, const char *what)
+{
+    uint64_t now = alfup_now_mono_ms();
+    if (now - run->last_report_ms < MS_PER_S)
+        return;
+    run->last_report_ms = now;
+    char message[160];
+    snprintf(message, sizeof message, "%s %s (%llu s)", what, run->service->name,
+             (unsigned long long)((now - run->started_ms) / MS_PER_S));
+    step_progress_t progress = {.message = message};
+    step_report(run->ctx, &progress);
+}
+
+/* Waits until the service is gone or deadline_ms. Returns 1 gone, 0 not yet,
+ * -1 cancelled. */
+static int wait_gone(stop_run_t *run, uint64_t deadline_ms, const char *what)
+{
+    for (;;) {
+        if (!still_running(run))
+            return 1;
+        if (step_cancelled(run->ctx))
+            return -1;
+        if (alfup_now_mono_ms() >= deadline_ms)
+            return 0;
+        stop_report(run, what);
+        sleep_ms(STOP_POLL_MS);
+    }
+}
+
+static int run_stop_command(stop_run_t *run, unsigned timeout_s)
+{
+    const agent_service_t *service = run->service;
+    if (service->stop_argv.count == 0)
+        return ALFUP_OK;
+    proc_spec_t spec = {.argv = service->stop_argv.items, .timeout_s = timeout_s ? timeout_s : 1,
+                        .cancel = run->ctx->cancel, .keep_lines = STOP_OUTPUT_LINES};
+    proc_outcome_t outcome;
+    alfup_err_t err = {{0}};
+    if (service_command_run(run->ctx, service->name, "stop", &spec, &outcome, &err) != ALFUP_OK) {
+        step_fail(run->ctx, STEP_FAILED, "%s: stop %s: %s", run->ctx->step_id, service->name, err.msg);
+        return ALFUP_ERR;
+    }
+    msg_step_result_t *result = run->ctx->result;
+    for (size_t i = 0; i < outcome.output_tail.count; i++)
+        str_list_add(&result->log_lines, outcome.output_tail.items[i]);
+    if (!proc_succeeded(&outcome)) {
+        char why[256];
+        proc_describe(&spec, &outcome, why, sizeof why);
+        str_list_addf(&result->log_lines, "alfup: stop command: %s", why);
+    }
+    proc_outcome_clear(&outcome);
+    return ALFUP_OK;
+}
+
+/* SIGTERM, then SIGKILL, the recorded pid. Returns 1 gone, 0 still there, -1 cancelled. */
+static int kill_service(stop_run_t *run)
+{
+    if (run->pid <= 0)
+        return 0;
+    str_list_addf(&run->ctx->result->log_lines, "alfup: %s still running after %u s: SIGTERM to pid %d",
+                  run->service->name, run->service->stop_timeout_s, (int)run->pid);
+    kill(run->pid, SIGTERM);
+    int gone = wait_gone(run, alfup_now_mono_ms() + SERVICE_STOP_TERM_GRACE_S * MS_PER_S, "terminating");
+    if (gone != 0)
+        return gone;
+    str_list_addf(&run->ctx->result->log_lines, "alfup: SIGKILL to pid %d", (int)run->pid);
+    kill(run->pid, SIGKILL);
+    return wait_gone(run, alfup_now_mono_ms() + SERVICE_STOP_KILL_WAIT_S * MS_PER_S, "killing");
+}
+
+static step_status_t stop_finish(stop_run_t *run, int killed, int already)
+{
+    kv_list_t *out = &run->ctx->result->outputs;
+    if (kv_list_addf(out, "pid", "%d", (int)(run->pid > 0 ? run->pid : 0)) != 0 ||
+        kv_list_addf(out, "stop_ms", "%llu",
+                     (unsigned long long)(alfup_now_mono_ms() - run->started_ms)) != 0 ||
+        kv_list_add(out, "killed", killed ? "yes" : "no") != 0 ||
+        kv_list_add(out, "already_stopped", already ? "yes" : "no") != 0)
+        return step_fail(run->ctx, STEP_FAILED, "%s: out of memory", run->ctx->step_id);
+    return STEP_SUCCEEDED;
+}
+
+step_status_t step_service_stop_run(step_context_t *ctx)
+{
+    const agent_service_t *service = service_lookup(ctx);
+    if (service == NULL)
+        return STEP_REFUSED;
+    stop_run_t run = {.ctx = ctx, .service = service, .started_ms = alfup_now_mono_ms()};
+    alfup_err_t err = {{0}};
+    run.pid = service_pid_read(service->pidfile, &err);
+    if (run.pid < 0)
+        return step_fail(ctx, STEP_FAILED, "%s: stop %s: %s", ctx->step_id, service->name, err.msg);
+    if (!still_running(&run))
+        return stop_finish(&run, 0, 1);
+    uint64_t deadline = run.started_ms + (uint64_t)service->stop_timeout_s * MS_PER_S;
+    if (run_stop_command(&run, service->stop_timeout_s) != ALFUP_OK)
+        return STEP_FAILED;
+    int gone = step_cancelled(ctx) ? -1 : wait_gone(&run, deadline, "waiting for exit of");
+    int killed = 0;
+    if (gone == 0) {
+        killed = run.pid > 0;
+        gone = kill_service(&run);
+    }
+    if (gone < 0)
+        return step_fail(ctx, STEP_CANCELLED, "%s: stop %s cancelled", ctx->step_id, service->name);
+    if (gone == 0)
+        return step_fail(ctx, STEP_FAILED, "%s: %s (pid %d) is still running%s after %u s",
+                         ctx->step_id, service->name, (int)run.pid,
+                         service_probe_ready(service) ? " and answers its readiness probe" : "",
+                         service->stop_timeout_s);
+    return stop_finish(&run, killed, 0);
+}

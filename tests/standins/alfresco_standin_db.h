@@ -1,0 +1,39 @@
+/* alfresco_standin_db.h -- the repository stand-in's database work: schema bootstrap, upgrade, content check. */
+#ifndef ALFRESCO_STANDIN_DB_H
+#define ALFRESCO_STANDIN_DB_H
+
+#include <libpq-fe.h>
+
+#define REPO_DB_CONNECT_TIMEOUT_S "5"
+
+/* What the repository's schema step found; every failure is already logged. */
+typedef enum repo_schema_outcome {
+    REPO_SCHEMA_OK = 0,
+    REPO_SCHEMA_FAILED = -1
+} repo_schema_outcome_t;
+
+typedef struct repo_schema_target {
+    const char *version;      /* "7.4.1" */
+    int schema;               /* 19100 */
+    int min_schema;           /* oldest schema it upgrades from; 0: any */
+    const char *min_version;  /* the version to upgrade through first; may be NULL */
+    int fail_patch;           /* fault failed-patch: fail halfway, leave the lock */
+} repo_schema_target_t;
+
+/* Connects to the database named by db.url (jdbc:postgresql://HOST[:PORT]/DB)
+ * as user/password (password may be NULL). Returns the connection, or NULL
+ * after logging why to log_fd. */
+PGconn *repo_db_connect(int log_fd, const char *db_url, const char *user, const char *password);
+
+/* Brings the schema to target: bootstrap on an empty database, upgrade from
+ * an older schema (alf_bootstrap_lock created first, dropped last), refuse when
+ * alf_bootstrap_lock is there, when the schema is newer, or too old. Logs what
+ * it does to log_fd, as the real repository does. */
+repo_schema_outcome_t repo_db_schema(PGconn *db, int log_fd, const repo_schema_target_t *target);
+
+/* Checks that every live alf_content_url row has its file under
+ * dir_root/contentstore with the recorded size. Returns the number missing or
+ * wrong (0 = all good), or -1 when the check could not run; logs each. */
+long repo_db_check_content(PGconn *db, int log_fd, const char *dir_root);
+
+#endif

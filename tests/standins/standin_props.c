@@ -1,0 +1,106 @@
+/* standin_props.c -- read a Java-style .properties file (key=value) for the stand-ins. */
+#include "standin_props.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct standin_props {
+    char *text;        /* the file, split in place */
+    char **keys;
+    char **values;
+    size_t count;
+};
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return NULL;
+    char *text = malloc(STANDIN_PROPS_FILE_MAX + 1);
+    size_t n = text ? fread(text, 1, STANDIN_PROPS_FILE_MAX + 1, f) : 0;
+    int bad = text == NULL || ferror(f) || n > STANDIN_PROPS_FILE_MAX;
+    fclose(f);
+    if (bad) {
+        free(text);
+        errno = EFBIG;
+        return NULL;
+    }
+    text[n] = '\0';
+    return text;
+}
+
+static void parse_line(standin_props_t *props, char *line)
+{
+    line = trim(line);
+    if (line[0] == '\0' || line[0] == '#' || line[0] == '!')
+        return;
+    char *sep = strpbrk(line, "=:");
+    if (sep == NULL)
+        return;
+    *sep = '\0';
+    props->keys[props->count] = trim(line);
+    props->values[props->count] = trim(sep + 1);
+    props->count++;
+}
+
+standin_props_t *standin_props_load(const char *path)
+{
+    standin_props_t *props = calloc(1, sizeof *props);
+    if (props == NULL || (props->text = read_file(path)) == NULL)
+        goto fail;
+    size_t lines = 1;
+    for (const char *p = props->text; *p; p++)
+        lines += *p == '\n';
+    props->keys = calloc(lines, sizeof *props->keys);
+    props->values = calloc(lines, sizeof *props->values);
+    if (props->keys == NULL || props->values == NULL)
+        goto fail;
+    char *line = props->text;
+    while (line != NULL) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        parse_line(props, line);
+        line = next;
+    }
+    return props;
+fail:
+    standin_props_destroy(&props);
+    return NULL;
+}
+
+const char *standin_props_get(const standin_props_t *props, const char *key)
+{
+    for (size_t i = props->count; i > 0; i--)
+        if (strcmp(props->keys[i - 1], key) == 0)
+            return props->values[i - 1];
+    return NULL;
+}
+
+void standin_props_destroy(standin_props_t **props_p)
+{
+    if (props_p == NULL || *props_p == NULL)
+        return;
+    standin_props_t *props = *props_p;
+    free(props->text);
+    free(props->keys);
+    free(props->values);
+    free(props);
+    *props_p = NULL;
+}

@@ -1,0 +1,21 @@
+/* standin_props.h -- read a Java-style .properties file (key=value) for the stand-ins. */
+#ifndef STANDIN_PROPS_H
+#define STANDIN_PROPS_H
+
+#define STANDIN_PROPS_FILE_MAX (1024 * 1024)
+
+typedef struct standin_props standin_props_t;
+
+/* Reads path: "key=value" or "key: value" lines; '#' and '!' start comments;
+ * whitespace around keys and values is dropped; double quotes around a value
+ * are dropped (so solr.in.sh lines read too). Returns NULL (errno set) when the
+ * file cannot be read or is larger than STANDIN_PROPS_FILE_MAX. */
+standin_props_t *standin_props_load(const char *path);
+
+/* The last value of key, or NULL. The props keep ownership. */
+const char *standin_props_get(const standin_props_t *props, const char *key);
+
+/* Frees and sets *props_p to NULL. Tolerates NULL. */
+void standin_props_destroy(standin_props_t **props_p);
+
+#endif
