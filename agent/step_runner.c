@@ -25,6 +25,7 @@ typedef struct runner_slot {
     atomic_int cancel;
     msg_step_request_t request;  /* owned copy */
     void *push;             /* the worker's own socket */
+    pthread_mutex_t push_lock; /* steps may report progress from a helper thread of theirs */
     uint64_t last_progress_ms;
 } runner_slot_t;
 
@@ -70,7 +71,10 @@ static void push_report(runner_slot_t *slot, const alfup_msg_t *msg)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "step %s: %s", slot->request.step_id, err.msg);
         return;
     }
-    if (zmq_send(slot->push, bytes, len, 0) < 0)
+    pthread_mutex_lock(&slot->push_lock);
+    int sent = zmq_send(slot->push, bytes, len, 0);
+    pthread_mutex_unlock(&slot->push_lock);
+    if (sent < 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "step %s: report lost: %s", slot->request.step_id,
                   zmq_strerror(errno));
     free(bytes);
@@ -81,9 +85,13 @@ static void on_progress(void *arg, const step_progress_t *p)
     runner_slot_t *slot = arg;
     uint64_t now = alfup_now_mono_ms();
     int last = p->bytes_total && p->bytes_done == p->bytes_total;
-    if (!last && now - slot->last_progress_ms < STEP_PROGRESS_MIN_MS)
+    pthread_mutex_lock(&slot->push_lock);
+    int too_soon = !last && now - slot->last_progress_ms < STEP_PROGRESS_MIN_MS;
+    if (!too_soon)
+        slot->last_progress_ms = now;
+    pthread_mutex_unlock(&slot->push_lock);
+    if (too_soon)
         return;
-    slot->last_progress_ms = now;
     alfup_msg_t msg = {.kind = MSG_STEP_PROGRESS};
     msg.progress = (msg_step_progress_t){
         .step_id = slot->request.step_id, .bytes_done = p->bytes_done, .bytes_total = p->bytes_total,
@@ -103,8 +111,6 @@ static void run_step(runner_slot_t *slot, msg_step_result_t *result)
         return;
     }
     result->status = kind->run(&ctx);
-    if (result->status == STEP_SUCCEEDED && step_cancelled(&ctx))
-        result->status = STEP_SUCCEEDED; /* finished before the cancel took effect */
 }
 
 static void *worker_main(void *arg)
@@ -245,6 +251,8 @@ step_runner_t *step_runner_new(void *zmq_context, const agent_config_t *config,
     if (r == NULL)
         return alfup_err_set(err, "runner: out of memory"), NULL;
     r->zmq_context = zmq_context;
+    for (size_t i = 0; i < STEP_RUNNER_SLOTS; i++)
+        pthread_mutex_init(&r->slots[i].push_lock, NULL);
     r->config = config;
     r->store = store;
     snprintf(r->endpoint, sizeof r->endpoint, "inproc://alfup-runner-%p", (void *)r);
@@ -273,6 +281,8 @@ void step_runner_destroy(step_runner_t **runner_p)
     int linger = 0;
     zmq_setsockopt(r->pull, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(r->pull);
+    for (size_t i = 0; i < STEP_RUNNER_SLOTS; i++)
+        pthread_mutex_destroy(&r->slots[i].push_lock);
     free(r);
     *runner_p = NULL;
 }

@@ -43,7 +43,7 @@ int step_id_is_valid(const char *id)
     for (size_t i = 0; i < len; i++) {
         char c = id[i];
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@';
         if (!ok)
             return 0;
     }

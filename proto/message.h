@@ -10,7 +10,8 @@
 #define ALFUP_PROTOCOL_VERSION 1u
 /* Hard limit on one encoded envelope, checked before any allocation. */
 #define ALFUP_ENVELOPE_MAX (1024u * 1024u)
-/* Step ids name files in the agent's state_dir: [A-Za-z0-9._-], at most this long. */
+/* Step ids name files in the agent's state_dir: [A-Za-z0-9._@-], not starting with
+ * '.', at most this long. */
 #define ALFUP_STEP_ID_MAX 96
 
 typedef enum msg_kind {
