@@ -1,0 +1,96 @@
+/* archive_params.c -- wire parameters of the archive steps: paths, bounded integers, target folders. */
+#include "archive_params.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "file_util.h"
+#include "path_policy.h"
+#include "tree_remove.h"
+
+#define TARGET_FOLDER_MODE 0750
+
+step_status_t archive_param_path(step_context_t *ctx, const char *key, const char *value, char **out)
+{
+    alfup_err_t err = {{0}};
+    *out = value ? path_policy_resolve(ctx->config, value, &err) : NULL;
+    if (*out == NULL)
+        return step_fail(ctx, STEP_REFUSED, "%s: parameter %s: %s", ctx->step_id, key, value ? err.msg : "missing");
+    return STEP_SUCCEEDED;
+}
+
+step_status_t archive_param_backup_path(step_context_t *ctx, const char *key, const char *value, char **out)
+{
+    step_status_t status = archive_param_path(ctx, key, value, out);
+    if (status != STEP_SUCCEEDED)
+        return status;
+    char backup_dir[PATH_MAX];
+    if (ctx->config->backup_dir == NULL || realpath(ctx->config->backup_dir, backup_dir) == NULL)
+        status = step_fail(ctx, STEP_FAILED, "%s: backup_dir %s: %s", ctx->step_id,
+                           ctx->config->backup_dir ? ctx->config->backup_dir : "(not configured)", strerror(errno));
+    else if (!path_is_within(*out, backup_dir) || strcmp(*out, backup_dir) == 0)
+        status = step_fail(ctx, STEP_REFUSED, "%s: parameter %s: %s is not inside the agent's backup_dir %s",
+                           ctx->step_id, key, *out, backup_dir);
+    if (status != STEP_SUCCEEDED) {
+        free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
+int archive_param_int(step_context_t *ctx, const char *key, int def, int min, int max, int *out)
+{
+    const char *value = kv_list_get(ctx->params, key);
+    if (value == NULL || value[0] == '\0') {
+        *out = def;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    long parsed = strtol(value, &end, 10);
+    if (errno != 0 || *end != '\0' || parsed < min || parsed > max) {
+        step_fail(ctx, STEP_REFUSED, "%s: parameter %s: '%.40s' is not an integer in %d..%d", ctx->step_id, key, value,
+                  min, max);
+        return -1;
+    }
+    *out = (int)parsed;
+    return 0;
+}
+
+step_status_t archive_target_prepare(step_context_t *ctx, const char *target, int *created)
+{
+    alfup_err_t err = {{0}};
+    *created = 0;
+    struct stat st;
+    /* lstat first: tree_is_empty's FILE_MISSING has the same value as "empty" */
+    if (lstat(target, &st) != 0) {
+        if (errno != ENOENT)
+            return step_fail(ctx, STEP_FAILED, "%s: target %s: %s", ctx->step_id, target, strerror(errno));
+        if (file_mkdir_p(target, TARGET_FOLDER_MODE, &err) != ALFUP_OK)
+            return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+        *created = 1;
+        return STEP_SUCCEEDED;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return step_fail(ctx, STEP_REFUSED, "%s: target %s exists and is not a folder", ctx->step_id, target);
+    int empty = tree_is_empty(target, &err);
+    if (empty == 0)
+        return step_fail(ctx, STEP_REFUSED, "%s: target %s is not empty; refusing to write into it", ctx->step_id,
+                         target);
+    if (empty != 1)
+        return step_fail(ctx, STEP_FAILED, "%s: target %s: %s", ctx->step_id, target, err.msg);
+    return STEP_SUCCEEDED;
+}
+
+void archive_target_discard(step_context_t *ctx, const char *target, int created)
+{
+    alfup_err_t err = {{0}};
+    int rc = created ? tree_remove_all(target, NULL, &err) : tree_remove_contents(target, NULL, &err);
+    if (rc != ALFUP_OK)
+        str_list_addf(&ctx->result->log_lines, "cleanup of %s failed: %s", target, err.msg);
+    else
+        str_list_addf(&ctx->result->log_lines, "removed what was written to %s", target);
+}

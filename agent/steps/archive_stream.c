@@ -1,0 +1,254 @@
+/* archive_stream.c -- read/write callbacks for libarchive that also compute the file's sha-256. */
+#include "archive_stream.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ARCHIVE_STREAM_BLOCK (1024u * 1024u)
+#define ARCHIVE_STREAM_QUEUE 4 /* blocks in flight between libarchive and the writer thread */
+
+/* Writing: libarchive's callback copies each block into this queue; a thread
+ * hashes and writes them, so the thread that reads, hashes and compresses the
+ * trees does not also wait on write(2) and on hashing the output. */
+typedef struct write_queue {
+    unsigned char *blocks[ARCHIVE_STREAM_QUEUE];
+    size_t sizes[ARCHIVE_STREAM_QUEUE]; /* allocated */
+    size_t lens[ARCHIVE_STREAM_QUEUE];  /* filled */
+    size_t head, count;
+    int closing, failed, started;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    pthread_t thread;
+} write_queue_t;
+
+struct archive_stream {
+    int fd;
+    const char *path;
+    archive_digest_t *digest;
+    uint64_t bytes;
+    unsigned char *block; /* read buffer */
+    alfup_err_t io_err;   /* written by the writer thread only until it is joined */
+    int has_io_err;
+    write_queue_t queue;
+};
+
+archive_stream_t *archive_stream_new(int fd, const char *path, alfup_err_t *err)
+{
+    archive_stream_t *stream = calloc(1, sizeof *stream);
+    if (stream == NULL)
+        return alfup_err_set(err, "%s: out of memory", path), NULL;
+    stream->fd = fd;
+    stream->path = path;
+    stream->digest = archive_digest_new(err);
+    stream->block = malloc(ARCHIVE_STREAM_BLOCK);
+    if (stream->digest != NULL && stream->block != NULL &&
+        (pthread_mutex_init(&stream->queue.lock, NULL) != 0 || pthread_cond_init(&stream->queue.changed, NULL) != 0)) {
+        alfup_err_set(err, "%s: cannot create a lock", path);
+        free(stream->block);
+        stream->block = NULL;
+    }
+    if (stream->digest == NULL || stream->block == NULL) {
+        if (stream->block == NULL)
+            alfup_err_set(err, "%s: out of memory", path);
+        archive_stream_destroy(&stream);
+    }
+    return stream;
+}
+
+/* Writes and hashes one block (writer thread). 0 or -1 with io_err set. */
+static int write_block(archive_stream_t *stream, const unsigned char *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(stream->fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            alfup_err_errno(&stream->io_err, n < 0 ? errno : ENOSPC, "write %s", stream->path);
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    if (archive_digest_update(stream->digest, buf, len, &stream->io_err) != ALFUP_OK)
+        return -1;
+    stream->bytes += len;
+    return 0;
+}
+
+static void *writer_thread(void *arg)
+{
+    archive_stream_t *stream = arg;
+    write_queue_t *q = &stream->queue;
+    pthread_mutex_lock(&q->lock);
+    for (;;) {
+        while (q->count == 0 && !q->closing)
+            pthread_cond_wait(&q->changed, &q->lock);
+        if (q->count == 0)
+            break;
+        size_t slot = q->head;
+        pthread_mutex_unlock(&q->lock);
+        int rc = q->failed ? 0 : write_block(stream, q->blocks[slot], q->lens[slot]);
+        pthread_mutex_lock(&q->lock);
+        if (rc != 0)
+            q->failed = 1;
+        q->head = (q->head + 1) % ARCHIVE_STREAM_QUEUE;
+        q->count--;
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+/* Stops the writer thread after it wrote what is queued. 0, or -1 when a write failed. */
+static int writer_join(archive_stream_t *stream)
+{
+    write_queue_t *q = &stream->queue;
+    if (!q->started)
+        return q->failed ? -1 : 0;
+    pthread_mutex_lock(&q->lock);
+    q->closing = 1;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    q->started = 0;
+    if (q->failed)
+        stream->has_io_err = 1;
+    return q->failed ? -1 : 0;
+}
+
+static ssize_t stream_write(struct archive *a, void *arg, const void *buf, size_t len)
+{
+    archive_stream_t *stream = arg;
+    write_queue_t *q = &stream->queue;
+    pthread_mutex_lock(&q->lock);
+    while (q->count == ARCHIVE_STREAM_QUEUE && !q->failed)
+        pthread_cond_wait(&q->changed, &q->lock);
+    int failed = q->failed;
+    size_t slot = (q->head + q->count) % ARCHIVE_STREAM_QUEUE;
+    pthread_mutex_unlock(&q->lock);
+    if (failed) {
+        writer_join(stream);
+        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+        return -1;
+    }
+    /* the slot is free: only this thread fills slots, the writer only drains them */
+    if (q->sizes[slot] < len) {
+        unsigned char *grown = realloc(q->blocks[slot], len);
+        if (grown == NULL) {
+            archive_set_error(a, ENOMEM, "%s: out of memory", stream->path);
+            return -1;
+        }
+        q->blocks[slot] = grown;
+        q->sizes[slot] = len;
+    }
+    memcpy(q->blocks[slot], buf, len);
+    q->lens[slot] = len;
+    pthread_mutex_lock(&q->lock);
+    q->count++;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+    return (ssize_t)len;
+}
+
+static int stream_close(struct archive *a, void *arg)
+{
+    archive_stream_t *stream = arg;
+    if (writer_join(stream) != 0) {
+        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+        return ARCHIVE_FATAL;
+    }
+    return ARCHIVE_OK;
+}
+
+static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
+{
+    archive_stream_t *stream = arg;
+    ssize_t n;
+    do
+        n = read(stream->fd, stream->block, ARCHIVE_STREAM_BLOCK);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        alfup_err_errno(&stream->io_err, errno, "read %s", stream->path);
+        stream->has_io_err = 1;
+        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+        return -1;
+    }
+    if (archive_digest_update(stream->digest, stream->block, (size_t)n, &stream->io_err) != ALFUP_OK) {
+        stream->has_io_err = 1;
+        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+        return -1;
+    }
+    stream->bytes += (uint64_t)n;
+    *buf = stream->block;
+    return n;
+}
+
+int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
+{
+    write_queue_t *q = &stream->queue;
+    if (pthread_create(&q->thread, NULL, writer_thread, stream) != 0)
+        return alfup_err_set(err, "%s: cannot start the writer thread", stream->path);
+    q->started = 1;
+    if (archive_write_open(a, stream, NULL, stream_write, stream_close) != ARCHIVE_OK)
+        return alfup_err_set(err, "%s: %s", stream->path, archive_error_string(a));
+    return ALFUP_OK;
+}
+
+int archive_stream_open_read(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
+{
+    if (archive_read_open(a, stream, NULL, stream_read, NULL) != ARCHIVE_OK)
+        return alfup_err_set(err, "%s: %s", stream->path, archive_error_string(a));
+    return ALFUP_OK;
+}
+
+int archive_stream_drain(archive_stream_t *stream, alfup_err_t *err)
+{
+    for (;;) {
+        ssize_t n = read(stream->fd, stream->block, ARCHIVE_STREAM_BLOCK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return alfup_err_errno(err, errno, "read %s", stream->path);
+        if (n == 0)
+            return ALFUP_OK;
+        if (archive_digest_update(stream->digest, stream->block, (size_t)n, err) != ALFUP_OK)
+            return ALFUP_ERR;
+        stream->bytes += (uint64_t)n;
+    }
+}
+
+int archive_stream_sha256(archive_stream_t *stream, char hex[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
+{
+    return archive_digest_final_hex(stream->digest, hex, err);
+}
+
+uint64_t archive_stream_bytes(const archive_stream_t *stream)
+{
+    return stream->bytes;
+}
+
+const char *archive_stream_io_error(const archive_stream_t *stream)
+{
+    return stream->has_io_err ? stream->io_err.msg : NULL;
+}
+
+void archive_stream_destroy(archive_stream_t **stream_p)
+{
+    if (stream_p == NULL || *stream_p == NULL)
+        return;
+    archive_stream_t *stream = *stream_p;
+    writer_join(stream);
+    for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++)
+        free(stream->queue.blocks[i]);
+    if (stream->block != NULL) { /* the lock exists only when the block buffer was kept */
+        pthread_mutex_destroy(&stream->queue.lock);
+        pthread_cond_destroy(&stream->queue.changed);
+    }
+    archive_digest_destroy(&(*stream_p)->digest);
+    free((*stream_p)->block);
+    free(*stream_p);
+    *stream_p = NULL;
+}

@@ -1,0 +1,58 @@
+/* archive_writer.h -- write directory trees to a tar (pax) + zstd archive with a sha-256 manifest. */
+#ifndef ALFUP_ARCHIVE_WRITER_H
+#define ALFUP_ARCHIVE_WRITER_H
+
+#include <stdint.h>
+
+#include "alfup_error.h"
+#include "archive_digest.h"
+#include "archive_progress.h"
+#include "str_list.h"
+
+#define ARCHIVE_MANIFEST_ENTRY ".alfup/manifest" /* reserved name, the archive's last entry */
+#define ARCHIVE_MANIFEST_SUFFIX ".manifest"      /* the copy beside the archive */
+#define ARCHIVE_SHA256_SUFFIX ".sha256"          /* the archive file's digest, sha256sum format */
+#define ARCHIVE_ZSTD_LEVEL_DEFAULT 3
+#define ARCHIVE_ZSTD_LEVEL_MAX 19
+#define ARCHIVE_THREADS_MAX 64
+
+typedef struct archive_writer_options {
+    int zstd_level; /* 1..ARCHIVE_ZSTD_LEVEL_MAX */
+    int threads;    /* zstd worker threads; 0 = as many as online CPUs */
+} archive_writer_options_t;
+
+typedef struct archive_tree_stats {
+    uint64_t files;  /* regular files */
+    uint64_t bytes;  /* their sizes */
+    uint64_t others; /* folders and symlinks */
+} archive_tree_stats_t;
+
+typedef struct archive_writer archive_writer_t;
+
+/* Counts the regular files and bytes below root (symlinks not followed) into
+ * progress->counts.files_total / bytes_total. 0, ARCHIVE_CANCELLED, or ALFUP_ERR. */
+int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_t *err);
+
+/* Starts an archive that will be called path (which must not exist yet): the
+ * bytes go to a temporary file beside it. NULL with err on failure. log
+ * (may be NULL) receives notes such as a zstd option that was not accepted. */
+archive_writer_t *archive_writer_new(const char *path, const archive_writer_options_t *options,
+                                     archive_progress_t *progress, str_list_t *log, alfup_err_t *err);
+
+/* Adds the tree at root (canonical, a folder) as entries "name/..." with the
+ * sha-256 of every regular file in the manifest. Symlinks are stored as
+ * symlinks; sockets, fifos and devices are skipped with a log line. Returns 0,
+ * ARCHIVE_CANCELLED or ALFUP_ERR; stats (may be NULL) gets this tree's counts. */
+int archive_writer_add_tree(archive_writer_t *writer, const char *root, const char *name, archive_tree_stats_t *stats,
+                            alfup_err_t *err);
+
+/* Appends the manifest entry, flushes and fsyncs the temporary file, writes
+ * PATH.manifest and PATH.sha256 (the archive file's digest) and renames the archive to PATH (never over an existing
+ * file). sha256 receives the archive file's digest. 0 or ALFUP_ERR. */
+int archive_writer_finish(archive_writer_t *writer, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err);
+
+/* Frees the writer; when it did not finish, the temporary file is removed.
+ * Sets *writer_p to NULL; tolerates NULL. */
+void archive_writer_destroy(archive_writer_t **writer_p);
+
+#endif

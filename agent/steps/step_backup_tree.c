@@ -1,0 +1,146 @@
+/* step_backup_tree.c -- "backup-tree": directory trees to ARCHIVE (tar pax + zstd) and ARCHIVE.manifest. */
+#include "step_backup_tree.h"
+
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "archive_params.h"
+#include "archive_path.h"
+#include "archive_writer.h"
+#include "file_util.h"
+#include "path_policy.h"
+
+#define BACKUP_TREES_MAX 16
+
+typedef struct backup_job {
+    char *archive;
+    char *roots[BACKUP_TREES_MAX];
+    const char *names[BACKUP_TREES_MAX]; /* point into roots */
+    archive_tree_stats_t stats[BACKUP_TREES_MAX];
+    size_t count;
+    archive_writer_options_t options;
+} backup_job_t;
+
+static void job_clear(backup_job_t *job)
+{
+    free(job->archive);
+    for (size_t i = 0; i < job->count; i++)
+        free(job->roots[i]);
+}
+
+/* Resolves and checks the i-th "tree" parameter. */
+static step_status_t add_tree_param(step_context_t *ctx, backup_job_t *job, const char *value)
+{
+    char *root = NULL;
+    step_status_t status = archive_param_path(ctx, "tree", value, &root);
+    if (status != STEP_SUCCEEDED)
+        return status;
+    job->roots[job->count] = root;
+    const char *name = strrchr(root, '/') + 1; /* canonical and not "/": there is a name */
+    job->names[job->count] = name;
+    job->count++;
+    struct stat st;
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return step_fail(ctx, STEP_REFUSED, "%s: tree %s is not an existing folder", ctx->step_id, root);
+    if (!archive_path_is_safe(name) || strcmp(name, ".alfup") == 0)
+        return step_fail(ctx, STEP_REFUSED, "%s: tree %s: its name cannot be used in an archive", ctx->step_id, root);
+    for (size_t i = 0; i + 1 < job->count; i++)
+        if (strcmp(job->names[i], name) == 0)
+            return step_fail(ctx, STEP_REFUSED, "%s: trees %s and %s have the same name", ctx->step_id, job->roots[i],
+                             root);
+    if (path_is_within(job->archive, root))
+        return step_fail(ctx, STEP_REFUSED, "%s: archive %s would lie inside tree %s", ctx->step_id, job->archive,
+                         root);
+    return STEP_SUCCEEDED;
+}
+
+static step_status_t read_params(step_context_t *ctx, backup_job_t *job)
+{
+    const char *archive = step_param_required(ctx, "archive");
+    if (archive == NULL)
+        return STEP_REFUSED;
+    step_status_t status = archive_param_backup_path(ctx, "archive", archive, &job->archive);
+    if (status != STEP_SUCCEEDED)
+        return status;
+    size_t trees = kv_list_count_key(ctx->params, "tree");
+    if (trees == 0 || trees > BACKUP_TREES_MAX)
+        return step_fail(ctx, STEP_REFUSED, "%s: give 1 to %d 'tree' parameters", ctx->step_id, BACKUP_TREES_MAX);
+    for (size_t i = 0; i < trees; i++) {
+        status = add_tree_param(ctx, job, kv_list_get_nth(ctx->params, "tree", i));
+        if (status != STEP_SUCCEEDED)
+            return status;
+    }
+    if (archive_param_int(ctx, "zstd_level", ARCHIVE_ZSTD_LEVEL_DEFAULT, 1, ARCHIVE_ZSTD_LEVEL_MAX,
+                          &job->options.zstd_level) != 0 ||
+        archive_param_int(ctx, "threads", 0, 0, ARCHIVE_THREADS_MAX, &job->options.threads) != 0)
+        return STEP_REFUSED;
+    return STEP_SUCCEEDED;
+}
+
+static int add_outputs(step_context_t *ctx, const backup_job_t *job, const char *sha256)
+{
+    kv_list_t *out = &ctx->result->outputs;
+    uint64_t files = 0, bytes = 0;
+    int rc = 0;
+    for (size_t i = 0; i < job->count; i++) {
+        files += job->stats[i].files;
+        bytes += job->stats[i].bytes;
+        rc |= kv_list_add(out, "tree", job->names[i]);
+        rc |= kv_list_addf(out, "tree_files", "%s=%llu", job->names[i], (unsigned long long)job->stats[i].files);
+        rc |= kv_list_addf(out, "tree_bytes", "%s=%llu", job->names[i], (unsigned long long)job->stats[i].bytes);
+    }
+    rc |= kv_list_add(out, "archive", job->archive);
+    rc |= kv_list_addf(out, "manifest", "%s%s", job->archive, ARCHIVE_MANIFEST_SUFFIX);
+    rc |= kv_list_addf(out, "sha256_file", "%s%s", job->archive, ARCHIVE_SHA256_SUFFIX);
+    rc |= kv_list_add(out, "archive_sha256", sha256);
+    rc |= kv_list_addf(out, "files", "%llu", (unsigned long long)files);
+    rc |= kv_list_addf(out, "bytes", "%llu", (unsigned long long)bytes);
+    return rc;
+}
+
+/* Scans for totals, writes every tree, finishes the archive. */
+static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
+{
+    alfup_err_t err = {{0}};
+    archive_progress_t progress;
+    archive_progress_init(&progress, ctx, "backup");
+    int rc = ALFUP_OK;
+    for (size_t i = 0; rc == ALFUP_OK && i < job->count; i++)
+        rc = archive_tree_scan(job->roots[i], &progress, &err);
+    archive_progress_tick(&progress, 1);
+    char *parent = strdup(job->archive);
+    if (rc == ALFUP_OK && (parent == NULL || file_mkdir_p(dirname(parent), 0700, &err) != ALFUP_OK))
+        rc = parent ? ALFUP_ERR : alfup_err_set(&err, "out of memory");
+    free(parent);
+    archive_writer_t *writer = NULL;
+    if (rc == ALFUP_OK) {
+        writer = archive_writer_new(job->archive, &job->options, &progress, &ctx->result->log_lines, &err);
+        rc = writer ? ALFUP_OK : ALFUP_ERR;
+    }
+    for (size_t i = 0; rc == ALFUP_OK && i < job->count; i++)
+        rc = archive_writer_add_tree(writer, job->roots[i], job->names[i], &job->stats[i], &err);
+    char sha256[ARCHIVE_DIGEST_HEX_LEN + 1] = "";
+    if (rc == ALFUP_OK)
+        rc = archive_writer_finish(writer, sha256, &err);
+    archive_writer_destroy(&writer); /* removes the temporary file unless finished */
+    if (rc == ARCHIVE_CANCELLED)
+        return step_fail(ctx, STEP_CANCELLED, "%s: cancelled; no archive was left", ctx->step_id);
+    if (rc != ALFUP_OK)
+        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+    archive_progress_tick(&progress, 1);
+    if (add_outputs(ctx, job, sha256) != 0)
+        return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+    return STEP_SUCCEEDED;
+}
+
+step_status_t step_backup_tree_run(step_context_t *ctx)
+{
+    backup_job_t job = {0};
+    step_status_t status = read_params(ctx, &job);
+    if (status == STEP_SUCCEEDED)
+        status = write_archive(ctx, &job);
+    job_clear(&job);
+    return status;
+}

@@ -1,0 +1,90 @@
+/* step_restore_tree.c -- "restore-tree": an archive into an empty or absent folder, every file checked. */
+#include "step_restore_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive_check.h"
+#include "archive_params.h"
+#include "archive_path.h"
+
+/* Flushes the restored files to disk: one syncfs(2) on the target's file system. */
+static int sync_target(const char *target, alfup_err_t *err)
+{
+    int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "open %s", target);
+    int rc = syncfs(fd) == 0 ? ALFUP_OK : alfup_err_errno(err, errno, "syncfs %s", target);
+    close(fd);
+    return rc;
+}
+
+/* Extracts archive into target (prepared and empty) through the checker. */
+static int restore_into(step_context_t *ctx, const char *archive, const char *target, const char *tree,
+                        archive_check_result_t *checked, alfup_err_t *err)
+{
+    archive_extract_options_t extract_options = {.keep_owner = 1, .allow_hardlinks = 0};
+    archive_extract_t *extract = archive_extract_new(target, &extract_options, err);
+    if (extract == NULL)
+        return ALFUP_ERR;
+    archive_progress_t progress;
+    archive_progress_init(&progress, ctx, "restore");
+    archive_check_options_t options = {
+        .tree = tree, .extract = extract, .expected_sha256 = kv_list_get(ctx->params, "sha256")};
+    int rc = archive_check_run(archive, &options, &progress, checked, err);
+    if (rc == ALFUP_OK)
+        rc = archive_extract_close(extract, err);
+    archive_extract_destroy(&extract);
+    if (rc == ALFUP_OK)
+        rc = sync_target(target, err);
+    return rc;
+}
+
+static step_status_t add_outputs(step_context_t *ctx, const char *target, const archive_check_result_t *checked)
+{
+    kv_list_t *out = &ctx->result->outputs;
+    if (kv_list_add(out, "target", target) != 0 || kv_list_add(out, "archive_sha256", checked->archive_sha256) != 0 ||
+        kv_list_addf(out, "files", "%llu", (unsigned long long)checked->files) != 0 ||
+        kv_list_addf(out, "bytes", "%llu", (unsigned long long)checked->bytes) != 0)
+        return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+    return STEP_SUCCEEDED;
+}
+
+step_status_t step_restore_tree_run(step_context_t *ctx)
+{
+    const char *archive_param = step_param_required(ctx, "archive");
+    const char *target_param = archive_param ? step_param_required(ctx, "target") : NULL;
+    if (target_param == NULL)
+        return STEP_REFUSED;
+    const char *tree = kv_list_get(ctx->params, "tree");
+    if (tree != NULL && (!archive_path_is_safe(tree) || strchr(tree, '/') != NULL))
+        return step_fail(ctx, STEP_REFUSED, "%s: parameter tree must be one folder name", ctx->step_id);
+    char *archive = NULL, *target = NULL;
+    int created = 0;
+    step_status_t status = archive_param_path(ctx, "archive", archive_param, &archive);
+    if (status == STEP_SUCCEEDED)
+        status = archive_param_path(ctx, "target", target_param, &target);
+    if (status == STEP_SUCCEEDED)
+        status = archive_target_prepare(ctx, target, &created);
+    if (status != STEP_SUCCEEDED)
+        goto out;
+    alfup_err_t err = {{0}};
+    archive_check_result_t checked;
+    int rc = restore_into(ctx, archive, target, tree, &checked, &err);
+    if (rc == ALFUP_OK) {
+        status = add_outputs(ctx, target, &checked);
+        goto out;
+    }
+    archive_target_discard(ctx, target, created);
+    if (rc == ARCHIVE_CANCELLED)
+        status = step_fail(ctx, STEP_CANCELLED, "%s: cancelled; %s was emptied again", ctx->step_id, target);
+    else
+        status = step_fail(ctx, STEP_FAILED, "%s: %s; nothing was left in %s", ctx->step_id, err.msg, target);
+out:
+    free(archive);
+    free(target);
+    return status;
+}

@@ -1,0 +1,66 @@
+/* bench_archive.c -- command-line driver that runs the archive step functions directly, for
+ * tests/bench/bench-backup.sh.
+ *
+ * usage: bench_archive ROOT backup ARCHIVE TREE...
+ *        bench_archive ROOT verify ARCHIVE
+ *        bench_archive ROOT restore ARCHIVE TARGET
+ * ROOT is the agent's only allowed root and its backup_dir. Prints the step's
+ * outputs as key=value lines; exits 0 only when the step succeeded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_config.h"
+#include "step.h"
+
+static int run(agent_config_t *config, const char *kind, kv_list_t *params)
+{
+    msg_step_result_t result = {0};
+    step_context_t ctx = {.config = config, .step_id = "bench", .params = params, .approval = "", .result = &result};
+    const step_kind_t *step = step_kind_find(kind);
+    step_status_t status = step ? step->run(&ctx) : STEP_REFUSED;
+    for (size_t i = 0; i < result.outputs.count; i++)
+        printf("%s=%s\n", result.outputs.items[i].key, result.outputs.items[i].value);
+    for (size_t i = 0; i < result.log_lines.count; i++)
+        fprintf(stderr, "log: %s\n", result.log_lines.items[i]);
+    if (status != STEP_SUCCEEDED)
+        fprintf(stderr, "%s %s: %s\n", kind, step_status_name(status), result.error ? result.error : "");
+    msg_step_result_clear(&result);
+    return status == STEP_SUCCEEDED ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s ROOT backup ARCHIVE TREE... | verify ARCHIVE | restore ARCHIVE TARGET\n", argv[0]);
+        return 2;
+    }
+    agent_config_t *config = calloc(1, sizeof *config);
+    kv_list_t params = {0};
+    if (config == NULL || str_list_add(&config->allowed_roots, argv[1]) != 0 ||
+        (config->backup_dir = strdup(argv[1])) == NULL || (config->name = strdup("bench")) == NULL)
+        return 2;
+    const char *kind = NULL;
+    int ok = kv_list_add(&params, "archive", argv[3]) == 0;
+    if (strcmp(argv[2], "backup") == 0 && argc >= 5) {
+        kind = "backup-tree";
+        for (int i = 4; i < argc; i++)
+            ok = ok && kv_list_add(&params, "tree", argv[i]) == 0;
+        const char *threads = getenv("BENCH_THREADS");
+        if (threads != NULL)
+            ok = ok && kv_list_add(&params, "threads", threads) == 0;
+    } else if (strcmp(argv[2], "verify") == 0 && argc == 4) {
+        kind = "verify-archive";
+    } else if (strcmp(argv[2], "restore") == 0 && argc == 5) {
+        kind = "restore-tree";
+        ok = ok && kv_list_add(&params, "target", argv[4]) == 0;
+    }
+    int rc = 2;
+    if (kind != NULL && ok)
+        rc = run(config, kind, &params);
+    else
+        fprintf(stderr, "%s: bad arguments\n", argv[0]);
+    kv_list_clear(&params);
+    agent_config_destroy(&config);
+    return rc;
+}
