@@ -65,7 +65,7 @@ step_status_t archive_target_prepare(step_context_t *ctx, const char *target, in
     alfup_err_t err = {{0}};
     *created = 0;
     struct stat st;
-    /* lstat first: tree_is_empty's FILE_MISSING has the same value as "empty" */
+    /* lstat first: a symlink in place of the target is refused below, never followed */
     if (lstat(target, &st) != 0) {
         if (errno != ENOENT)
             return step_fail(ctx, STEP_FAILED, "%s: target %s: %s", ctx->step_id, target, strerror(errno));
@@ -77,10 +77,10 @@ step_status_t archive_target_prepare(step_context_t *ctx, const char *target, in
     if (!S_ISDIR(st.st_mode))
         return step_fail(ctx, STEP_REFUSED, "%s: target %s exists and is not a folder", ctx->step_id, target);
     int empty = tree_is_empty(target, &err);
-    if (empty == 0)
+    if (empty == TREE_NOT_EMPTY)
         return step_fail(ctx, STEP_REFUSED, "%s: target %s is not empty; refusing to write into it", ctx->step_id,
                          target);
-    if (empty != 1)
+    if (empty != TREE_EMPTY)
         return step_fail(ctx, STEP_FAILED, "%s: target %s: %s", ctx->step_id, target, err.msg);
     return STEP_SUCCEEDED;
 }

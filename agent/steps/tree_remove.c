@@ -110,12 +110,12 @@ int tree_is_empty(const char *path, alfup_err_t *err)
 {
     DIR *dir = opendir(path);
     if (dir == NULL)
-        return errno == ENOENT ? FILE_MISSING : alfup_err_errno(err, errno, "open %s", path);
-    int empty = 1;
+        return errno == ENOENT ? TREE_MISSING : alfup_err_errno(err, errno, "open %s", path);
+    int empty = TREE_EMPTY;
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL) {
         if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
-            empty = 0;
+            empty = TREE_NOT_EMPTY;
             break;
         }
     }

@@ -21,8 +21,12 @@ int tree_remove_contents(const char *path, tree_remove_stats_t *stats, alfup_err
 /* Removes path and everything below it. Same rules as tree_remove_contents. */
 int tree_remove_all(const char *path, tree_remove_stats_t *stats, alfup_err_t *err);
 
-/* 1 when path is a folder with no entries, 0 when it has entries, FILE_MISSING
- * (from file_util.h) when it does not exist, ALFUP_ERR otherwise. */
+#define TREE_NOT_EMPTY 0
+#define TREE_EMPTY 1
+#define TREE_MISSING 2
+
+/* TREE_EMPTY when path is a folder with no entries, TREE_NOT_EMPTY when it has
+ * entries, TREE_MISSING when it does not exist, ALFUP_ERR otherwise. */
 int tree_is_empty(const char *path, alfup_err_t *err);
 
 #endif

@@ -427,8 +427,8 @@ static void test_install_amps_runs_the_tool(void **state)
     assert_true(exists(at(f, "v2/tomcat/webapps/share.war")));
     assert_false(exists(at(f, "v2/tomcat/webapps/alfresco")));
     assert_false(exists(at(f, "v2/tomcat/webapps/share")));
-    assert_int_equal(tree_is_empty(at(f, "v2/tomcat/work"), NULL), 1);
-    assert_int_equal(tree_is_empty(at(f, "v2/tomcat/temp"), NULL), 1);
+    assert_int_equal(tree_is_empty(at(f, "v2/tomcat/work"), NULL), TREE_EMPTY);
+    assert_int_equal(tree_is_empty(at(f, "v2/tomcat/temp"), NULL), TREE_EMPTY);
     assert_true(has_output(f, "amp", "custom-module.amp"));
     assert_true(has_output(f, "tool_exit", "0"));
     assert_true(str_list_contains(&f->result.log_lines, "applying modules"));
@@ -524,9 +524,9 @@ static void test_solr_clean_search_services(void **state)
     param(f, "old_solr_home", at(f, "solr-v1/solrhome"));
     param(f, "old_data_dir_root", "/opt/solr-v1/solrhome");
     assert_int_equal(run(f, "solr-clean"), STEP_SUCCEEDED);
-    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/alfresco/index"), NULL), 1);
-    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/archive/index"), NULL), 1);
-    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/alfrescoModels"), NULL), 1);
+    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/alfresco/index"), NULL), TREE_EMPTY);
+    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/archive/index"), NULL), TREE_EMPTY);
+    assert_int_equal(tree_is_empty(at(f, "solr6/solrhome/alfrescoModels"), NULL), TREE_EMPTY);
     assert_true(exists(at(f, "solr6/solrhome/solr.xml")));
     assert_true(exists(at(f, "solr6/solrhome/alfresco/core.properties")));
     assert_true(exists(at(f, "solr6/solrhome/alfresco/conf/solrcore.properties")));
@@ -559,9 +559,9 @@ static void test_solr_clean_solr4(void **state)
     param(f, "solr_home", at(f, "solr4"));
     param(f, "data_dir_root", at(f, "alf_data/solr4/index"));
     assert_int_equal(run(f, "solr-clean"), STEP_SUCCEEDED);
-    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/index/workspace/SpacesStore"), NULL), 1);
-    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/index/archive/SpacesStore"), NULL), 1);
-    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/model"), NULL), 1);
+    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/index/workspace/SpacesStore"), NULL), TREE_EMPTY);
+    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/index/archive/SpacesStore"), NULL), TREE_EMPTY);
+    assert_int_equal(tree_is_empty(at(f, "alf_data/solr4/model"), NULL), TREE_EMPTY);
     assert_true(exists(at(f, "alf_data/solr4/content/keep.gz")));
     assert_true(exists(at(f, "alf_data/contentstore/2024/1/1/keep.bin")));
     assert_true(exists(at(f, "solr4/workspace-SpacesStore/conf/solrcore.properties")));
@@ -602,7 +602,7 @@ static void test_wipe_empties_the_new_contentstore(void **state)
         write_file(at(f, rel), "0123456789", 0644);
     }
     wipe_expect(f, at(f, "v2/alf_data/contentstore"), STEP_SUCCEEDED);
-    assert_int_equal(tree_is_empty(at(f, "v2/alf_data/contentstore"), NULL), 1);
+    assert_int_equal(tree_is_empty(at(f, "v2/alf_data/contentstore"), NULL), TREE_EMPTY);
     assert_true(has_output(f, "files_removed", "20"));
     assert_true(has_output(f, "bytes_removed", "200"));
     assert_true(f->progress_calls > 0);
