@@ -1,0 +1,104 @@
+/* plan.h -- a deployment's plan file (docs/plan.md): the model, the parser and its checks. */
+#ifndef ALFUP_PLAN_H
+#define ALFUP_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan_diag.h"
+#include "str_list.h"
+#include "yaml_doc.h"
+
+#define PLAN_JOBS_DEFAULT 2u
+#define PLAN_JOBS_MAX 16u
+#define PLAN_TIMEOUT_MAX_S 172800u
+#define PLAN_SCRATCH_DB_SUFFIX "_scratch"
+#define PLAN_SCRATCH_DIR_ROOT_NAME "alf_data_scratch"
+
+typedef struct plan_agent {
+    char *name;
+    str_list_t roles;            /* repo, db, solr; no repeats */
+    const yaml_doc_node_t *node; /* its entry under agents: (for messages) */
+} plan_agent_t;
+
+typedef struct plan_solr {
+    char *home, *service, *data_dir_root;
+    char *distribution; /* new only */
+} plan_solr_t;
+
+typedef struct plan_install {
+    char *home, *service, *dir_root, *database;
+    char *distribution;     /* new only */
+    char *db_user;          /* new only: owner of the new databases (db.username) */
+    char *db_url;           /* new only: JDBC url of new.database (db.url) */
+    char *scratch_database; /* new only: the empty database of the validation phase */
+    char *scratch_db_url;   /* new only: db_url with the scratch database */
+    char *scratch_dir_root; /* new only: the empty dir.root of the validation phase */
+    plan_solr_t solr;
+} plan_install_t;
+
+typedef struct plan_timeout {
+    char *kind;
+    unsigned seconds;
+} plan_timeout_t;
+
+typedef struct plan {
+    yaml_doc_t *doc; /* kept: later checks point at its lines */
+    char *path;
+    char *deployment, *workflow, *backup_dir;
+    plan_agent_t *agents; /* plan order */
+    size_t agent_count;
+    const yaml_doc_node_t *agents_node;
+    plan_install_t old_install, new_install;
+    str_list_t amps, remove_apps;
+    str_list_t approve;
+    const yaml_doc_node_t *approve_node; /* the approve: sequence, or NULL */
+    unsigned jobs;
+    plan_timeout_t *timeouts;
+    size_t timeout_count;
+    const yaml_doc_node_t *timeouts_node;
+} plan_t;
+
+/* Parses and checks plan text; path names it in messages. Every problem found
+ * is added to diag as "PATH:LINE: message" (unknown and missing keys, bad
+ * names, roles, paths, overlaps between old and new, equal databases...).
+ * Returns the plan, or NULL when diag got any error. Free with plan_destroy. */
+plan_t *plan_parse(const char *path, const char *text, size_t len, plan_diag_t *diag);
+
+/* Like plan_parse, but returns what could be read even when diag got errors
+ * (fields that failed are NULL), so later checks can report more problems.
+ * NULL only when the text is not a YAML mapping at all. */
+plan_t *plan_parse_partial(const char *path, const char *text, size_t len, plan_diag_t *diag);
+
+/* Frees the plan; sets *plan_p to NULL. Tolerates NULL. */
+void plan_destroy(plan_t **plan_p);
+
+/* The agent called name, or NULL. */
+const plan_agent_t *plan_agent(const plan_t *plan, const char *name);
+
+/* true when the agent has role. */
+bool plan_agent_has_role(const plan_agent_t *agent, const char *role);
+
+/* --- Templates: "{name}" in workflow parameters (docs/workflow.md) --------- */
+
+typedef enum plan_template_kind {
+    PLAN_TEMPLATE_UNKNOWN = 0,
+    PLAN_TEMPLATE_SCALAR,
+    PLAN_TEMPLATE_LIST,
+    PLAN_TEMPLATE_RUNTIME /* run.id: left in the text for the engine */
+} plan_template_kind_t;
+
+#define PLAN_TEMPLATE_RUN_ID "run.id"
+#define PLAN_TEMPLATE_AGENT "agent"
+
+/* What kind of value a template name stands for (needs no plan). */
+plan_template_kind_t plan_template_kind(const char *name);
+
+/* The value of a scalar template ("" for an optional value the plan leaves
+ * empty), or NULL for other names. "agent" is not known here. */
+const char *plan_template_scalar(const plan_t *plan, const char *name);
+
+/* The list behind a list template, or NULL. */
+const str_list_t *plan_template_list(const plan_t *plan, const char *name);
+
+#endif

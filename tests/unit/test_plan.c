@@ -1,0 +1,317 @@
+/* test_plan.c -- plan check: a good plan passes; each bad plan is refused with the right FILE:LINE and reason,
+ * and a broken workflow file is refused with its own FILE:LINE. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+#include "plan_diag.h"
+#include "run_plan.h"
+#include "workflow.h"
+
+static const char GOOD[] = "deployment: prod-ecm\n"                             /* 1 */
+                           "workflow: alfresco-upgrade\n"                       /* 2 */
+                           "agents:\n"                                          /* 3 */
+                           "  repo1: [repo]\n"                                  /* 4 */
+                           "  db1: [db]\n"                                      /* 5 */
+                           "  solr1: [solr]\n"                                  /* 6 */
+                           "backup_dir: /srv/alfup-backups\n"                   /* 7 */
+                           "old:\n"                                             /* 8 */
+                           "  home: /opt/alfresco-v1\n"                         /* 9 */
+                           "  service: alfresco-v1\n"                           /* 10 */
+                           "  dir_root: /opt/alfresco-v1/alf_data\n"            /* 11 */
+                           "  database: alfresco\n"                             /* 12 */
+                           "  solr: {home: /opt/solr-v1, service: solr-v1,\n"   /* 13 */
+                           "         data_dir_root: /opt/solr-v1/solrhome}\n"   /* 14 */
+                           "new:\n"                                             /* 15 */
+                           "  home: /opt/alfresco-v2\n"                         /* 16 */
+                           "  service: alfresco-v2\n"                           /* 17 */
+                           "  dir_root: /opt/alfresco-v2/alf_data\n"            /* 18 */
+                           "  database: alfresco_v2\n"                          /* 19 */
+                           "  distribution: /srv/dist/alfresco-v2.zip\n"        /* 20 */
+                           "  db_user: alfresco\n"                              /* 21 */
+                           "  db_url: jdbc:postgresql://db1:5432/alfresco_v2\n" /* 22 */
+                           "  solr:\n"                                          /* 23 */
+                           "    home: /opt/solr-v2\n"                           /* 24 */
+                           "    service: solr-v2\n"                             /* 25 */
+                           "    data_dir_root: /opt/solr-v2/solrhome\n"         /* 26 */
+                           "    distribution: /srv/dist/solr-v2.zip\n"          /* 27 */
+                           "customizations:\n"                                  /* 28 */
+                           "  amps: [/srv/amps/custom-module.amp]\n"            /* 29 */
+                           "  remove_apps: [_vti_bin]\n"                        /* 30 */
+                           "approve: [decommission]\n";                         /* 31 */
+
+static char workflows[4096];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *src = getenv("ALFUP_SOURCE_DIR");
+    snprintf(workflows, sizeof workflows, "%s/deploy/workflows", src ? src : ".");
+    return 0;
+}
+
+/* GOOD with line (1-based) replaced by replacement (NULL: removed; may hold several lines). */
+static char *edited(int line, const char *replacement)
+{
+    size_t size = sizeof GOOD + (replacement ? strlen(replacement) + 1 : 0);
+    char *text = malloc(size);
+    assert_non_null(text);
+    size_t used = 0;
+    const char *cursor = GOOD;
+    for (int at = 1; *cursor != '\0'; at++) {
+        int length = (int)(strchr(cursor, '\n') - cursor);
+        if (at != line)
+            used += (size_t)snprintf(text + used, size - used, "%.*s\n", length, cursor);
+        else if (replacement != NULL)
+            used += (size_t)snprintf(text + used, size - used, "%s\n", replacement);
+        cursor += length + 1;
+    }
+    text[used] = '\0';
+    return text;
+}
+
+/* Builds text; must fail with an error "plan.yaml:LINE: ..." containing needle. */
+static void expect_error(const char *text, int line, const char *needle)
+{
+    plan_diag_t diag = {0};
+    run_plan_t *plan = run_plan_build_diag("plan.yaml", text, strlen(text), workflows, &diag);
+    assert_null(plan);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "plan.yaml:%d: ", line);
+    for (size_t i = 0; i < diag.errors.count; i++)
+        if (strncmp(diag.errors.items[i], prefix, strlen(prefix)) == 0 && strstr(diag.errors.items[i], needle)) {
+            plan_diag_clear(&diag);
+            return;
+        }
+    for (size_t i = 0; i < diag.errors.count; i++)
+        print_message("got: %s\n", diag.errors.items[i]);
+    plan_diag_clear(&diag);
+    fail_msg("no error '%s...%s'", prefix, needle);
+}
+
+static void expect_edit_error(int line, const char *replacement, int error_line, const char *needle)
+{
+    char *text = edited(line, replacement);
+    expect_error(text, error_line, needle);
+    free(text);
+}
+
+static void test_good_plan(void **state)
+{
+    (void)state;
+    alfup_err_t err = {{0}};
+    run_plan_t *plan = run_plan_build("plan.yaml", GOOD, strlen(GOOD), workflows, &err);
+    if (plan == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(plan->deployment, "prod-ecm");
+    assert_string_equal(plan->workflow, "alfresco-upgrade");
+    assert_int_equal(plan->agents.count, 3);
+    assert_string_equal(plan->agent_roles.items[1], "db");
+    run_plan_destroy(&plan);
+    assert_null(plan);
+}
+
+static void test_new_path_inside_old(void **state)
+{
+    (void)state;
+    expect_edit_error(16, "  home: /opt/alfresco-v1/v2", 16, "lies inside old.home /opt/alfresco-v1");
+    expect_edit_error(18, "  dir_root: /opt/alfresco-v1/alf_data", 18, "is the same as old.dir_root");
+    expect_edit_error(26, "    data_dir_root: /opt/solr-v1/solrhome/v2", 26, "lies inside old.solr.data_dir_root");
+    /* old inside new */
+    expect_edit_error(16, "  home: /opt", 16, "contains old.home");
+    expect_edit_error(7, "backup_dir: /opt/alfresco-v1/backups", 7, "lies inside old.home");
+}
+
+static void test_root_and_relative_paths(void **state)
+{
+    (void)state;
+    expect_edit_error(11, "  dir_root: /", 11, "root folder");
+    expect_edit_error(24, "    home: /", 24, "root folder");
+    expect_edit_error(18, "  dir_root: alf_data", 18, "not an absolute path");
+    expect_edit_error(9, "  home: /opt/x/../alfresco-v1", 9, "'..'");
+    expect_edit_error(9, "  home: \"\"", 9, "must not be empty");
+    expect_edit_error(9, "  home: /opt/alfresco-v1/", 9, "ends with");
+}
+
+static void test_same_database(void **state)
+{
+    (void)state;
+    expect_edit_error(19, "  database: alfresco", 19, "is the old database");
+    expect_edit_error(19, "  database: alfresco-v2", 19, "not a database name");
+    expect_edit_error(22, "  db_url: jdbc:postgresql://db1/alfresco", 22, "names database 'alfresco'");
+    expect_edit_error(22, "  db_url: postgres://db1/alfresco_v2", 22, "not a jdbc:postgresql");
+}
+
+static void test_unknown_and_missing_keys(void **state)
+{
+    (void)state;
+    expect_edit_error(31, "approve: [decommission]\ncolour: blue", 32, "unknown key");
+    expect_edit_error(12, "  database: alfresco\n  databse: alfresco", 13, "unknown key");
+    expect_edit_error(10, NULL, 8, "missing required key 'service'");
+    expect_edit_error(21, NULL, 15, "missing required key 'db_user'");
+    expect_edit_error(7, NULL, 1, "missing required key 'backup_dir'");
+}
+
+static void test_agents_and_roles(void **state)
+{
+    (void)state;
+    expect_edit_error(6, NULL, 3, "no agent has role 'solr'");
+    expect_edit_error(4, "  repo1: [repo, web]", 4, "unknown role 'web'");
+    expect_edit_error(4, "  repo1: [repo, repo]", 4, "given twice");
+    expect_edit_error(4, "  repo1: []", 4, "");
+    expect_edit_error(4, "  repo_1!: [repo]", 4, "not an agent name");
+    expect_edit_error(4, "  repo1: [repo]\n  repo1: [db]", 5, "duplicate");
+    expect_edit_error(5, "  db1: [db]\n  db2: [db]", 6, "already given to db1");
+}
+
+static void test_approve_names(void **state)
+{
+    (void)state;
+    expect_edit_error(31, "approve: [decommission, nothing-like-this]", 31, "neither a step nor a phase");
+    expect_edit_error(2, "workflow: no-such-workflow", 2, "no workflow 'no-such-workflow'");
+    expect_edit_error(2, "workflow: ../etc/passwd", 2, "not a name");
+}
+
+static void test_reports_every_error(void **state)
+{
+    (void)state;
+    char *text = edited(16, "  home: /opt/alfresco-v1/v2\n  colour: blue");
+    char *worse = NULL;
+    size_t len = strlen(text);
+    worse = malloc(len + 64);
+    assert_non_null(worse);
+    snprintf(worse, len + 64, "%sjobs: 99\n", text);
+    plan_diag_t diag = {0};
+    assert_null(run_plan_build_diag("plan.yaml", worse, strlen(worse), workflows, &diag));
+    assert_true(plan_diag_count(&diag) >= 2);
+    alfup_err_t err;
+    assert_null(run_plan_build("plan.yaml", worse, strlen(worse), workflows, &err));
+    assert_non_null(strstr(err.msg, "more)"));
+    plan_diag_clear(&diag);
+    free(worse);
+    free(text);
+}
+
+/* --- broken workflows: their own file and line ------------------------------ */
+
+static const char WF_HEAD[] = "workflow: wf\n"                                  /* 1 */
+                              "title: test\n"                                   /* 2 */
+                              "phases:\n"                                       /* 3 */
+                              "  - id: one\n"                                   /* 4 */
+                              "    title: One\n"                                /* 5 */
+                              "    steps:\n"                                    /* 6 */
+                              "      - id: stop\n"                              /* 7 */
+                              "        title: stop\n"                           /* 8 */
+                              "        procedure: \"1.1\"\n"                    /* 9 */
+                              "        role: repo\n"                            /* 10 */
+                              "        kind: service-stop\n"                    /* 11 */
+                              "        arms_rollback: true\n"                   /* 12 */
+                              "        params: {service: \"{old.service}\"}\n"; /* 13 */
+static const char WF_TAIL[] = "rollback: []\n";
+
+/* Parses WF_HEAD + extra + WF_TAIL; expects an error "wf.yaml:LINE: ...needle". */
+static void expect_workflow_error(const char *extra, int line, const char *needle)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s%s", WF_HEAD, extra, WF_TAIL);
+    plan_diag_t diag = {0};
+    workflow_t *wf = workflow_parse("wf.yaml", text, strlen(text), &diag);
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "wf.yaml:%d: ", line);
+    bool found = false;
+    for (size_t i = 0; i < diag.errors.count; i++)
+        found |= strncmp(diag.errors.items[i], prefix, strlen(prefix)) == 0 && strstr(diag.errors.items[i], needle);
+    for (size_t i = 0; !found && i < diag.errors.count; i++)
+        print_message("got: %s\n", diag.errors.items[i]);
+    assert_null(wf);
+    plan_diag_clear(&diag);
+    assert_true(found);
+}
+
+static void test_workflow_errors(void **state)
+{
+    (void)state;
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", WF_HEAD, WF_TAIL);
+    plan_diag_t diag = {0};
+    workflow_t *wf = workflow_parse("wf.yaml", text, strlen(text), &diag);
+    assert_non_null(wf);
+    workflow_destroy(&wf);
+    const char *step = "      - id: two\n"            /* 14 */
+                       "        title: two\n"         /* 15 */
+                       "        procedure: \"1.2\"\n" /* 16 */
+                       "        role: repo\n";        /* 17 */
+    char extra[1024];
+    snprintf(extra, sizeof extra, "%s        kind: backup-everything\n        params: {}\n", step);
+    expect_workflow_error(extra, 18, "unknown step kind 'backup-everything'");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        params: {service: \"{old.servce}\"}\n", step);
+    expect_workflow_error(extra, 19, "unknown template {old.servce}");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        params: {servic: x}\n", step);
+    expect_workflow_error(extra, 19, "has no parameter 'servic'");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        params: {}\n", step);
+    expect_workflow_error(extra, 14, "needs parameter 'service'");
+    /* a reference to a later step, to itself, to another role, to an unknown output */
+    snprintf(extra, sizeof extra,
+             "%s        kind: verify-archive\n        params: {archive: \"${three.archive}\"}\n"
+             "      - id: three\n        title: t\n        procedure: \"1.2\"\n        role: repo\n"
+             "        kind: backup-tree\n        params: {archive: /b/x, tree: /a}\n",
+             step);
+    expect_workflow_error(extra, 19, "does not finish before");
+    snprintf(extra, sizeof extra, "%s        kind: verify-archive\n        params: {archive: \"${stop.archive}\"}\n",
+             step);
+    expect_workflow_error(extra, 19, "has no output 'archive'");
+    snprintf(extra, sizeof extra,
+             "%s        kind: service-start\n        parallel_with: stop\n"
+             "        params: {service: \"${stop.pid}\"}\n",
+             step);
+    expect_workflow_error(extra, 20, "does not finish before");
+    snprintf(extra, sizeof extra,
+             "      - id: two\n        title: two\n        procedure: \"1.2\"\n        role: db\n"
+             "        kind: service-start\n        params: {service: \"${stop.pid}\"}\n");
+    expect_workflow_error(extra, 19, "does not run on the same agents");
+    snprintf(extra, sizeof extra, "%s        kind: decommission-tree\n        params: {old_home: \"{old.home}\"}\n",
+             step);
+    expect_workflow_error(extra, 18, "gate: true");
+    snprintf(extra, sizeof extra,
+             "%s        kind: service-start\n        parallel_with: nothing\n"
+             "        params: {service: x}\n",
+             step);
+    expect_workflow_error(extra, 19, "not a step of the stage just before");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        params: {service: [a, b]}\n", step);
+    expect_workflow_error(extra, 19, "takes one value");
+    snprintf(extra, sizeof extra,
+             "%s        kind: install-amps\n        params: {new_home: x, amp: \"x{customizations.amps}\"}\n", step);
+    expect_workflow_error(extra, 19, "must be the whole value");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        params: {service: \"{old.service\"}\n", step);
+    expect_workflow_error(extra, 19, "without its '}'");
+    snprintf(extra, sizeof extra,
+             "      - id: stop\n        title: s\n        procedure: \"1\"\n        role: repo\n"
+             "        kind: service-stop\n        params: {service: x}\n");
+    expect_workflow_error(extra, 14, "used twice");
+    snprintf(extra, sizeof extra, "%s        kind: service-start\n        colour: red\n        params: {service: x}\n",
+             step);
+    expect_workflow_error(extra, 19, "unknown key");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_plan),
+        cmocka_unit_test(test_new_path_inside_old),
+        cmocka_unit_test(test_root_and_relative_paths),
+        cmocka_unit_test(test_same_database),
+        cmocka_unit_test(test_unknown_and_missing_keys),
+        cmocka_unit_test(test_agents_and_roles),
+        cmocka_unit_test(test_approve_names),
+        cmocka_unit_test(test_reports_every_error),
+        cmocka_unit_test(test_workflow_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
