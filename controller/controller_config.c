@@ -7,7 +7,7 @@
 #include "config_value.h"
 #include "yaml_doc.h"
 
-static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal",
+static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal", "workflows",
                                         "heartbeat_timeout_s", "max_pending_handshakes",
                                         "handshake_timeout_s", NULL};
 static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
@@ -25,6 +25,7 @@ void controller_config_destroy(controller_config_t **config_p)
     free(config->tls.key);
     free(config->tls.crl);
     free(config->journal);
+    free(config->workflows);
     free(config);
     *config_p = NULL;
 }
@@ -68,8 +69,11 @@ static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, 
         config_get_path(root, "admin", YAML_DOC_REQUIRED, &config->admin, err) < 0 ||
         parse_tls(root, &config->tls, err) < 0 ||
         config_get_path(root, "journal", YAML_DOC_REQUIRED, &config->journal, err) < 0 ||
+        config_get_path(root, "workflows", 0, &config->workflows, err) < 0 ||
         parse_limits(root, config, err) < 0)
         return ALFUP_ERR;
+    if (config->workflows == NULL && (config->workflows = strdup(ALFUP_DEFAULT_WORKFLOWS_DIR)) == NULL)
+        return alfup_err_set(err, "out of memory");
     return ALFUP_OK;
 }
 

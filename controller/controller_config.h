@@ -29,6 +29,7 @@ typedef struct controller_config {
     char *admin;            /* absolute path of the local command socket */
     controller_tls_t tls;
     char *journal;          /* absolute path of the run journal (SQLite) */
+    char *workflows;        /* folder of workflow files (default ALFUP_DEFAULT_WORKFLOWS_DIR) */
     unsigned heartbeat_timeout_s;     /* an agent silent this long is offline */
     unsigned max_pending_handshakes;  /* TLS handshakes in progress at once */
     unsigned handshake_timeout_s;     /* a handshake not done by then is dropped */

@@ -15,6 +15,8 @@
 #include "journal.h"
 #include "log.h"
 #include "ping_waits.h"
+#include "run_commands.h"
+#include "run_engine.h"
 
 #define COMPONENT "controller"
 #define POLL_MS 200
@@ -28,6 +30,7 @@ typedef struct controller_daemon {
     agent_registry_t registry;
     ping_wait_t *pings;
     uint64_t step_counter;
+    run_engine_t *engine;
 } controller_daemon_t;
 
 /* ---- agents' events ---- */
@@ -37,6 +40,7 @@ static void on_peer_up(void *arg, const char *name, unsigned roles, const char *
     controller_daemon_t *d = arg;
     if (agent_registry_up(&d->registry, name, roles, address) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    run_engine_on_agent_up(d->engine, name);
 }
 
 static void on_peer_down(void *arg, const char *name, const char *reason)
@@ -70,7 +74,8 @@ static void on_result(controller_daemon_t *d, const char *agent, const msg_step_
               step_status_name(result->status), result->error && result->error[0] ? ": " : "",
               result->error ? result->error : "");
     acknowledge(d, agent, result->step_id); /* only after it is on disk */
-    ping_waits_answer(d->pings, result);
+    if (!run_engine_on_result(d->engine, agent, result))
+        ping_waits_answer(d->pings, result);
 }
 
 static void on_message(void *arg, const char *name, const alfup_msg_t *msg)
@@ -80,8 +85,7 @@ static void on_message(void *arg, const char *name, const alfup_msg_t *msg)
     if (msg->kind == MSG_STEP_RESULT)
         on_result(d, name, &msg->result);
     else if (msg->kind == MSG_STEP_PROGRESS)
-        alfup_log(LOG_LEVEL_DEBUG, COMPONENT, "step %s on %s: %llu/%llu bytes", msg->progress.step_id, name,
-                  (unsigned long long)msg->progress.bytes_done, (unsigned long long)msg->progress.bytes_total);
+        run_engine_on_progress(d->engine, name, &msg->progress);
 }
 
 /* ---- commands from the admin socket ---- */
@@ -179,12 +183,31 @@ static void on_admin_request(void *arg, uint64_t client_id, int argc, char **arg
     }
     if (hold_ms > PING_HOLD_MAX_MS)
         hold_ms = PING_HOLD_MAX_MS;
+    if (run_commands_handle(d->engine, d->admin, client_id, argc, argv))
+        return;
     if (argc >= 1 && strcmp(argv[0], "agents") == 0)
         reply_agents(d, client_id, json);
     else if (argc >= 1 && strcmp(argv[0], "ping") == 0)
         start_ping(d, client_id, json, hold_ms);
     else
         admin_server_reply(d->admin, client_id, 2, "unknown command\n");
+}
+
+/* ---- what the run engine uses ---- */
+
+static int engine_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t *err)
+{
+    controller_daemon_t *d = arg;
+    if (d->channel == NULL)
+        return alfup_err_set(err, "agent %s is not online", agent);
+    return channel_server_send(d->channel, agent, msg, err);
+}
+
+static int engine_agent_roles(void *arg, const char *agent)
+{
+    controller_daemon_t *d = arg;
+    const agent_entry_t *entry = agent_registry_find(&d->registry, agent);
+    return entry && entry->online ? (int)entry->roles : -1;
 }
 
 /* ---- the loop ---- */
@@ -201,6 +224,7 @@ static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup
             return ALFUP_ERR;
         admin_server_handle_input(d->admin);
         channel_server_tick(d->channel);
+        run_engine_tick(d->engine);
         finish_pings(d);
     }
     return ALFUP_OK;
@@ -223,6 +247,10 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
     }
     d.journal = journal_open(config->journal, err);
     if (d.journal == NULL)
+        goto out;
+    run_engine_io_t io = {.send = engine_send, .agent_roles = engine_agent_roles, .arg = &d};
+    d.engine = run_engine_new(d.journal, config->workflows, &io, err);
+    if (d.engine == NULL)
         goto out;
     channel_server_config_t channel_config = {
         .listen = config->listen,
@@ -250,6 +278,7 @@ out:
         d.pings = next;
     }
     admin_server_destroy(&d.admin);
+    run_engine_destroy(&d.engine);
     channel_server_destroy(&d.channel);
     journal_close(&d.journal);
     agent_registry_clear(&d.registry);

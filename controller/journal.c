@@ -183,3 +183,8 @@ int journal_step_state(journal_t *j, const char *step_id, char *buf, size_t len,
         return alfup_err_set(err, "journal: %s", sqlite3_errmsg(j->db));
     return found ? 0 : 1;
 }
+
+struct sqlite3 *journal_db(journal_t *j)
+{
+    return j->db;
+}

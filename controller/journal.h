@@ -8,6 +8,7 @@
 #include "message.h"
 
 typedef struct journal journal_t;
+struct sqlite3;
 
 /* Opens (creating) the SQLite journal at path, in WAL mode. NULL with err. */
 journal_t *journal_open(const char *path, alfup_err_t *err);
@@ -27,5 +28,8 @@ int journal_step_result(journal_t *journal, const char *agent, const msg_step_re
 /* The recorded state of step_id ("sent", "succeeded", "failed", ...) into buf;
  * 0 when found, FILE_MISSING-like 1 when unknown, ALFUP_ERR on failure. */
 int journal_step_state(journal_t *journal, const char *step_id, char *buf, size_t len, alfup_err_t *err);
+
+/* The SQLite handle, for the run store's tables in the same file. */
+struct sqlite3 *journal_db(journal_t *journal);
 
 #endif

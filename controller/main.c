@@ -7,6 +7,8 @@
 #include "controller_config.h"
 #include "controller_daemon.h"
 #include "log.h"
+#include "plan_cli.h"
+#include "run_cli.h"
 
 #define DEFAULT_CONFIG "/etc/alfup/controller.yaml"
 #define EXIT_USAGE 2
@@ -32,10 +34,29 @@ static void usage(FILE *out)
             "                        round trip of a ping step to every online agent;\n"
             "                        exit 0 only when every online agent answered\n"
             "                        (--hold-ms makes each agent hold its answer N ms)\n"
+            "  plan check PLAN [--workflows DIR]\n"
+            "                        check a plan against its workflow (no daemon needed);\n"
+            "                        every error as FILE:LINE: message, exit 1 if any\n"
+            "  plan show PLAN [--json] [--workflows DIR]\n"
+            "                        the dry run: every step in order with its stage, phase,\n"
+            "                        host, kind, parameters and procedure step; gates, rollback\n"
+            "                        (workflows: --workflows, $ALFUP_WORKFLOWS_DIR, the build\n"
+            "                        tree's deploy/workflows, /usr/share/alfup/workflows)\n"
+            "  run PLAN [--wait]     start an upgrade run and print its id; --wait follows it\n"
+            "                        (live on a terminal) until it settles\n"
+            "  status [RUN] [--json] [--wait]\n"
+            "                        one run (default: the latest): phases, steps per host,\n"
+            "                        progress, errors with their log lines, the rollback\n"
+            "  runs [--json]         every run, newest first\n"
+            "  approve RUN [GATE]    let a run past an approval gate (default: the one it waits at)\n"
+            "  resume RUN [--wait]   continue a paused, failed or rolled-back run (docs/runs.md)\n"
+            "  rollback RUN [--wait] stop the new services, start the old ones\n"
+            "  cancel RUN            stop a run; the old system is started again if it was stopped\n"
             "  --version, --help\n"
             "\n"
             "--config names the controller's config (default " DEFAULT_CONFIG ").\n"
-            "Exit codes: 0 success, 1 failure, 2 usage error, 3 daemon unreachable.\n");
+            "Exit codes: 0 success, 1 failure, 2 usage error, 3 daemon unreachable;\n"
+            "with --wait also 4 rolled back, 5 waiting at a gate, 6 cancelled, 7 paused.\n");
 }
 
 static int serve(const char *config_path)
@@ -71,6 +92,19 @@ static int call_daemon(const char *config_path, int argc, char **argv)
     return rc;
 }
 
+static int call_runs(const char *config_path, int count, char **words)
+{
+    alfup_err_t err;
+    controller_config_t *config = controller_config_load(config_path, &err);
+    if (config == NULL) {
+        fprintf(stderr, "alfup-controller: %s\n", err.msg);
+        return 1;
+    }
+    int rc = run_cli_main(config->admin, count, words);
+    controller_config_destroy(&config);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = DEFAULT_CONFIG;
@@ -96,8 +130,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (strcmp(words[0], "plan") == 0)
+        return plan_cli_main(count, words, stdout, stderr);
     if (strcmp(words[0], "serve") == 0 && count == 1)
         return serve(config_path);
+    if (run_cli_is_command(words[0]))
+        return call_runs(config_path, count, words);
     int known = strcmp(words[0], "agents") == 0 || strcmp(words[0], "ping") == 0;
     for (int i = 1; known && i < count; i++)
         known = strcmp(words[i], "--json") == 0 ||

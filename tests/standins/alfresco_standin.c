@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +142,22 @@ static void context_failed(repo_standin_t *repo)
     atomic_store(&repo->state, REPO_FAILED);
 }
 
+/* Creates dir.root/contentstore and contentstore.deleted when missing, as the
+ * repository does on its first start. 0, or -1 (logged). */
+static int ensure_content_folders(repo_standin_t *repo, const char *dir_root)
+{
+    static const char *const FOLDERS[] = {"", "/contentstore", "/contentstore.deleted"};
+    for (size_t i = 0; i < sizeof FOLDERS / sizeof FOLDERS[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s", dir_root, FOLDERS[i]);
+        if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+            standin_log(repo->log_fd, "ERROR", "repo.content", "cannot create the content store folder");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Schema and content checks; returns 0 when the repository may go ready. */
 static int start_repository(repo_standin_t *repo, PGconn *db)
 {
@@ -157,6 +174,8 @@ static int start_repository(repo_standin_t *repo, PGconn *db)
         standin_log(repo->log_fd, "ERROR", "repo.content", "dir.root is not set to an absolute path");
         return -1;
     }
+    if (ensure_content_folders(repo, dir_root) != 0)
+        return -1;
     long bad = repo_db_check_content(db, repo->log_fd, dir_root);
     if (bad < 0 || (bad > 0 && repo->fault.kind != FAULT_MISSING_CONTENT_OK))
         return -1;

@@ -1,0 +1,312 @@
+/* test_run_engine.c -- the run engine against the shipped workflow and example plan, with
+ * agents played by the test and a real journal: order, gates, failure and rollback,
+ * controller restarts and resume. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cert_identity.h"
+#include "run_engine.h"
+
+#define SENT_MAX 1024
+
+typedef struct sent_step {
+    char agent[64];
+    char step_id[ALFUP_STEP_ID_MAX + 1];
+    char kind[64];
+    int answered;
+} sent_step_t;
+
+typedef struct world {
+    char dir[64];
+    char plan[512];
+    char workflows[512];
+    journal_t *journal;
+    run_engine_t *engine;
+    sent_step_t sent[SENT_MAX];
+    size_t sent_count;
+    size_t cancels;
+    char run_id[RUN_ID_MAX];
+} world_t;
+
+static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t *err)
+{
+    world_t *w = arg;
+    (void)err;
+    if (msg->kind == MSG_STEP_CANCEL) {
+        w->cancels++;
+        return ALFUP_OK;
+    }
+    assert_int_equal(msg->kind, MSG_STEP_REQUEST);
+    assert_true(w->sent_count < SENT_MAX);
+    sent_step_t *s = &w->sent[w->sent_count++];
+    snprintf(s->agent, sizeof s->agent, "%s", agent);
+    snprintf(s->step_id, sizeof s->step_id, "%s", msg->request.step_id);
+    snprintf(s->kind, sizeof s->kind, "%s", msg->request.kind);
+    for (size_t i = 0; i < msg->request.params.count; i++) /* every reference was resolved */
+        assert_null(strstr(msg->request.params.items[i].value, "${"));
+    if (strncmp(msg->request.kind, "decommission", 12) == 0)
+        assert_non_null(strstr(msg->request.approval, "decommission"));
+    return ALFUP_OK;
+}
+
+static int fake_roles(void *arg, const char *agent)
+{
+    (void)arg;
+    if (strcmp(agent, "repo1") == 0)
+        return ROLE_REPO;
+    if (strcmp(agent, "db1") == 0)
+        return ROLE_DB;
+    if (strcmp(agent, "solr1") == 0)
+        return ROLE_SOLR;
+    return -1;
+}
+
+static void open_engine(world_t *w)
+{
+    alfup_err_t err;
+    char journal[128];
+    snprintf(journal, sizeof journal, "%s/journal.db", w->dir);
+    w->journal = journal_open(journal, &err);
+    assert_non_null(w->journal);
+    run_engine_io_t io = {fake_send, fake_roles, w};
+    w->engine = run_engine_new(w->journal, w->workflows, &io, &err);
+    if (w->engine == NULL)
+        fail_msg("engine: %s", err.msg);
+}
+
+static void close_engine(world_t *w)
+{
+    run_engine_destroy(&w->engine);
+    journal_close(&w->journal);
+}
+
+static int setup(void **state)
+{
+    world_t *w = calloc(1, sizeof *w);
+    const char *src = getenv("ALFUP_SOURCE_DIR");
+    assert_non_null(src);
+    snprintf(w->dir, sizeof w->dir, "/tmp/alfup-engine-XXXXXX");
+    assert_non_null(mkdtemp(w->dir));
+    snprintf(w->plan, sizeof w->plan, "%s/deploy/examples/plan-prod-ecm.yaml", src);
+    snprintf(w->workflows, sizeof w->workflows, "%s/deploy/workflows", src);
+    open_engine(w);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    world_t *w = *state;
+    close_engine(w);
+    char path[128];
+    snprintf(path, sizeof path, "%s/journal.db", w->dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/journal.db-wal", w->dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/journal.db-shm", w->dir);
+    unlink(path);
+    rmdir(w->dir);
+    free(w);
+    return 0;
+}
+
+/* Answers one sent step: success with the outputs later steps reference, or failure. */
+static void answer(world_t *w, sent_step_t *s, int fail)
+{
+    msg_step_result_t result = {.step_id = s->step_id, .kind = s->kind,
+                                .status = fail ? STEP_FAILED : STEP_SUCCEEDED,
+                                .error = fail ? "injected failure" : ""};
+    kv_list_add(&result.outputs, "archive", "/srv/alfup-backups/x/a.tar.zst");
+    kv_list_add(&result.outputs, "archive_sha256", "00");
+    kv_list_add(&result.outputs, "dump", "/srv/alfup-backups/x/database.dump");
+    if (fail)
+        str_list_add(&result.log_lines, "=== Failed to apply patch ===");
+    s->answered = 1;
+    run_engine_on_result(w->engine, s->agent, &result);
+    kv_list_clear(&result.outputs);
+    str_list_clear(&result.log_lines);
+}
+
+/* Answers every unanswered step, again and again, until nothing new is sent or
+ * `limit` answers were given. Steps whose id contains fail_at fail. */
+static size_t drive(world_t *w, const char *fail_at, size_t limit)
+{
+    size_t answers = 0;
+    for (size_t i = 0; i < w->sent_count && answers < limit; i++) {
+        if (w->sent[i].answered)
+            continue;
+        answer(w, &w->sent[i], fail_at && strstr(w->sent[i].step_id, fail_at) != NULL);
+        answers++;
+    }
+    return answers;
+}
+
+static const run_t *run_of(world_t *w)
+{
+    const run_t *run = run_engine_find(w->engine, w->run_id);
+    assert_non_null(run);
+    return run;
+}
+
+static void start(world_t *w)
+{
+    alfup_err_t err;
+    if (run_engine_start(w->engine, w->plan, w->run_id, sizeof w->run_id, &err) != ALFUP_OK)
+        fail_msg("start: %s", err.msg);
+}
+
+static long stage_of(const run_t *run, const char *step_id)
+{
+    for (size_t i = 0; i < run->plan->step_count; i++) {
+        char wire[ALFUP_STEP_ID_MAX + 1];
+        run_wire_step_id(run, 0, i, wire, sizeof wire);
+        if (strcmp(wire, step_id) == 0)
+            return (long)run->plan->steps[i].stage;
+    }
+    return -1;
+}
+
+static void test_full_run_in_stage_order_with_decommission_gate(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_WAITING);
+    assert_non_null(run->waiting_gate);
+    size_t before_gate = w->sent_count;
+    for (size_t i = 0; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].kind, "decommission")); /* nothing irreversible before approval */
+    alfup_err_t err;
+    assert_int_equal(run_engine_approve(w->engine, w->run_id, NULL, &err), ALFUP_OK);
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_SUCCEEDED);
+    assert_true(w->sent_count > before_gate);
+    assert_int_equal(w->sent_count, run->plan->step_count); /* every step sent exactly once */
+    long last_stage = -1;
+    for (size_t i = 0; i < w->sent_count; i++) {
+        long stage = stage_of(run, w->sent[i].step_id);
+        assert_true(stage >= last_stage); /* never a step before its predecessors finished */
+        last_stage = stage;
+    }
+}
+
+static void test_failure_after_stop_rolls_back_and_names_host_and_step(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    while (drive(w, "start-restored@repo1", SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_ROLLED_BACK);
+    assert_non_null(strstr(run->error, "repo1"));
+    assert_non_null(strstr(run->error, "start-restored"));
+    assert_non_null(strstr(run->error, "injected failure"));
+    assert_true(run->failed_index >= 0);
+    assert_string_equal(run->steps[run->failed_index].result.log_lines.items[0], "=== Failed to apply patch ===");
+    int saw_start_old = 0;
+    for (size_t i = 0; i < w->sent_count; i++)
+        saw_start_old |= strstr(w->sent[i].step_id, ".rb1.rb-start-old@repo1") != NULL;
+    assert_true(saw_start_old);
+    for (size_t i = 0; i < w->sent_count; i++) /* nothing of the main sequence after the failure */
+        assert_null(strstr(w->sent[i].step_id, "verify-restored"));
+
+    /* resume: the old system ran again, so the run restarts at stop-old with new backups */
+    char note[512];
+    alfup_err_t err;
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_non_null(strstr(note, "new backups"));
+    assert_true(w->sent_count > before);
+    assert_non_null(strstr(w->sent[before].step_id, "stop-old"));
+    assert_non_null(strstr(w->sent[before].step_id, ".a2"));
+}
+
+static void test_preflight_failure_stops_without_rollback_and_resume_retries(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    while (drive(w, "check-db@db1", SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_int_equal(run->armed, 0);
+    for (size_t i = 0; i < w->sent_count; i++)
+        assert_string_equal(w->sent[i].kind, "preflight"); /* nothing stopped, nothing to roll back */
+    char note[512];
+    alfup_err_t err;
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
+    assert_non_null(strstr(w->sent[before].step_id, "check-db@db1.a2"));
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_WAITING);
+}
+
+static void test_controller_restart_pauses_and_resume_sends_nothing_twice(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    while (w->sent_count < 8 && drive(w, NULL, 1) > 0) /* a few steps done, some in flight */
+        ;
+    size_t in_flight = 0;
+    for (size_t i = 0; i < w->sent_count; i++)
+        in_flight += !w->sent[i].answered;
+    assert_true(in_flight > 0);
+    char run_id[RUN_ID_MAX];
+    snprintf(run_id, sizeof run_id, "%s", w->run_id);
+
+    close_engine(w); /* the controller dies */
+    open_engine(w);
+    const run_t *run = run_of(w);
+    assert_int_equal(run->paused, 1);
+    assert_int_equal(run->state, RUN_RUNNING);
+    size_t sent_before = w->sent_count;
+    drive(w, NULL, SENT_MAX); /* results delivered while paused are recorded... */
+    assert_int_equal(w->sent_count, sent_before); /* ...but nothing new is sent */
+
+    char note[512];
+    alfup_err_t err;
+    assert_int_equal(run_engine_resume(w->engine, run_id, note, sizeof note, &err), ALFUP_OK);
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_WAITING);
+    for (size_t i = 0; i < w->sent_count; i++) /* each step id sent once */
+        for (size_t j = i + 1; j < w->sent_count; j++)
+            assert_string_not_equal(w->sent[i].step_id, w->sent[j].step_id);
+}
+
+static void test_second_run_of_same_deployment_refused(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    char other[RUN_ID_MAX];
+    alfup_err_t err;
+    assert_int_equal(run_engine_start(w->engine, w->plan, other, sizeof other, &err), ALFUP_ERR);
+    assert_non_null(strstr(err.msg, "already has run"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_full_run_in_stage_order_with_decommission_gate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_after_stop_rolls_back_and_names_host_and_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_preflight_failure_stops_without_rollback_and_resume_retries, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_controller_restart_pauses_and_resume_sends_nothing_twice, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_second_run_of_same_deployment_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
