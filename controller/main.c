@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin_client.h"
 #include "controller_config.h"
@@ -36,7 +37,9 @@ static void usage(FILE *out)
             "                        (--hold-ms makes each agent hold its answer N ms)\n"
             "  plan check PLAN [--workflows DIR]\n"
             "                        check a plan against its workflow (no daemon needed);\n"
-            "                        every error as FILE:LINE: message, exit 1 if any\n"
+            "                        every error as FILE:LINE: message, exit 1 if any; when\n"
+            "                        the controller is reachable, also that every agent of\n"
+            "                        the plan is online with the roles the plan gives it\n"
             "  plan show PLAN [--json] [--workflows DIR]\n"
             "                        the dry run: every step in order with its stage, phase,\n"
             "                        host, kind, parameters and procedure step; gates, rollback\n"
@@ -92,6 +95,21 @@ static int call_daemon(const char *config_path, int argc, char **argv)
     return rc;
 }
 
+/* plan check also asks a reachable daemon about the agents' certificates. */
+static int plan_command(const char *config_path, int count, char **words)
+{
+    int rc = plan_cli_main(count, words, stdout, stderr);
+    if (rc != 0 || count < 3 || strcmp(words[1], "check") != 0 || access(config_path, R_OK) != 0)
+        return rc;
+    alfup_err_t err;
+    controller_config_t *config = controller_config_load(config_path, &err);
+    if (config == NULL)
+        return rc;
+    rc = run_cli_check_agents(config->admin, words[2]);
+    controller_config_destroy(&config);
+    return rc;
+}
+
 static int call_runs(const char *config_path, int count, char **words)
 {
     alfup_err_t err;
@@ -131,7 +149,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (strcmp(words[0], "plan") == 0)
-        return plan_cli_main(count, words, stdout, stderr);
+        return plan_command(config_path, count, words);
     if (strcmp(words[0], "serve") == 0 && count == 1)
         return serve(config_path);
     if (run_cli_is_command(words[0]))

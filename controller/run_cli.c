@@ -100,7 +100,7 @@ static int follow_with(const char *socket, const char *run_id, seen_steps_t *see
     char *words[] = {"watch", (char *)run_id};
     for (;;) {
         char *text = NULL;
-        int rc = call(socket, 2, words, &text);
+        int rc = call(socket, run_id ? 2 : 1, words, &text);
         if (rc != 0) {
             fprintf(stderr, "alfup-controller: %s", text ? text : "lost the controller\n");
             free(text);
@@ -179,6 +179,22 @@ static int start_run(const char *socket, int count, char **words, int wait)
     return wait ? follow(socket, run_id) : 0;
 }
 
+int run_cli_check_agents(const char *socket, const char *plan_path)
+{
+    char absolute[PATH_MAX];
+    if (realpath(plan_path, absolute) == NULL)
+        return 1;
+    char *words[] = {"check-agents", absolute};
+    char *text = NULL;
+    int rc = call(socket, 2, words, &text);
+    if (rc == ADMIN_EXIT_UNREACHABLE)
+        fprintf(stderr, "%s: agents' certificates not checked (the controller is not reachable)\n", plan_path);
+    else
+        fprintf(rc == 0 ? stdout : stderr, "%s: %s", plan_path, text ? text : "\n");
+    free(text);
+    return rc == ADMIN_EXIT_UNREACHABLE ? 0 : rc;
+}
+
 int run_cli_main(const char *socket, int count, char **words)
 {
     int wait = has_flag(count, words, "--wait");
@@ -190,7 +206,7 @@ int run_cli_main(const char *socket, int count, char **words)
     int rc = call(socket, n, plain, &text);
     fputs(text ? text : "", rc == 0 ? stdout : stderr);
     free(text);
-    if (rc != 0 || !wait || n < 2)
+    if (rc != 0 || !wait)
         return rc;
-    return follow(socket, plain[1]);
+    return follow(socket, n >= 2 && plain[1][0] != '-' ? plain[1] : NULL);
 }

@@ -14,6 +14,10 @@
 /* 1 when command is one of the run commands. */
 int run_cli_is_command(const char *command);
 
+/* For `plan check`: asks the daemon whether the plan's agents are online with
+ * their roles. 0 when they are or the daemon is unreachable (said on stderr), 1 otherwise. */
+int run_cli_check_agents(const char *admin_socket, const char *plan_path);
+
 /* Runs the command (words[0]) against the daemon's admin socket; returns the exit code. */
 int run_cli_main(const char *admin_socket, int count, char **words);
 

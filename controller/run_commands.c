@@ -65,6 +65,13 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
             return fprintf(out, "%s\n", err.msg), 1;
         return fprintf(out, "%s\n", run_id), 0;
     }
+    if (strcmp(command, "check-agents") == 0) {
+        if (target == NULL || target[0] != '/')
+            return fprintf(out, "check-agents needs the plan's absolute path\n"), 2;
+        if (run_engine_check_agents(e, target, &err) != ALFUP_OK)
+            return fprintf(out, "%s\n", err.msg), 1;
+        return fprintf(out, "every agent of the plan is online with its roles\n"), 0;
+    }
     if (strcmp(command, "runs") == 0) {
         run_status_list(run_engine_find(e, NULL), has_flag(argc, argv, "--json"), out);
         return 0;
@@ -99,7 +106,7 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
 
 int run_commands_handle(run_engine_t *engine, admin_server_t *admin, uint64_t client_id, int argc, char **argv)
 {
-    static const char *const COMMANDS[] = {"run", "runs", "status", "watch", "approve",
+    static const char *const COMMANDS[] = {"run", "runs", "status", "watch", "approve", "check-agents",
                                            "resume", "rollback", "cancel", NULL};
     if (argc < 1)
         return 0;

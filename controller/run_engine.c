@@ -601,6 +601,20 @@ static int deployment_busy(const run_engine_t *e, const char *deployment, alfup_
     return ALFUP_OK;
 }
 
+int run_engine_check_agents(run_engine_t *e, const char *plan_path, alfup_err_t *err)
+{
+    uint8_t *text = NULL;
+    size_t text_len = 0;
+    int read_rc = file_read_all(plan_path, RUN_PLAN_FILE_MAX, &text, &text_len, err);
+    if (read_rc != ALFUP_OK)
+        return read_rc == FILE_MISSING ? alfup_err_set(err, "plan %s: no such file", plan_path) : ALFUP_ERR;
+    run_plan_t *plan = run_plan_build(plan_path, (const char *)text, text_len, e->workflows_dir, err);
+    int rc = plan ? check_agents(e, plan, err) : ALFUP_ERR;
+    run_plan_destroy(&plan);
+    free(text);
+    return rc;
+}
+
 int run_engine_start(run_engine_t *e, const char *plan_path, char *run_id, size_t len, alfup_err_t *err)
 {
     uint8_t *text = NULL;

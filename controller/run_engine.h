@@ -35,6 +35,10 @@ void run_engine_destroy(run_engine_t **engine_p);
  * Refused while another run of the same deployment is not finished. */
 int run_engine_start(run_engine_t *engine, const char *plan_path, char *run_id, size_t len, alfup_err_t *err);
 
+/* For `plan check`: expands the plan and checks that every agent it names is
+ * online with each role the plan gives it. ALFUP_OK, or ALFUP_ERR with err. */
+int run_engine_check_agents(run_engine_t *engine, const char *plan_path, alfup_err_t *err);
+
 /* A result the journal accepted from agent. 1 when it belonged to a run. */
 int run_engine_on_result(run_engine_t *engine, const char *agent, const msg_step_result_t *result);
 

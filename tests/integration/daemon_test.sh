@@ -46,6 +46,16 @@ out=$(lab_ctl ping) || fail "ping: $out"
 pass "ping round trip to every agent"
 echo "$out"
 
+# plan check asks the daemon whether the plan's agents hold their roles.
+sed 's#^backup_dir:.*#backup_dir: /srv/alfup-backups#' "$ALFUP_SOURCE_DIR/deploy/examples/plan-prod-ecm.yaml" > "$work/plan-ok.yaml"
+out=$(lab_ctl plan check "$work/plan-ok.yaml" 2>&1) || fail "plan check with agents online: $out"
+echo "$out" | grep -q "online with its roles" || fail "plan check asked the daemon: $out"
+sed 's#^  repo1: \[repo\]#  repo1: [repo]\n  solr9: [solr]#; s#^  db1: \[db\]#  db1: [db]#; s#^  solr1: \[solr\]#  solr1: [repo]#' \
+    "$work/plan-ok.yaml" > "$work/plan-roles.yaml"
+if out=$(lab_ctl plan check "$work/plan-roles.yaml" 2>&1); then fail "plan with a wrong role passed: $out"; fi
+echo "$out" | grep -Eq "solr9 is not online|lacks the role" || fail "plan check names the agent: $out"
+pass "plan check refuses a plan whose agents are offline or lack the roles it gives them"
+
 # An agent killed and restarted comes back.
 kill -9 "$LAB_PID_db1"
 wait "$LAB_PID_db1" 2>/dev/null || true
