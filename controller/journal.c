@@ -87,43 +87,27 @@ done:
     return rc;
 }
 
-/* Renders outputs and log lines as JSON text for the journal (caller frees). */
-static char *outputs_json(const kv_list_t *outputs)
+/* Renders a list as JSON text for the journal with write (caller frees); NULL on ENOMEM. */
+static char *to_json(void (*write)(FILE *, const void *), const void *list)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (f == NULL)
         return NULL;
-    fputc('{', f);
-    for (size_t i = 0; i < outputs->count; i++) {
-        if (i)
-            fputc(',', f);
-        json_write_string(f, outputs->items[i].key);
-        fputc(':', f);
-        json_write_string(f, outputs->items[i].value);
-    }
-    fputc('}', f);
+    write(f, list);
     fclose(f);
     return text;
 }
 
-static char *lines_json(const str_list_t *lines)
+static void write_outputs(FILE *f, const void *list)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (f == NULL)
-        return NULL;
-    fputc('[', f);
-    for (size_t i = 0; i < lines->count; i++) {
-        if (i)
-            fputc(',', f);
-        json_write_string(f, lines->items[i]);
-    }
-    fputc(']', f);
-    fclose(f);
-    return text;
+    json_write_kv_object(f, list);
+}
+
+static void write_lines(FILE *f, const void *list)
+{
+    json_write_string_array(f, list);
 }
 
 int journal_step_result(journal_t *j, const char *agent, const msg_step_result_t *result, alfup_err_t *err)
@@ -131,8 +115,8 @@ int journal_step_result(journal_t *j, const char *agent, const msg_step_result_t
     static const char *SQL =
         "UPDATE steps SET state = ?3, started_unix_ms = ?4, finished_unix_ms = ?5, error = ?6, "
         "outputs_json = ?7, log_json = ?8 WHERE step_id = ?1 AND agent = ?2";
-    char *outputs = outputs_json(&result->outputs);
-    char *lines = lines_json(&result->log_lines);
+    char *outputs = to_json(write_outputs, &result->outputs);
+    char *lines = to_json(write_lines, &result->log_lines);
     sqlite3_stmt *stmt = NULL;
     int rc = ALFUP_ERR;
     if (outputs == NULL || lines == NULL) {

@@ -20,3 +20,27 @@ void json_write_string(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+void json_write_kv_object(FILE *f, const kv_list_t *pairs)
+{
+    fputc('{', f);
+    for (size_t i = 0; i < pairs->count; i++) {
+        if (i)
+            fputc(',', f);
+        json_write_string(f, pairs->items[i].key);
+        fputc(':', f);
+        json_write_string(f, pairs->items[i].value);
+    }
+    fputc('}', f);
+}
+
+void json_write_string_array(FILE *f, const str_list_t *strings)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < strings->count; i++) {
+        if (i)
+            fputc(',', f);
+        json_write_string(f, strings->items[i]);
+    }
+    fputc(']', f);
+}

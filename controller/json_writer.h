@@ -6,7 +6,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kv_list.h"
+#include "str_list.h"
+
 /* Appends s to f as a JSON string literal (quotes and escapes included). */
 void json_write_string(FILE *f, const char *s);
+
+/* Appends the pairs as one JSON object of strings: {"key":"value",...}. */
+void json_write_kv_object(FILE *f, const kv_list_t *pairs);
+
+/* Appends the strings as one JSON array: ["a","b"]. */
+void json_write_string_array(FILE *f, const str_list_t *strings);
 
 #endif

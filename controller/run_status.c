@@ -87,19 +87,11 @@ static void json_step(FILE *out, const planned_step_t *p, const run_step_t *s)
     json_progress(out, s);
     fputs(",\"error\":", out);
     json_write_string(out, s->result.error ? s->result.error : "");
-    fputs(",\"log\":[", out);
-    for (size_t i = 0; i < s->result.log_lines.count; i++) {
-        fputs(i ? "," : "", out);
-        json_write_string(out, s->result.log_lines.items[i]);
-    }
-    fputs("],\"outputs\":{", out);
-    for (size_t i = 0; i < s->result.outputs.count; i++) {
-        fputs(i ? "," : "", out);
-        json_write_string(out, s->result.outputs.items[i].key);
-        fputc(':', out);
-        json_write_string(out, s->result.outputs.items[i].value);
-    }
-    fputs("}}", out);
+    fputs(",\"log\":", out);
+    json_write_string_array(out, &s->result.log_lines);
+    fputs(",\"outputs\":", out);
+    json_write_kv_object(out, &s->result.outputs);
+    fputc('}', out);
 }
 
 static void json_phases(const run_t *run, FILE *out)

@@ -58,20 +58,28 @@ static long long boot_time(void)
     return btime;
 }
 
-/* The wall-clock second process pid started at, or 0 when unknown. */
-static long long process_start(pid_t pid)
+/* Reads /proc/PID/stat into buf and returns the text after the parenthesised
+ * command (which may itself hold spaces and parentheses), or NULL. */
+static const char *proc_stat_fields(pid_t pid, char *buf, size_t len)
 {
-    char path[64], stat_text[PROC_STAT_MAX + 1];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, stat_text, PROC_STAT_MAX);
+        return NULL;
+    ssize_t n = read(fd, buf, len - 1);
     close(fd);
     if (n <= 0)
-        return 0;
-    stat_text[n] = '\0';
-    const char *field = strrchr(stat_text, ')');
+        return NULL;
+    buf[n] = '\0';
+    return strrchr(buf, ')');
+}
+
+/* The wall-clock second process pid started at, or 0 when unknown. */
+static long long process_start(pid_t pid)
+{
+    char stat_text[PROC_STAT_MAX + 1];
+    const char *field = proc_stat_fields(pid, stat_text, sizeof stat_text);
     unsigned long long ticks = 0;
     /* after ")": state is field 3, starttime field 22 */
     for (int i = 3; field != NULL && i <= 22; i++)
@@ -126,17 +134,8 @@ pid_t service_pid_read(const char *pidfile, alfup_err_t *err)
 /* The state letter in /proc/PID/stat (after the parenthesised command), or 0. */
 static char proc_state(pid_t pid)
 {
-    char path[64], stat_text[PROC_STAT_MAX + 1];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, stat_text, PROC_STAT_MAX);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    stat_text[n] = '\0';
-    char *paren = strrchr(stat_text, ')');
+    char stat_text[PROC_STAT_MAX + 1];
+    const char *paren = proc_stat_fields(pid, stat_text, sizeof stat_text);
     return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
 }
 
