@@ -16,7 +16,6 @@
 
 #define EXIT_PLAN_BAD 1
 #define EXIT_PLAN_USAGE 2
-#define BUILD_TREE_WORKFLOWS "/../../deploy/workflows"
 
 static bool is_dir(const char *path)
 {
@@ -32,17 +31,9 @@ const char *plan_cli_workflows_dir(const char *option, char *buf, size_t len)
         snprintf(buf, len, "%s", choice);
         return buf;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *dir = dirname(exe);
-        char candidate[PATH_MAX], resolved[PATH_MAX];
-        int w = snprintf(candidate, sizeof candidate, "%s%s", dir, BUILD_TREE_WORKFLOWS);
-        if (w > 0 && (size_t)w < sizeof candidate && is_dir(candidate) && realpath(candidate, resolved)) {
-            snprintf(buf, len, "%s", resolved);
-            return buf;
-        }
+    if (is_dir(ALFUP_DEFAULT_WORKFLOWS_DIR)) { /* the build's own deploy/workflows */
+        snprintf(buf, len, "%s", ALFUP_DEFAULT_WORKFLOWS_DIR);
+        return buf;
     }
     snprintf(buf, len, "%s", PLAN_CLI_SYSTEM_WORKFLOWS);
     return buf;

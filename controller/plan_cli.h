@@ -16,8 +16,8 @@
 int plan_cli_main(int count, char **words, FILE *out, FILE *err);
 
 /* The workflows folder: option (may be NULL), else $ALFUP_WORKFLOWS_DIR, else
- * <folder of this executable>/../../deploy/workflows when it exists (the build
- * tree), else PLAN_CLI_SYSTEM_WORKFLOWS. Writes into buf (len bytes). */
+ * ALFUP_DEFAULT_WORKFLOWS_DIR (the build's deploy/workflows) when it exists,
+ * else PLAN_CLI_SYSTEM_WORKFLOWS. Writes into buf (len bytes). */
 const char *plan_cli_workflows_dir(const char *option, char *buf, size_t len);
 
 /* Writes the dry run of plan as text / as one JSON object. */

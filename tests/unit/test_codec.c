@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include "codec.h"
 #include "envelope_stream.h"
+#include "file_util.h"
 #include "wire_frame.h"
 
 static void test_step_result_round_trip(void **state)
@@ -119,6 +121,35 @@ static void test_wire_frames(void **state)
     assert_int_equal(wire_frame_parse(empty_tls, sizeof empty_tls, &frame, &err), ALFUP_ERR);
 }
 
+/* The fuzz seeds are real envelopes: each decodes to the kind its name says. */
+static void test_fuzz_seeds_decode(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        msg_kind_t kind;
+    } SEEDS[] = {{"heartbeat", MSG_HEARTBEAT},       {"hello", MSG_HELLO},
+                 {"step_request", MSG_STEP_REQUEST}, {"step_result", MSG_STEP_RESULT},
+                 {"progress", MSG_STEP_PROGRESS},    {"ack", MSG_RESULT_ACK},
+                 {"cancel", MSG_STEP_CANCEL}};
+    const char *src = getenv("ALFUP_SOURCE_DIR");
+    assert_non_null(src);
+    for (size_t i = 0; i < sizeof SEEDS / sizeof SEEDS[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/tests/fuzz/corpus/envelope/%s", src, SEEDS[i].file);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        alfup_err_t err;
+        assert_int_equal(file_read_all(path, ALFUP_ENVELOPE_MAX, &bytes, &len, &err), ALFUP_OK);
+        alfup_msg_t msg;
+        if (msg_decode(bytes, len, &msg, &err) != ALFUP_OK)
+            fail_msg("%s: %s", SEEDS[i].file, err.msg);
+        assert_int_equal(msg.kind, SEEDS[i].kind);
+        alfup_msg_clear(&msg);
+        free(bytes);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_oversized_length_refused_before_allocation),
         cmocka_unit_test(test_stream_reassembles_split_envelopes),
         cmocka_unit_test(test_wire_frames),
+        cmocka_unit_test(test_fuzz_seeds_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
