@@ -29,6 +29,8 @@ static const workflow_kind_t KINDS[] = {
     {"install-amps", "new_home! amp*!", "amp tool_exit cleaned", 2 * HOUR, false},
     {"solr-clean", "solr_home! data_dir_root!", "cleared model_files_removed index_files_removed bytes_removed",
      2 * HOUR, false},
+    {"configure-solr", "solr_home! data_dir_root! old_solr_home! set.*", "data_dir_root configured unchanged", 600,
+     false},
     {"wipe", "path! old_home!", "path files_removed folders_removed bytes_removed", 6 * HOUR, false},
     {"decommission-tree", "old_home!", "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
     {"decommission-database", "database! keep", "database approval dropped terminated_sessions", HOUR, true},

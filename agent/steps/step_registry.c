@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "step_carry_customizations.h"
+#include "step_configure_solr.h"
 #include "step_decommission_tree.h"
 #include "step_install_amps.h"
 #include "step_ping.h"
@@ -39,6 +40,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"remove-webapps", step_remove_webapps_run},
     {"install-amps", step_install_amps_run},
     {"solr-clean", step_solr_clean_run},
+    {"configure-solr", step_configure_solr_run},
     {"wipe", step_wipe_run},
     {"decommission-tree", step_decommission_tree_run},
     {"service-start", step_service_start_run},

@@ -13,43 +13,7 @@
 #include "layout_util.h"
 #include "path_policy.h"
 #include "properties.h"
-
-#define SOLR_SEARCH_DEPTH 4
-#define SOLR_SEARCH_ENTRIES 20000u
-#define SOLR_CORE_FILES_MAX 16u
-#define SOLR_CORE_FILE "solrcore.properties"
-
-typedef struct core_search {
-    str_list_t found;
-    unsigned entries;       /* directory entries looked at, bounded */
-} core_search_t;
-
-/* Finds solrcore.properties files below dir (not following symlinks). */
-static void search_cores(core_search_t *search, const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *entry;
-    while ((entry = readdir(d)) != NULL && search->entries++ < SOLR_SEARCH_ENTRIES &&
-           search->found.count < SOLR_CORE_FILES_MAX) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        char path[PATH_MAX];
-        if (snprintf(path, sizeof path, "%s/%s", dir, entry->d_name) >= (int)sizeof path)
-            continue;
-        struct stat st;
-        if (lstat(path, &st) != 0)
-            continue;
-        if (S_ISREG(st.st_mode) && strcmp(entry->d_name, SOLR_CORE_FILE) == 0) {
-            if (str_list_add(&search->found, path) != 0)
-                break;  /* out of memory: what was found so far decides */
-        } else if (S_ISDIR(st.st_mode) && depth < SOLR_SEARCH_DEPTH) {
-            search_cores(search, path, depth + 1);
-        }
-    }
-    closedir(d);
-}
+#include "solr_cores.h"
 
 /* 1 when one of the solrcore.properties files sets data.dir.root to data_root. */
 static int named_by_a_core(const str_list_t *cores, const char *data_root)
@@ -74,18 +38,18 @@ static int named_by_a_core(const str_list_t *cores, const char *data_root)
 
 static step_status_t check_solr_home(step_context_t *ctx, const char *solr_home, const char *data)
 {
-    core_search_t search = {.found = {0}, .entries = 0};
-    search_cores(&search, solr_home, 0);
+    str_list_t cores = {0};
+    solr_cores_find(solr_home, &cores);
     step_status_t status = STEP_SUCCEEDED;
-    if (search.found.count == 0)
+    if (cores.count == 0)
         status = step_fail(ctx, STEP_REFUSED,
                            "%s: %s does not look like a Solr home: no %s below it; refusing",
                            ctx->step_id, solr_home, SOLR_CORE_FILE);
-    else if (!path_is_within(data, solr_home) && !named_by_a_core(&search.found, data))
+    else if (!path_is_within(data, solr_home) && !named_by_a_core(&cores, data))
         status = step_fail(ctx, STEP_REFUSED,
                            "%s: data_dir_root %s is neither inside %s nor the data.dir.root of "
                            "its cores; refusing", ctx->step_id, data, solr_home);
-    str_list_clear(&search.found);
+    str_list_clear(&cores);
     return status;
 }
 

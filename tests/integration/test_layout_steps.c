@@ -537,6 +537,70 @@ static void test_solr_clean_search_services(void **state)
     assert_true(has_output(f, "bytes_removed", "27"));
 }
 
+static void test_configure_solr_points_cores_at_the_new_index_folder(void **state)
+{
+    fixture_t *f = *state;
+    make_search_services(f);
+    write_file(at(f, "solr6/solrhome/alfresco/conf/solrcore.properties"),
+               "# shipped\ndata.dir.root=/opt/elsewhere\ndata.dir.store=alfresco\n", 0640);
+    param(f, "solr_home", at(f, "solr6"));
+    param(f, "data_dir_root", at(f, "solr6/data"));
+    param(f, "old_solr_home", at(f, "solr-v1"));
+    param(f, "set.alfresco.host", "repo1.example.com");
+    assert_int_equal(run(f, "configure-solr"), STEP_SUCCEEDED);
+    char expected[8192];
+    snprintf(expected, sizeof expected,
+             "# shipped\ndata.dir.root=%s\ndata.dir.store=alfresco\n", at(f, "solr6/data"));
+    char *text = read_text(at(f, "solr6/solrhome/alfresco/conf/solrcore.properties"));
+    assert_non_null(strstr(text, expected));            /* replaced in place, comment and order kept */
+    assert_non_null(strstr(text, "alfresco.host=repo1.example.com")); /* appended */
+    free(text);
+    struct stat st;
+    assert_int_equal(stat(at(f, "solr6/solrhome/alfresco/conf/solrcore.properties"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    text = read_text(at(f, "solr6/solrhome/archive/conf/solrcore.properties"));
+    assert_non_null(strstr(text, "data.dir.root="));
+    free(text);
+    assert_true(has_output(f, "data_dir_root", at(f, "solr6/data")));
+
+    reset_params(f); /* again: nothing to change */
+    param(f, "solr_home", at(f, "solr6"));
+    param(f, "data_dir_root", at(f, "solr6/data"));
+    param(f, "old_solr_home", at(f, "solr-v1"));
+    param(f, "set.alfresco.host", "repo1.example.com");
+    assert_int_equal(run(f, "configure-solr"), STEP_SUCCEEDED);
+    assert_true(has_output(f, "unchanged", at(f, "solr6/solrhome/archive/conf/solrcore.properties")));
+}
+
+static void test_configure_solr_refusals(void **state)
+{
+    fixture_t *f = *state;
+    make_search_services(f);
+    param(f, "solr_home", at(f, "solr6"));
+    param(f, "data_dir_root", at(f, "solr6/data"));
+    param(f, "old_solr_home", at(f, "solr6/solrhome")); /* the new home overlaps the old one */
+    assert_int_equal(run(f, "configure-solr"), STEP_REFUSED);
+    char *text = read_text(at(f, "solr6/solrhome/alfresco/conf/solrcore.properties"));
+    assert_string_equal(text, "data.dir.store=alfresco\n"); /* untouched */
+    free(text);
+
+    reset_params(f);
+    make_dir(at(f, "empty-solr"));
+    param(f, "solr_home", at(f, "empty-solr"));
+    param(f, "data_dir_root", at(f, "empty-solr/data"));
+    param(f, "old_solr_home", at(f, "solr-v1"));
+    assert_int_equal(run(f, "configure-solr"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "solrcore.properties"));
+
+    reset_params(f);
+    param(f, "solr_home", at(f, "solr6"));
+    param(f, "data_dir_root", at(f, "solr6/data"));
+    param(f, "old_solr_home", at(f, "solr-v1"));
+    param(f, "set.evil\nkey", "x");
+    assert_int_equal(run(f, "configure-solr"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "not a settable key"));
+}
+
 static void test_solr_clean_solr4(void **state)
 {
     fixture_t *f = *state;
@@ -689,6 +753,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_install_amps_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_solr_clean_search_services, setup, teardown),
         cmocka_unit_test_setup_teardown(test_solr_clean_solr4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_configure_solr_points_cores_at_the_new_index_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_configure_solr_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_solr_clean_refuses_a_non_solr_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe_empties_the_new_contentstore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe_refusals, setup, teardown),
