@@ -1,0 +1,62 @@
+# e2e-lib.sh -- what every end-to-end test shares (source me): a lab in a fresh folder, taken down and
+# shellcheck shell=bash
+# removed on exit whatever happens, and fail/pass helpers that show the logs on failure.
+set -euo pipefail
+E2E_SRC=${ALFUP_SOURCE_DIR:?ALFUP_SOURCE_DIR must name the source tree}
+export ALFUP_BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:?}/bin}
+export ALFUP_LAB_FILES=${ALFUP_LAB_FILES:-1200}
+export ALFUP_LAB_START_TIMEOUT_S=${ALFUP_LAB_START_TIMEOUT_S:-20}
+source "$E2E_SRC/tests/lab/lab-lib.sh"
+source "$E2E_SRC/tests/lab/lab-verify.sh"
+
+E2E_DIR=$(mktemp -d /tmp/alfup-e2e.XXXXXX)
+e2e_cleanup() {
+    local rc=$?
+    "$E2E_SRC/tests/lab/lab-down.sh" "$E2E_DIR" || true
+    # A sanitizer report in any daemon's or service's log fails the test (sanitized builds).
+    if grep -l -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$E2E_DIR"/logs/*.log \
+        "$E2E_DIR"/hosts/*/opt/*/tomcat/logs/catalina.out "$E2E_DIR"/hosts/*/opt/*/logs/solr.log 2>/dev/null; then
+        echo "FAIL: sanitizer report in the logs above" >&2
+        grep -h -A12 -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$E2E_DIR"/logs/*.log >&2 || true
+        rc=1
+    fi
+    if [ "$rc" = 0 ] || [ -z "${ALFUP_E2E_KEEP_FAILED:-}" ]; then rm -rf "$E2E_DIR"; fi
+    exit "$rc"
+}
+trap e2e_cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    if [ -n "${LAB_DIR:-}" ]; then
+        echo "--- status" >&2
+        lab_ctl status 2>/dev/null | tail -n 40 >&2 || true
+        local f
+        for f in "$LAB_DIR"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
+    fi
+    exit 1
+}
+pass() { echo "ok - $*"; }
+
+# e2e_lab_up -- lab-up.sh into E2E_DIR (env ALFUP_LAB_* as set by the test), then lab_load.
+e2e_lab_up() {
+    "$E2E_SRC/tests/lab/lab-up.sh" "$E2E_DIR" > "$E2E_DIR.up.log" 2>&1 || { cat "$E2E_DIR.up.log" >&2; rm -f "$E2E_DIR.up.log"; fail "lab-up"; }
+    rm -f "$E2E_DIR.up.log"
+    lab_load "$E2E_DIR"
+    pass "lab up ($LAB_MODE mode, $ALFUP_LAB_FILES content files)"
+}
+
+# e2e_run_wait [EXPECTED_RC] -- run the plan with --wait; sets RUN and RC; fails unless RC is expected.
+e2e_run_wait() {
+    set +e
+    lab_ctl run "$LAB_DIR/plan.yaml" --wait > "$LAB_DIR/logs/run.out" 2>&1
+    RC=$?
+    set -e
+    RUN=$(head -n1 "$LAB_DIR/logs/run.out")
+    [[ "$RUN" == run-* ]] || fail "run printed no run id: $(head -n5 "$LAB_DIR/logs/run.out")"
+    [ "$RC" = "$1" ] || { tail -n 70 "$LAB_DIR/logs/run.out" >&2; fail "run --wait exited $RC, expected $1"; }
+}
+
+# e2e_json EXPR -- evaluates a python expression on the run's status --json (bound to s).
+e2e_json() {
+    lab_ctl status "$RUN" --json | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"
+}

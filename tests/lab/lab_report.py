@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""lab_report.py -- the quick start's REPORT from `alfup-controller status --json` and the lab's checks.
+
+  lab_report.py STATUS_JSON CHECKS_FILE [MODE]
+
+STATUS_JSON: the run's status (docs/runs.md). CHECKS_FILE: one "name: result" line per check the quick
+start made itself (content sha-256, table row counts, old system unchanged, probes). Prints the report;
+exits 0 when the run succeeded and no check line says it failed (contains CHANGED, DIFFER, MISMATCH, NOT).
+Step outputs whose key repeats (backup-tree's per-tree values) are kept as lists.
+"""
+import datetime
+import json
+import os
+import sys
+
+WIDTH = 78
+
+
+def keep_repeats(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out and isinstance(value, str):
+            prev = out[key]
+            out[key] = (prev if isinstance(prev, list) else [prev]) + [value]
+        else:
+            out[key] = value
+    return out
+
+
+def when(text):
+    if not text:
+        return None
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def step_start(step):
+    ms = step.get("started_unix_ms")
+    return ms / 1000.0 if ms else (when(step.get("started")).timestamp() if step.get("started") else None)
+
+
+def step_end(step):
+    ms = step.get("finished_unix_ms")
+    if ms:
+        return ms / 1000.0
+    start = step_start(step)
+    return start + float(step.get("elapsed_s") or 0) if start is not None and step.get("finished") else None
+
+
+def size(n):
+    n = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return ("%d %s" % (n, unit)) if unit == "B" else ("%.1f %s" % (n, unit))
+        n /= 1024
+
+
+def busy(steps):
+    """Seconds the steps kept the run busy: per stage the longest step, summed."""
+    stages = {}
+    for s in steps:
+        if s.get("state") != "pending":
+            stages[s.get("stage")] = max(stages.get(s.get("stage"), 0.0), float(s.get("elapsed_s") or 0))
+    return sum(stages.values())
+
+
+def hhmmss(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%H:%M:%S") if t else "-"
+
+
+def phases_table(status):
+    lines = ["Phase          steps  state        started   time"]
+    every = [(p["id"], p.get("title", ""), p["steps"]) for p in status["phases"]]
+    rb = status.get("rollback") or {}
+    if rb.get("steps"):
+        every.append(("rollback", "Stop the new services, start the old ones", rb["steps"]))
+    total = 0.0
+    for pid, title, steps in every:
+        done = [s for s in steps if s.get("state") != "pending"]
+        states = sorted({s["state"] for s in steps})
+        state = states[0] if len(states) == 1 else next(
+            (w for w in ("failed", "running", "cancelled", "skipped") if w in states), ",".join(states))
+        starts = [step_start(s) for s in done if step_start(s)]
+        total += busy(steps)
+        lines.append("  %-12s %5d  %-11.11s  %-8s %5.1f s" % (
+            pid, len(steps), state, hhmmss(min(starts)) if starts else "-", busy(steps)))
+    lines.append("  %-12s %5s  %-11s  %-8s %5.1f s" % ("total", "", "", "", total))
+    lines.append("  (time: per stage the longest step, summed; steps of a stage run in parallel)")
+    return lines
+
+
+def find(status, step_name, host=None):
+    for p in status["phases"]:
+        for s in p["steps"]:
+            if s.get("step") == step_name and (host is None or s.get("host") == host):
+                return s
+    return None
+
+
+def downtime(status):
+    stop = find(status, "stop-old")
+    ready = find(status, "verify-restored") or find(status, "start-restored")
+    if not stop or not step_start(stop):
+        return ["Production downtime: none (the old repository was not stopped)"]
+    if ready and ready.get("state") == "succeeded" and step_end(ready):
+        seconds = step_end(ready) - step_start(stop)
+        crit = 0.0
+        crit_steps = []
+        for p in status["phases"]:
+            crit_steps += [s for s in p["steps"] if s.get("state") == "succeeded"]
+        first = next(i for i, s in enumerate(crit_steps) if s is stop)
+        last = next(i for i, s in enumerate(crit_steps) if s is ready)
+        crit = busy(crit_steps[first:last + 1])
+        return ["Production downtime: %.1f s of steps (old repository stopping at %s, stop-old@%s,"
+                % (crit, hhmmss(step_start(stop)), stop["host"]),
+                "  until the new repository answered its readiness probe, %s; wall clock about %d s)"
+                % (ready["id"], round(seconds))]
+    back = [x for x in (status.get("rollback") or {}).get("steps", []) if x.get("step") == "rb-start-old"]
+    if back and back[-1].get("state") == "succeeded" and step_end(back[-1]):
+        return ["Production downtime: about %d s: the new repository never became ready; the OLD one answered "
+                "again at %s (%s)" % (round(step_end(back[-1]) - step_start(stop)), hhmmss(step_end(back[-1])),
+                                      back[-1]["id"])]
+    return ["Production downtime: the new repository never became ready, nor the old one again"]
+
+
+def as_list(v):
+    return v if isinstance(v, list) else ([] if v is None else [v])
+
+
+def transfers(status):
+    lines = ["Backed up"]
+    total = 0
+    for p in status["phases"]:
+        for s in p["steps"]:
+            o = s.get("outputs") or {}
+            if s.get("state") != "succeeded":
+                continue
+            if s["kind"] == "backup-tree":
+                archive = o.get("archive", "")
+                on_disk = os.path.getsize(archive) if archive and os.path.exists(archive) else None
+                total += int(o.get("bytes", 0))
+                lines.append("  %-28s %6s files %11s -> %s%s" % (
+                    s["id"], o.get("files"), size(o.get("bytes", 0)), os.path.basename(archive),
+                    " (%s)" % size(on_disk) if on_disk is not None else ""))
+            elif s["kind"] == "db-backup":
+                total += int(o.get("dump_bytes", 0))
+                lines.append("  %-28s database %s: %s tables, %s rows, schema %s -> dump %s" % (
+                    s["id"], o.get("database"), o.get("tables"), o.get("total_rows"), o.get("schema"),
+                    size(o.get("dump_bytes", 0))))
+    lines.append("  total: %s (%d bytes)" % (size(total), total))
+    lines.append("Restored")
+    total = 0
+    for p in status["phases"]:
+        for s in p["steps"]:
+            o = s.get("outputs") or {}
+            if s.get("state") != "succeeded":
+                continue
+            if s["kind"] == "restore-tree":
+                total += int(o.get("bytes", 0))
+                lines.append("  %-28s %6s files %11s -> %s" % (s["id"], o.get("files"), size(o.get("bytes", 0)),
+                                                             o.get("target")))
+            elif s["kind"] == "db-restore":
+                lines.append("  %-28s database %s (owner %s): %s tables, %s rows, schema %s" % (
+                    s["id"], o.get("database"), o.get("owner"), o.get("tables"), o.get("total_rows"), o.get("schema")))
+    lines.append("  total: %s (%d bytes of files)" % (size(total), total))
+    return lines
+
+
+def verification(status, checks):
+    lines = ["Verification"]
+    verified = [s for p in status["phases"] for s in p["steps"] if s["kind"] == "verify-archive"]
+    ok = [s for s in verified if s.get("state") == "succeeded"]
+    lines.append("  archives verified against their manifests and sha-256: %d of %d (%s files, %s)" % (
+        len(ok), len(verified), sum(int((s.get("outputs") or {}).get("files", 0)) for s in ok),
+        size(sum(int((s.get("outputs") or {}).get("bytes", 0)) for s in ok))))
+    for s in (x for p in status["phases"] for x in p["steps"] if x["kind"] == "db-restore"):
+        o = s.get("outputs") or {}
+        if s.get("state") == "succeeded":
+            lines.append("  database restore: every table's row count and the schema number (%s) checked against "
+                         "the dump's facts: %s tables, %s rows" % (o.get("schema"), o.get("tables"), o.get("total_rows")))
+    for line in checks:
+        lines.append("  " + line)
+    return lines
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    with open(argv[1]) as f:
+        status = json.load(f, object_pairs_hook=keep_repeats)
+    with open(argv[2]) as f:
+        checks = [l.rstrip("\n") for l in f if l.strip()]
+    mode = argv[3] if len(argv) > 3 else ""
+    out = ["=" * WIDTH, "alfup quick start -- REPORT", "=" * WIDTH,
+           "Run %s  deployment %s  workflow %s" % (status["run"], status.get("deployment"), status.get("workflow")),
+           "State: %s%s" % (status["state"], "   (lab: %s)" % mode if mode else ""),
+           "Started %s  finished %s" % (status.get("created"), status.get("finished"))]
+    if status.get("error"):
+        out.append("Error: %s" % status["error"])
+    out += [""] + phases_table(status) + [""] + downtime(status) + [""] + transfers(status)
+    out += [""] + verification(status, checks) + ["=" * WIDTH]
+    print("\n".join(out))
+    bad = [c for c in checks if any(w in c for w in ("CHANGED", "DIFFER", "MISMATCH", "NOT ", "FAILED"))]
+    return 0 if status["state"] == "succeeded" and not bad else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
