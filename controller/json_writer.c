@@ -1,6 +1,8 @@
 /* json_writer.c -- JSON string escaping for the controller's --json output. */
 #include "json_writer.h"
 
+#include <string.h>
+
 void json_write_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -21,15 +23,39 @@ void json_write_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* 1 when key already appeared before index i. */
+static int seen_before(const kv_list_t *pairs, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(pairs->items[j].key, pairs->items[i].key) == 0)
+            return 1;
+    return 0;
+}
+
 void json_write_kv_object(FILE *f, const kv_list_t *pairs)
 {
     fputc('{', f);
+    int first = 1;
     for (size_t i = 0; i < pairs->count; i++) {
-        if (i)
-            fputc(',', f);
-        json_write_string(f, pairs->items[i].key);
+        const char *key = pairs->items[i].key;
+        if (seen_before(pairs, i))
+            continue;
+        fputs(first ? "" : ",", f);
+        first = 0;
+        json_write_string(f, key);
         fputc(':', f);
-        json_write_string(f, pairs->items[i].value);
+        if (kv_list_count_key(pairs, key) == 1) {
+            json_write_string(f, pairs->items[i].value);
+            continue;
+        }
+        fputc('[', f);
+        for (size_t j = i, n = 0; j < pairs->count; j++) {
+            if (strcmp(pairs->items[j].key, key) != 0)
+                continue;
+            fputs(n++ ? "," : "", f);
+            json_write_string(f, pairs->items[j].value);
+        }
+        fputc(']', f);
     }
     fputc('}', f);
 }

@@ -12,7 +12,8 @@
 /* Appends s to f as a JSON string literal (quotes and escapes included). */
 void json_write_string(FILE *f, const char *s);
 
-/* Appends the pairs as one JSON object of strings: {"key":"value",...}. */
+/* Appends the pairs as one JSON object: {"key":"value",...}; a key that occurs
+ * more than once gets an array of its values, in order: {"tree":["a","b"]}. */
 void json_write_kv_object(FILE *f, const kv_list_t *pairs);
 
 /* Appends the strings as one JSON array: ["a","b"]. */

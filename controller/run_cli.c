@@ -58,7 +58,10 @@ static void print_changes(seen_steps_t *seen, const char *status)
         if (len > 4 && strncmp(line, "  [", 3) == 0 && index < STEP_LINES_MAX) {
             char key[STEP_KEY_MAX];
             snprintf(key, sizeof key, "%.*s", (int)(len < STEP_LINE_KEY_LEN ? len : STEP_LINE_KEY_LEN), line);
-            if (index >= seen->count || strcmp(seen->keys[index], key) != 0) {
+            int new_pending = index >= seen->count && strncmp(line, "  [    ]", 8) == 0;
+            if (new_pending) {
+                snprintf(seen->keys[index], sizeof seen->keys[index], "%s", key); /* nothing happened yet */
+            } else if (index >= seen->count || strcmp(seen->keys[index], key) != 0) {
                 time_t now = time(NULL);
                 struct tm tm;
                 char stamp[16];

@@ -57,6 +57,29 @@ static void finish(run_engine_t *e, run_t *run, run_state_t state)
               run->error ? run->error : "");
 }
 
+/* Marks a step failed (or cancelled) and, for the run's main sequence, keeps
+ * the first failure as the reason the run stops. */
+static void settle_failed(run_engine_t *e, run_t *run, int rollback, size_t index, run_step_state_t state,
+                          const char *error)
+{
+    run_step_t *s = rollback ? &run->rollback_steps[index] : &run->steps[index];
+    s->state = state;
+    s->finished_unix_ms = alfup_now_unix_ms();
+    if (error)
+        set_text(&s->result.error, error);
+    if (!rollback && state == RSTEP_FAILED && run->failed_index < 0) {
+        run->failed_index = (long)index;
+        save_run(e, run);
+    }
+    save_step(e, run, rollback, index);
+}
+
+/* 1 for a step that ended without success. */
+static int step_ended_badly(const run_step_t *s)
+{
+    return s->state == RSTEP_FAILED || s->state == RSTEP_CANCELLED;
+}
+
 /* ---- sending ---- */
 
 static int gate_approved(const run_t *run, const char *gate)
@@ -69,7 +92,6 @@ static int gate_approved(const run_t *run, const char *gate)
 static void transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
 {
     const planned_step_t *p = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
-    run_step_t *s = rollback ? &run->rollback_steps[index] : &run->steps[index];
     char step_id[ALFUP_STEP_ID_MAX + 1], approval[APPROVAL_MAX] = "";
     alfup_err_t err;
     kv_list_t params = {0};
@@ -78,10 +100,7 @@ static void transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
         return;
     }
     if (run_params_resolve(run, rollback, index, &params, &err) != ALFUP_OK) {
-        s->state = RSTEP_FAILED;
-        s->finished_unix_ms = alfup_now_unix_ms();
-        set_text(&s->result.error, err.msg);
-        save_step(e, run, rollback, index);
+        settle_failed(e, run, rollback, index, RSTEP_FAILED, err.msg);
         kv_list_clear(&params);
         return;
     }
@@ -111,9 +130,7 @@ static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
     s->sent_mono_ms = alfup_now_mono_ms();
     msg_step_result_clear(&s->result);
     if (!role_ok(e, p)) {
-        s->state = RSTEP_FAILED;
-        s->result.error = strdup("the agent's certificate lacks the role this step needs");
-        save_step(e, run, rollback, index);
+        settle_failed(e, run, rollback, index, RSTEP_FAILED, "the agent's certificate lacks the role this step needs");
         return;
     }
     s->state = RSTEP_SENT;
@@ -193,10 +210,7 @@ static void timeout_step(run_engine_t *e, run_t *run, int rollback, size_t index
     char error[256];
     snprintf(error, sizeof error, "no result from %s within %u s%s", p->agent, p->timeout_s,
              e->io.agent_roles(e->io.arg, p->agent) < 0 ? " (the agent is offline)" : "");
-    s->state = RSTEP_FAILED;
-    s->finished_unix_ms = alfup_now_unix_ms();
-    set_text(&s->result.error, error);
-    save_step(e, run, rollback, index);
+    settle_failed(e, run, rollback, index, RSTEP_FAILED, error);
 }
 
 static void advance_rollback(run_engine_t *e, run_t *run)
@@ -264,14 +278,14 @@ static void advance_main(run_engine_t *e, run_t *run)
     for (size_t i = open; i < run->plan->step_count && run->plan->steps[i].stage == stage; i++) {
         timeout_step(e, run, 0, i);
         in_flight += run->steps[i].state == RSTEP_SENT;
-        if (run->steps[i].state == RSTEP_FAILED && failed < 0)
+        if (step_ended_badly(&run->steps[i]) && failed < 0)
             failed = (long)i;
     }
     if (failed >= 0) {
         if (in_flight > 0)
             cancel_in_flight(e, run); /* the stage failed: stop its siblings, then fail */
         else
-            fail_run(e, run, (size_t)failed);
+            fail_run(e, run, run->failed_index >= 0 ? (size_t)run->failed_index : (size_t)failed);
         return;
     }
     for (size_t i = open; i < run->plan->step_count && run->plan->steps[i].stage == stage; i++) {
@@ -359,9 +373,14 @@ int run_engine_on_result(run_engine_t *e, const char *agent, const msg_step_resu
         return 1; /* not its agent, or already settled (a re-sent result) */
     if (copy_result(&s->result, result) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: out of memory keeping the result of %s", run->id, p->id);
-    s->state = result->status == STEP_SUCCEEDED ? RSTEP_SUCCEEDED : RSTEP_FAILED;
-    s->finished_unix_ms = alfup_now_unix_ms();
-    save_step(e, run, rollback, index);
+    if (result->status == STEP_SUCCEEDED) {
+        s->state = RSTEP_SUCCEEDED;
+        s->finished_unix_ms = alfup_now_unix_ms();
+        save_step(e, run, rollback, index);
+    } else {
+        settle_failed(e, run, rollback, index, result->status == STEP_CANCELLED ? RSTEP_CANCELLED : RSTEP_FAILED,
+                      NULL);
+    }
     advance(e, run);
     return 1;
 }
@@ -459,7 +478,7 @@ static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
     size_t from = run->plan->step_count;
     if (run->state == RUN_FAILED && !run->armed) {
         for (size_t i = 0; i < run->plan->step_count; i++)
-            if (run->steps[i].state == RSTEP_FAILED && i < from)
+            if (step_ended_badly(&run->steps[i]) && i < from)
                 from = i;
         snprintf(note, note_len, "retrying from %s", from < run->plan->step_count ? run->plan->steps[from].id : "?");
     } else {
@@ -568,9 +587,10 @@ static void new_run_id(char *id, size_t len)
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(id, len, "run-%s-%02x%02x", stamp, random[0], random[1]);
+    char stamp[16]; /* YYYYmmdd-HHMMSS */
+    if (strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm) == 0)
+        stamp[0] = '\0';
+    snprintf(id, len, "run-%.15s-%02x%02x", stamp, random[0], random[1]);
 }
 
 /* Every agent of the plan online, with each role the plan gives it in its certificate. */

@@ -27,6 +27,7 @@ const char *run_step_state_name(run_step_state_t state)
     case RSTEP_SUCCEEDED: return "succeeded";
     case RSTEP_FAILED: return "failed";
     case RSTEP_SKIPPED: return "skipped";
+    case RSTEP_CANCELLED: return "cancelled";
     }
     return "unknown";
 }

@@ -24,8 +24,9 @@ typedef enum run_step_state {
     RSTEP_PENDING,
     RSTEP_SENT,       /* journaled and sent (or waiting for its agent to come back) */
     RSTEP_SUCCEEDED,
-    RSTEP_FAILED,     /* failed, refused, cancelled by the agent, or timed out */
-    RSTEP_SKIPPED     /* not run: the run stopped before it */
+    RSTEP_FAILED,     /* failed, refused, or timed out */
+    RSTEP_SKIPPED,    /* not run: the run stopped before it */
+    RSTEP_CANCELLED   /* stopped by the agent on the controller's request */
 } run_step_state_t;
 
 typedef struct run_step {
@@ -46,7 +47,7 @@ typedef struct run {
     int paused;                  /* the controller restarted: waits for `resume` */
     int armed;                   /* a step at or past plan->rollback_from was sent */
     char *error;                 /* why it failed: host, step, reason */
-    long failed_index;           /* main step that failed, or -1 */
+    long failed_index;           /* the main step whose failure stopped the run (the first), or -1 */
     char *waiting_gate;          /* the gate it waits at (RUN_WAITING) */
     str_list_t approvals;        /* gates approved */
     run_step_t *steps;           /* parallel to plan->steps */

@@ -83,7 +83,8 @@ static void json_step(FILE *out, const planned_step_t *p, const run_step_t *s)
         fputs("null", out);
     json_time(out, "started", s->sent_unix_ms);
     json_time(out, "finished", s->finished_unix_ms);
-    fprintf(out, ",\"elapsed_s\":%.1f", elapsed_s(s));
+    fprintf(out, ",\"started_unix_ms\":%llu,\"finished_unix_ms\":%llu,\"elapsed_s\":%.1f",
+            (unsigned long long)s->sent_unix_ms, (unsigned long long)s->finished_unix_ms, elapsed_s(s));
     json_progress(out, s);
     fputs(",\"error\":", out);
     json_write_string(out, s->result.error ? s->result.error : "");
@@ -158,6 +159,7 @@ static const char *state_mark(run_step_state_t state)
     case RSTEP_SENT: return "run ";
     case RSTEP_FAILED: return "FAIL";
     case RSTEP_SKIPPED: return "skip";
+    case RSTEP_CANCELLED: return "cncl";
     default: return "    ";
     }
 }
@@ -186,7 +188,7 @@ static void human_step(FILE *out, const planned_step_t *p, const run_step_t *s)
     } else if (s->state == RSTEP_PENDING && p->gate) {
         snprintf(detail, sizeof detail, "needs approval: %s", p->gate);
     }
-    fprintf(out, "  [%s] %-4s %-34s %-10s %-22s %7.1fs  %s\n", state_mark(s->state), p->procedure, p->workflow_step,
+    fprintf(out, "  [%s] %-8s %-30s %-10s %-22s %7.1fs  %s\n", state_mark(s->state), p->procedure, p->workflow_step,
             p->agent, p->kind, elapsed_s(s), detail);
     if (s->state == RSTEP_FAILED && s->result.error && s->result.error[0])
         fprintf(out, "         error: %s\n", s->result.error);

@@ -52,7 +52,8 @@ static run_state_t state_from_name(const char *name)
 
 static run_step_state_t step_state_from_name(const char *name)
 {
-    static const run_step_state_t all[] = {RSTEP_PENDING, RSTEP_SENT, RSTEP_SUCCEEDED, RSTEP_FAILED, RSTEP_SKIPPED};
+    static const run_step_state_t all[] = {RSTEP_PENDING, RSTEP_SENT,    RSTEP_SUCCEEDED,
+                                           RSTEP_FAILED,  RSTEP_SKIPPED, RSTEP_CANCELLED};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (name && strcmp(run_step_state_name(all[i]), name) == 0)
             return all[i];

@@ -22,7 +22,7 @@ source "$top/deploy/install-deps.sh"
 install_deps
 
 echo "== build ($top/build)"
-cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE= -DALFUP_TESTS=ON -DALFUP_SANITIZE=OFF \
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=Release -DALFUP_TESTS=ON -DALFUP_SANITIZE=OFF \
     -DALFUP_FUZZ=OFF -DALFUP_VALGRIND=OFF >/dev/null
 # The stand-ins are test programs: named here so only what the quick start needs is built.
 cmake --build "$top/build" -j "$(nproc)" --target alfup-controller alfup-agent alfresco-standin solr-standin >/dev/null

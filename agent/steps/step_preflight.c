@@ -196,12 +196,25 @@ static void check_database(preflight_t *pf, const char *database)
     }
 }
 
-/* argv[0] of a configured command exists and is executable. */
-static const char *argv_problem(const str_list_t *argv)
+/* 1 when path lies inside one of the preflight's path_absent folders: something
+ * the upgrade itself installs (the new home's scripts), so it cannot exist yet. */
+static int installed_later(const kv_list_t *params, const char *path)
+{
+    for (size_t i = 0; i < kv_list_count_key(params, "path_absent"); i++)
+        if (path_is_within(path, kv_list_get_nth(params, "path_absent", i)))
+            return 1;
+    return 0;
+}
+
+/* argv[0] of a configured command is absolute and, unless the upgrade installs
+ * it, exists and is executable. */
+static const char *argv_problem(const kv_list_t *params, const str_list_t *argv)
 {
     if (argv->count == 0)
         return "no command configured";
-    if (argv->items[0][0] != '/' || access(argv->items[0], X_OK) != 0)
+    if (argv->items[0][0] != '/')
+        return "is not an absolute path";
+    if (!installed_later(params, argv->items[0]) && access(argv->items[0], X_OK) != 0)
         return "is not an executable absolute path";
     return NULL;
 }
@@ -214,8 +227,8 @@ static void check_services_and_tools(preflight_t *pf)
         const char *service_name = kv_list_get_nth(params, "service", i);
         snprintf(name, sizeof name, "service:%.100s", service_name);
         const agent_service_t *service = agent_config_service(pf->ctx->config, service_name);
-        const char *start_problem = service ? argv_problem(&service->start_argv) : NULL;
-        const char *stop_problem = service ? argv_problem(&service->stop_argv) : NULL;
+        const char *start_problem = service ? argv_problem(params, &service->start_argv) : NULL;
+        const char *stop_problem = service ? argv_problem(params, &service->stop_argv) : NULL;
         if (service == NULL)
             check_result(pf, name, "service %.100s is not configured on this agent", service_name);
         else if (start_problem || stop_problem)
@@ -228,7 +241,7 @@ static void check_services_and_tools(preflight_t *pf)
         const char *tool_name = kv_list_get_nth(params, "tool", i);
         snprintf(name, sizeof name, "tool:%.100s", tool_name);
         const agent_tool_t *tool = agent_config_tool(pf->ctx->config, tool_name);
-        const char *problem = tool ? argv_problem(&tool->argv) : NULL;
+        const char *problem = tool ? argv_problem(params, &tool->argv) : NULL;
         if (tool == NULL)
             check_result(pf, name, "tool %.100s is not configured on this agent", tool_name);
         else if (problem)

@@ -290,6 +290,28 @@ static void test_unknown_service_and_tool(void **state)
     preflight_run_clear(&run);
 }
 
+/* A tool the upgrade installs (inside a path that must be absent) is only
+ * checked to be configured with an absolute path. */
+static void test_tool_installed_by_the_upgrade(void **state)
+{
+    fixture_t *fx = *state;
+    char new_home[PATH_MAX], program[PATH_MAX + 32], elsewhere[PATH_MAX];
+    snprintf(new_home, sizeof new_home, "%s/alfresco-v2", fx->tree);
+    snprintf(program, sizeof program, "%s/bin/apply_amps.sh", new_home);
+    snprintf(elsewhere, sizeof elsewhere, "%s/other-home", fx->tree);
+    add_tool(fx->config, "later_tool", program);
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "tool", "later_tool", "path_absent", new_home, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(check(&run, "tool:later_tool"), "ok");
+    preflight_run_clear(&run);
+    memset(&run, 0, sizeof run);
+    run_preflight(&run, fx->config, "tool", "later_tool", "path_absent", elsewhere, NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "tool:later_tool", "not an executable");
+    preflight_run_clear(&run);
+}
+
 static void test_bootstrap_lock_and_reachability(void **state)
 {
     fixture_t *fx = *state;
@@ -338,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_too_little_space),
         cmocka_unit_test(test_missing_pg_tools),
         cmocka_unit_test(test_unknown_service_and_tool),
+        cmocka_unit_test(test_tool_installed_by_the_upgrade),
         cmocka_unit_test(test_bootstrap_lock_and_reachability),
         cmocka_unit_test(test_malformed_params_refused),
     };

@@ -118,11 +118,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Answers one sent step: success with the outputs later steps reference, or failure. */
-static void answer(world_t *w, sent_step_t *s, int fail)
+/* Answers one sent step with status: success carries the outputs later steps reference. */
+static void answer_status(world_t *w, sent_step_t *s, step_status_t status)
 {
-    msg_step_result_t result = {.step_id = s->step_id, .kind = s->kind,
-                                .status = fail ? STEP_FAILED : STEP_SUCCEEDED,
+    int fail = status != STEP_SUCCEEDED;
+    msg_step_result_t result = {.step_id = s->step_id, .kind = s->kind, .status = status,
                                 .error = fail ? "injected failure" : ""};
     kv_list_add(&result.outputs, "archive", "/srv/alfup-backups/x/a.tar.zst");
     kv_list_add(&result.outputs, "archive_sha256", "00");
@@ -133,6 +133,11 @@ static void answer(world_t *w, sent_step_t *s, int fail)
     run_engine_on_result(w->engine, s->agent, &result);
     kv_list_clear(&result.outputs);
     str_list_clear(&result.log_lines);
+}
+
+static void answer(world_t *w, sent_step_t *s, int fail)
+{
+    answer_status(w, s, fail ? STEP_FAILED : STEP_SUCCEEDED);
 }
 
 /* Answers every unanswered step, again and again, until nothing new is sent or
@@ -287,6 +292,31 @@ static void test_controller_restart_pauses_and_resume_sends_nothing_twice(void *
             assert_string_not_equal(w->sent[i].step_id, w->sent[j].step_id);
 }
 
+static void test_first_failure_is_the_reason_and_cancelled_siblings_say_so(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    size_t preflight = w->sent_count;
+    assert_true(preflight > 1);
+    sent_step_t *db = NULL;
+    for (size_t i = 0; i < preflight; i++)
+        if (strstr(w->sent[i].step_id, "check-db@db1"))
+            db = &w->sent[i];
+    assert_non_null(db);
+    answer(w, db, 1);
+    assert_true(w->cancels > 0); /* the siblings still running are asked to stop */
+    for (size_t i = 0; i < preflight; i++)
+        if (!w->sent[i].answered)
+            answer_status(w, &w->sent[i], STEP_CANCELLED);
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_non_null(strstr(run->error, "check-db"));
+    size_t cancelled = 0;
+    for (size_t i = 0; i < run->plan->step_count; i++)
+        cancelled += run->steps[i].state == RSTEP_CANCELLED;
+    assert_int_equal(cancelled, preflight - 1);
+}
+
 static void test_second_run_of_same_deployment_refused(void **state)
 {
     world_t *w = *state;
@@ -305,6 +335,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_preflight_failure_stops_without_rollback_and_resume_retries, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_controller_restart_pauses_and_resume_sends_nothing_twice, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_first_failure_is_the_reason_and_cancelled_siblings_say_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_second_run_of_same_deployment_refused, setup, teardown),
     };
