@@ -32,6 +32,11 @@ const char *run_step_state_name(run_step_state_t state)
     return "unknown";
 }
 
+int run_step_ended_badly(const run_step_t *step)
+{
+    return step->state == RSTEP_FAILED || step->state == RSTEP_CANCELLED;
+}
+
 int run_state_is_final(run_state_t state)
 {
     return state == RUN_SUCCEEDED || state == RUN_FAILED || state == RUN_ROLLED_BACK || state == RUN_CANCELLED;

@@ -61,6 +61,9 @@ typedef struct run {
 const char *run_state_name(run_state_t state);
 const char *run_step_state_name(run_step_state_t state);
 
+/* 1 for a step that ended without success (failed or cancelled). */
+int run_step_ended_badly(const run_step_t *step);
+
 /* 1 for succeeded, failed, rolled-back and cancelled. */
 int run_state_is_final(run_state_t state);
 

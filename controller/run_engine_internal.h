@@ -1,0 +1,39 @@
+/* run_engine_internal.h -- what the run engine's files share: the engine itself and the
+ * state-machine operations the commands use. Not for use outside controller/run_engine*.c. */
+#ifndef ALFUP_RUN_ENGINE_INTERNAL_H
+#define ALFUP_RUN_ENGINE_INTERNAL_H
+
+#include "run_engine.h"
+
+#define ENGINE_COMPONENT "run"
+
+struct run_engine {
+    journal_t *journal;
+    char *workflows_dir;
+    run_engine_io_t io;
+    run_t *runs;          /* newest first */
+};
+
+/* Journal the run's row / one step's row (a failure is logged; the in-memory state stays). */
+void engine_save_run(run_engine_t *e, run_t *run);
+int engine_save_step(run_engine_t *e, run_t *run, int rollback, size_t index);
+
+/* Replaces *field with a copy of text (NULL clears it). */
+void engine_set_text(char **field, const char *text);
+
+/* Ends the run in state, journaled and logged. */
+void engine_finish(run_engine_t *e, run_t *run, run_state_t state);
+
+/* (Re)sends a step already marked sent, with its parameters resolved. */
+void engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
+
+/* Asks agents to stop every main step still running. */
+void engine_cancel_in_flight(run_engine_t *e, run_t *run);
+
+/* Starts a rollback round: the workflow's rollback steps from the first. */
+void engine_start_rollback(run_engine_t *e, run_t *run);
+
+/* Moves the run on as far as its state allows (sends, gates, failure, end). */
+void engine_advance(run_engine_t *e, run_t *run);
+
+#endif
