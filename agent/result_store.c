@@ -15,6 +15,7 @@
 
 #define RESULT_SUFFIX ".result"
 #define ACKED_SUFFIX ".acked"
+#define STARTED_SUFFIX ".started"
 
 struct result_store {
     char *dir;
@@ -100,6 +101,25 @@ int result_store_get(result_store_t *store, const char *step_id, msg_step_result
     alfup_msg_clear(&msg);
     free(bytes);
     free(path);
+    return rc;
+}
+
+int result_store_mark_started(result_store_t *store, const char *step_id, alfup_err_t *err)
+{
+    char *started = entry_path(store, step_id, STARTED_SUFFIX);
+    char *result = entry_path(store, step_id, RESULT_SUFFIX);
+    int rc = ALFUP_ERR;
+    if (started == NULL || result == NULL) {
+        alfup_err_set(err, "result store: bad step id");
+        goto out;
+    }
+    int before = access(started, F_OK) == 0 && access(result, F_OK) != 0;
+    rc = file_write_atomic(started, (const uint8_t *)"", 0, 0600, err);
+    if (rc == ALFUP_OK)
+        rc = before;
+out:
+    free(started);
+    free(result);
     return rc;
 }
 

@@ -27,6 +27,11 @@ int result_store_get(result_store_t *store, const char *step_id, msg_step_result
  * request is still answered from it; it is no longer re-sent on reconnect. */
 int result_store_ack(result_store_t *store, const char *step_id, alfup_err_t *err);
 
+/* Records durably that step_id is starting. Returns 1 when it had been started
+ * before without a result being recorded (the agent stopped during it), 0 when
+ * not, ALFUP_ERR on failure. */
+int result_store_mark_started(result_store_t *store, const char *step_id, alfup_err_t *err);
+
 /* Appends to ids the step ids whose results are not acknowledged yet, oldest first. */
 int result_store_unacked(result_store_t *store, str_list_t *ids, alfup_err_t *err);
 

@@ -23,6 +23,7 @@ typedef struct runner_slot {
     atomic_int busy;        /* 1 from start until joined */
     atomic_int finished;    /* 1 when the worker is done and may be joined */
     atomic_int cancel;
+    int interrupted;        /* started before, never finished: see step_context_t */
     msg_step_request_t request;  /* owned copy */
     void *push;             /* the worker's own socket */
     pthread_mutex_t push_lock; /* steps may report progress from a helper thread of theirs */
@@ -105,7 +106,8 @@ static void run_step(runner_slot_t *slot, msg_step_result_t *result)
     step_context_t ctx = {
         .config = slot->runner->config, .step_id = slot->request.step_id,
         .params = &slot->request.params, .approval = slot->request.approval, .result = result,
-        .progress = on_progress, .progress_arg = slot, .cancel = &slot->cancel};
+        .progress = on_progress, .progress_arg = slot, .cancel = &slot->cancel,
+        .interrupted = slot->interrupted};
     if (kind == NULL) {
         result->status = step_fail(&ctx, STEP_REFUSED, "unknown step kind '%s'", slot->request.kind);
         return;
@@ -169,6 +171,15 @@ int step_runner_start(step_runner_t *r, const msg_step_request_t *request, alfup
     }
     slot->runner = r;
     slot->last_progress_ms = 0;
+    int interrupted = result_store_mark_started(r->store, request->step_id, err);
+    if (interrupted < 0) {
+        request_clear(&slot->request);
+        return alfup_err_prefix(err, "step %s", request->step_id);
+    }
+    slot->interrupted = interrupted;
+    if (interrupted)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "step %s was interrupted by an agent restart; running it again",
+                  request->step_id);
     slot->push = zmq_socket(r->zmq_context, ZMQ_PUSH);
     if (slot->push == NULL || zmq_connect(slot->push, r->endpoint) != 0) {
         if (slot->push)

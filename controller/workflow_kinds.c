@@ -13,7 +13,7 @@ static const workflow_kind_t KINDS[] = {
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
     {"backup-tree", "archive! tree*! zstd_level threads",
-     "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes", 12 * HOUR, false},
+     "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes recovered", 12 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
     {"restore-tree", "archive! target! tree sha256", "target archive_sha256 files bytes", 12 * HOUR, false},
     {"install-distribution", "distribution! target! old_home!", "target stripped files", 2 * HOUR, false},

@@ -30,6 +30,8 @@ typedef struct step_context {
     step_progress_fn progress;  /* may be NULL; call at least once a second on long work */
     void *progress_arg;
     atomic_int *cancel;         /* non-zero: stop soon, clean up, return STEP_CANCELLED */
+    int interrupted;            /* 1: this step id was started before on this agent, which stopped
+                                   before recording a result: output of that attempt may exist */
 } step_context_t;
 
 /* Runs the step. Returns STEP_SUCCEEDED, STEP_FAILED (result->error set,

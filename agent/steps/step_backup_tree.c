@@ -2,10 +2,14 @@
 #include "step_backup_tree.h"
 
 #include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "archive_check.h"
 #include "archive_params.h"
 #include "archive_path.h"
 #include "archive_writer.h"
@@ -135,12 +139,60 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
     return STEP_SUCCEEDED;
 }
 
+/* The same step ran before the agent restarted and may have finished its archive
+ * without recording the result. A complete archive (it verifies against its
+ * manifest and digest) is kept: RECOVERED. Anything else of that attempt is
+ * removed -- it is this step's own output -- so the archive is written again. */
+#define RECOVERED 1
+
+static int recover_archive(step_context_t *ctx, backup_job_t *job)
+{
+    struct stat st;
+    if (!ctx->interrupted || lstat(job->archive, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    archive_progress_t progress;
+    archive_progress_init(&progress, ctx, "verify the archive of the interrupted attempt");
+    archive_check_options_t options = {0};
+    archive_check_result_t checked;
+    alfup_err_t err = {{0}};
+    if (archive_check_run(job->archive, &options, &progress, &checked, &err) == ALFUP_OK) {
+        str_list_addf(&ctx->result->log_lines, "%s was complete before the agent restarted: verified, kept",
+                      job->archive);
+        kv_list_t *out = &ctx->result->outputs;
+        int rc = 0;
+        for (size_t i = 0; i < job->count; i++)
+            rc |= kv_list_add(out, "tree", job->names[i]);
+        rc |= kv_list_add(out, "archive", job->archive);
+        rc |= kv_list_addf(out, "manifest", "%s%s", job->archive, ARCHIVE_MANIFEST_SUFFIX);
+        rc |= kv_list_addf(out, "sha256_file", "%s%s", job->archive, ARCHIVE_SHA256_SUFFIX);
+        rc |= kv_list_add(out, "archive_sha256", checked.archive_sha256);
+        rc |= kv_list_addf(out, "files", "%llu", (unsigned long long)checked.files);
+        rc |= kv_list_addf(out, "bytes", "%llu", (unsigned long long)checked.bytes);
+        rc |= kv_list_add(out, "recovered", "yes");
+        return rc ? -1 : RECOVERED;
+    }
+    str_list_addf(&ctx->result->log_lines, "%s from before the agent restarted is incomplete (%s): written again",
+                  job->archive, err.msg);
+    static const char *const SUFFIXES[] = {"", ARCHIVE_MANIFEST_SUFFIX, ARCHIVE_SHA256_SUFFIX};
+    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s%s", job->archive, SUFFIXES[i]);
+        unlink(path);
+    }
+    return 0;
+}
+
 step_status_t step_backup_tree_run(step_context_t *ctx)
 {
     backup_job_t job = {0};
     step_status_t status = read_params(ctx, &job);
-    if (status == STEP_SUCCEEDED)
-        status = write_archive(ctx, &job);
+    if (status == STEP_SUCCEEDED) {
+        int recovered = recover_archive(ctx, &job);
+        if (recovered < 0)
+            status = step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+        else if (recovered != RECOVERED)
+            status = write_archive(ctx, &job);
+    }
     job_clear(&job);
     return status;
 }

@@ -36,6 +36,7 @@ typedef struct fixture {
     char backups[PATH_MAX];
     char src[PATH_MAX]; /* allowed/src: the trees */
     agent_config_t *config;
+    int interrupted;    /* passed to steps: an earlier attempt was cut off by an agent restart */
 } fixture_t;
 
 /* What the progress callback saw. */
@@ -152,7 +153,8 @@ static step_status_t run_step(fixture_t *f, const char *kind, msg_step_result_t 
                           .result = result,
                           .progress = log ? record_progress : NULL,
                           .progress_arg = log,
-                          .cancel = cancel};
+                          .cancel = cancel,
+                          .interrupted = f->interrupted};
     step_status_t status = step->run(&ctx);
     if (status != STEP_SUCCEEDED)
         print_message("  %s -> %s: %s\n", kind, step_status_name(status), result->error ? result->error : "");
@@ -425,6 +427,52 @@ static void test_existing_archive_is_not_replaced(void **state)
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", archive, NULL),
                      STEP_FAILED);
     assert_error_has(&result, "already exists");
+    msg_step_result_clear(&result);
+}
+
+static void flip_byte(const char *path, off_t offset);
+static off_t file_size(const char *path);
+
+/* The agent restarted after the archive was renamed into place but before the
+ * result was recorded: the re-run keeps the complete archive, unchanged. */
+static void test_interrupted_backup_keeps_its_complete_archive(void **state)
+{
+    fixture_t *f = *state;
+    char archive[PATH_MAX], cs[PATH_MAX];
+    backup_cs(f, "a.tar.zst", archive, cs);
+    struct stat before, after;
+    assert_int_equal(stat(archive, &before), 0);
+    f->interrupted = 1;
+    msg_step_result_t result;
+    assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", archive, NULL),
+                     STEP_SUCCEEDED);
+    assert_string_equal(kv_list_get(&result.outputs, "recovered"), "yes");
+    assert_string_equal(kv_list_get(&result.outputs, "archive"), archive);
+    assert_non_null(kv_list_get(&result.outputs, "archive_sha256"));
+    msg_step_result_clear(&result);
+    assert_int_equal(stat(archive, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino); /* not rewritten */
+    assert_int_equal(run_step(f, "verify-archive", &result, NULL, NULL, "archive", archive, NULL), STEP_SUCCEEDED);
+    msg_step_result_clear(&result);
+}
+
+/* ...and an archive of the interrupted attempt that does not verify is its own
+ * incomplete output: removed and written again. Without the restart, an
+ * existing archive is never touched (test_existing_archive_is_not_replaced). */
+static void test_interrupted_backup_rewrites_a_broken_archive(void **state)
+{
+    fixture_t *f = *state;
+    char archive[PATH_MAX], cs[PATH_MAX];
+    backup_cs(f, "a.tar.zst", archive, cs);
+    flip_byte(archive, file_size(archive) / 2);
+    f->interrupted = 1;
+    msg_step_result_t result;
+    assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", archive, NULL),
+                     STEP_SUCCEEDED);
+    assert_null(kv_list_get(&result.outputs, "recovered"));
+    msg_step_result_clear(&result);
+    f->interrupted = 0;
+    assert_int_equal(run_step(f, "verify-archive", &result, NULL, NULL, "archive", archive, NULL), STEP_SUCCEEDED);
     msg_step_result_clear(&result);
 }
 
@@ -1030,6 +1078,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip_preserves_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_archive_is_not_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_backup_keeps_its_complete_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_backup_rewrites_a_broken_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_byte_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_position_of_a_small_archive_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_archive_is_caught, setup, teardown),
