@@ -82,7 +82,10 @@ static int serve(const char *config_path)
     return rc == 0 ? 0 : 1;
 }
 
-static int call_daemon(const char *config_path, int argc, char **argv)
+typedef int (*admin_command_fn)(const char *admin_socket, int count, char **words);
+
+/* Loads the config for its admin socket and runs fn against the daemon there. */
+static int with_admin_socket(const char *config_path, admin_command_fn fn, int count, char **words)
 {
     alfup_err_t err;
     controller_config_t *config = controller_config_load(config_path, &err);
@@ -90,9 +93,15 @@ static int call_daemon(const char *config_path, int argc, char **argv)
         fprintf(stderr, "alfup-controller: %s\n", err.msg);
         return 1;
     }
-    int rc = admin_client_call(config->admin, argc, argv, stdout);
+    int rc = fn(config->admin, count, words);
     controller_config_destroy(&config);
     return rc;
+}
+
+/* agents and ping: the daemon's answer goes to stdout as it is. */
+static int plain_command(const char *admin_socket, int count, char **words)
+{
+    return admin_client_call(admin_socket, count, words, stdout);
 }
 
 /* plan check also asks a reachable daemon about the agents' certificates. */
@@ -106,19 +115,6 @@ static int plan_command(const char *config_path, int count, char **words)
     if (config == NULL)
         return rc;
     rc = run_cli_check_agents(config->admin, words[2]);
-    controller_config_destroy(&config);
-    return rc;
-}
-
-static int call_runs(const char *config_path, int count, char **words)
-{
-    alfup_err_t err;
-    controller_config_t *config = controller_config_load(config_path, &err);
-    if (config == NULL) {
-        fprintf(stderr, "alfup-controller: %s\n", err.msg);
-        return 1;
-    }
-    int rc = run_cli_main(config->admin, count, words);
     controller_config_destroy(&config);
     return rc;
 }
@@ -153,7 +149,7 @@ int main(int argc, char **argv)
     if (strcmp(words[0], "serve") == 0 && count == 1)
         return serve(config_path);
     if (run_cli_is_command(words[0]))
-        return call_runs(config_path, count, words);
+        return with_admin_socket(config_path, run_cli_main, count, words);
     int known = strcmp(words[0], "agents") == 0 || strcmp(words[0], "ping") == 0;
     for (int i = 1; known && i < count; i++)
         known = strcmp(words[i], "--json") == 0 ||
@@ -163,5 +159,5 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    return call_daemon(config_path, count, words);
+    return with_admin_socket(config_path, plain_command, count, words);
 }
