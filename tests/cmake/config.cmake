@@ -7,7 +7,7 @@ alfup_unit_test(test_agent_config SOURCES ${ALFUP_TESTS_DIR}/unit/test_agent_con
 # depend on the rest of the controller.
 alfup_unit_test(test_controller_config
                 SOURCES ${CMAKE_SOURCE_DIR}/controller/controller_config.c
-                        ${ALFUP_TESTS_DIR}/unit/test_controller_config.c
+                        ${ALFUP_TESTS_DIR}/unit/test_controller_config.c ${ALFUP_TESTS_DIR}/lib/text_edit.c
                 LIBS alfup_common LABELS config)
 target_include_directories(test_controller_config PRIVATE ${CMAKE_SOURCE_DIR}/controller)
 

@@ -8,6 +8,7 @@ set(ALFUP_PLAN_SOURCES
     ${CMAKE_SOURCE_DIR}/controller/workflow_kinds.c ${CMAKE_SOURCE_DIR}/controller/run_plan.c)
 
 alfup_unit_test(test_plan SOURCES ${ALFUP_PLAN_SOURCES} ${ALFUP_TESTS_DIR}/unit/test_plan.c
+                ${ALFUP_TESTS_DIR}/lib/text_edit.c
                 LIBS alfup_common LABELS plan)
 target_include_directories(test_plan PRIVATE ${CMAKE_SOURCE_DIR}/controller)
 alfup_unit_test(test_run_plan SOURCES ${ALFUP_PLAN_SOURCES} ${ALFUP_TESTS_DIR}/unit/test_run_plan.c

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "text_edit.h"
+
 #include "controller_config.h"
 
 static const char FULL[] = "listen: tcp://0.0.0.0:7411\n"                  /* 1 */
@@ -29,23 +31,11 @@ static controller_config_t *parse(const char *text, alfup_err_t *err)
     return controller_config_parse(text, strlen(text), "ctl.yaml", err);
 }
 
-/* FULL with line (1-based) replaced by replacement (NULL: removed). */
+/* FULL with line (1-based) replaced by replacement (NULL: removed; may hold several lines). */
 static char *edited(int line, const char *replacement)
 {
-    size_t size = sizeof FULL + (replacement ? strlen(replacement) + 1 : 0);
-    char *text = malloc(size);
+    char *text = text_replace_line(FULL, line, replacement);
     assert_non_null(text);
-    size_t used = 0;
-    const char *cursor = FULL;
-    for (int at = 1; *cursor != '\0'; at++) {
-        int length = (int)(strchr(cursor, '\n') - cursor);
-        if (at != line)
-            used += (size_t)snprintf(text + used, size - used, "%.*s\n", length, cursor);
-        else if (replacement != NULL)
-            used += (size_t)snprintf(text + used, size - used, "%s\n", replacement);
-        cursor += length + 1;
-    }
-    text[used] = '\0';
     return text;
 }
 

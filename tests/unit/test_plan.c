@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "text_edit.h"
+
 #include "plan.h"
 #include "plan_diag.h"
 #include "run_plan.h"
@@ -60,20 +62,8 @@ static int setup(void **state)
 /* GOOD with line (1-based) replaced by replacement (NULL: removed; may hold several lines). */
 static char *edited(int line, const char *replacement)
 {
-    size_t size = sizeof GOOD + (replacement ? strlen(replacement) + 1 : 0);
-    char *text = malloc(size);
+    char *text = text_replace_line(GOOD, line, replacement);
     assert_non_null(text);
-    size_t used = 0;
-    const char *cursor = GOOD;
-    for (int at = 1; *cursor != '\0'; at++) {
-        int length = (int)(strchr(cursor, '\n') - cursor);
-        if (at != line)
-            used += (size_t)snprintf(text + used, size - used, "%.*s\n", length, cursor);
-        else if (replacement != NULL)
-            used += (size_t)snprintf(text + used, size - used, "%s\n", replacement);
-        cursor += length + 1;
-    }
-    text[used] = '\0';
     return text;
 }
 
