@@ -114,7 +114,7 @@ int result_store_mark_started(result_store_t *store, const char *step_id, alfup_
         goto out;
     }
     int before = access(started, F_OK) == 0 && access(result, F_OK) != 0;
-    rc = file_write_atomic(started, (const uint8_t *)"", 0, 0600, err);
+    rc = file_touch_durable(started, 0600, err);
     if (rc == ALFUP_OK)
         rc = before;
 out:
@@ -128,7 +128,7 @@ int result_store_ack(result_store_t *store, const char *step_id, alfup_err_t *er
     char *path = entry_path(store, step_id, ACKED_SUFFIX);
     if (path == NULL)
         return alfup_err_set(err, "result store: bad step id");
-    int rc = file_write_atomic(path, (const uint8_t *)"", 0, 0600, err);
+    int rc = file_touch_durable(path, 0600, err);
     free(path);
     return rc;
 }

@@ -88,6 +88,16 @@ int file_write_atomic(const char *path, const uint8_t *bytes, size_t len, mode_t
     return file_sync_parent(path, err);
 }
 
+int file_touch_durable(const char *path, mode_t mode, alfup_err_t *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "create %s", path);
+    if (close(fd) != 0)
+        return alfup_err_errno(err, errno, "close %s", path);
+    return file_sync_parent(path, err);
+}
+
 int file_read_all(const char *path, size_t max, uint8_t **bytes, size_t *len, alfup_err_t *err)
 {
     *bytes = NULL;

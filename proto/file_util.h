@@ -18,6 +18,11 @@ int file_mkdir_p(const char *path, mode_t mode, alfup_err_t *err);
 int file_write_atomic(const char *path, const uint8_t *bytes, size_t len, mode_t mode,
                       alfup_err_t *err);
 
+/* Creates the empty file path (mode) if it does not exist, and makes its
+ * folder entry durable (fsync of the folder): a marker that survives a crash
+ * or power loss once this returns. Never follows a symlink. */
+int file_touch_durable(const char *path, mode_t mode, alfup_err_t *err);
+
 /* Reads the whole file into a new buffer (NUL-terminated, not counted in *len;
  * caller frees). Refuses files over max bytes. Returns 0, FILE_MISSING when
  * the file does not exist, or ALFUP_ERR with err. */

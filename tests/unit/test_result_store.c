@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,6 +85,20 @@ static void test_started_record_tells_an_interrupted_step(void **state)
     result_store_destroy(&store);
 }
 
+/* A marker is never written through a symlink planted in the store. */
+static void test_markers_do_not_follow_symlinks(void **state)
+{
+    alfup_err_t err;
+    result_store_t *store = result_store_open(*state, &err);
+    char link[512], target[512];
+    snprintf(link, sizeof link, "%s/results/s9.started", (char *)*state);
+    snprintf(target, sizeof target, "%s/elsewhere", (char *)*state);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(result_store_mark_started(store, "s9", &err), ALFUP_ERR);
+    assert_int_equal(access(target, F_OK), -1);
+    result_store_destroy(&store);
+}
+
 static void test_bad_step_ids_never_become_paths(void **state)
 {
     alfup_err_t err;
@@ -100,6 +115,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_results_survive_a_restart_until_acknowledged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_started_record_tells_an_interrupted_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_markers_do_not_follow_symlinks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_step_ids_never_become_paths, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
