@@ -13,6 +13,7 @@
 #include "archive_params.h"
 #include "archive_path.h"
 #include "archive_writer.h"
+#include "file_stale.h"
 #include "file_util.h"
 #include "path_policy.h"
 
@@ -145,10 +146,35 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
  * removed -- it is this step's own output -- so the archive is written again. */
 #define RECOVERED 1
 
+static const char *const ARCHIVE_FILE_SUFFIXES[] = {"", ARCHIVE_MANIFEST_SUFFIX, ARCHIVE_SHA256_SUFFIX};
+#define ARCHIVE_FILE_COUNT (sizeof ARCHIVE_FILE_SUFFIXES / sizeof ARCHIVE_FILE_SUFFIXES[0])
+
+/* The temporary files the cut-off attempt was writing (ARCHIVE.tmp.*, and the
+ * manifest's and digest's) are its own: removed, so they hold no space. */
+static int remove_attempt_temps(step_context_t *ctx, const backup_job_t *job)
+{
+    size_t removed = 0;
+    alfup_err_t err = {{0}};
+    for (size_t i = 0; i < ARCHIVE_FILE_COUNT; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s%s", job->archive, ARCHIVE_FILE_SUFFIXES[i]);
+        if (file_remove_stale_temps(path, &removed, &err) != ALFUP_OK)
+            return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg), -1;
+    }
+    if (removed > 0)
+        str_list_addf(&ctx->result->log_lines, "removed %zu temporary file(s) of the interrupted attempt beside %s",
+                      removed, job->archive);
+    return 0;
+}
+
 static int recover_archive(step_context_t *ctx, backup_job_t *job)
 {
     struct stat st;
-    if (!ctx->interrupted || lstat(job->archive, &st) != 0 || !S_ISREG(st.st_mode))
+    if (!ctx->interrupted)
+        return 0;
+    if (remove_attempt_temps(ctx, job) != 0)
+        return -1;
+    if (lstat(job->archive, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
     archive_progress_t progress;
     archive_progress_init(&progress, ctx, "verify the archive of the interrupted attempt");
@@ -169,14 +195,15 @@ static int recover_archive(step_context_t *ctx, backup_job_t *job)
         rc |= kv_list_addf(out, "files", "%llu", (unsigned long long)checked.files);
         rc |= kv_list_addf(out, "bytes", "%llu", (unsigned long long)checked.bytes);
         rc |= kv_list_add(out, "recovered", "yes");
-        return rc ? -1 : RECOVERED;
+        if (rc)
+            return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id), -1;
+        return RECOVERED;
     }
     str_list_addf(&ctx->result->log_lines, "%s from before the agent restarted is incomplete (%s): written again",
                   job->archive, err.msg);
-    static const char *const SUFFIXES[] = {"", ARCHIVE_MANIFEST_SUFFIX, ARCHIVE_SHA256_SUFFIX};
-    for (size_t i = 0; i < sizeof SUFFIXES / sizeof SUFFIXES[0]; i++) {
+    for (size_t i = 0; i < ARCHIVE_FILE_COUNT; i++) {
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", job->archive, SUFFIXES[i]);
+        snprintf(path, sizeof path, "%s%s", job->archive, ARCHIVE_FILE_SUFFIXES[i]);
         unlink(path);
     }
     return 0;
@@ -189,7 +216,7 @@ step_status_t step_backup_tree_run(step_context_t *ctx)
     if (status == STEP_SUCCEEDED) {
         int recovered = recover_archive(ctx, &job);
         if (recovered < 0)
-            status = step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+            status = STEP_FAILED; /* recover_archive set the error */
         else if (recovered != RECOVERED)
             status = write_archive(ctx, &job);
     }

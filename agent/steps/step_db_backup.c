@@ -29,6 +29,7 @@ typedef struct backup_job {
     db_conn_t *conn; /* holds the snapshot the dump uses */
     char *snapshot;
     db_facts_t facts;
+    int dest_exists; /* only when the step was interrupted: see recover_dump */
 } backup_job_t;
 
 static void backup_job_clear(backup_job_t *job)
@@ -58,7 +59,8 @@ static step_status_t resolve_dest(step_context_t *ctx, backup_job_t *job)
         return step_fail(ctx, STEP_REFUSED, "%s: dest %s is not inside backup_dir %s", ctx->step_id,
                          job->dest, backup_dir);
     struct stat st;
-    if (lstat(job->dest, &st) == 0)
+    job->dest_exists = lstat(job->dest, &st) == 0;
+    if (job->dest_exists && !ctx->interrupted)
         return step_fail(ctx, STEP_FAILED, "%s: dump folder %s already exists", ctx->step_id,
                          job->dest);
     if (asprintf(&job->partial, "%s%s", job->dest, PARTIAL_SUFFIX) < 0) {
@@ -173,6 +175,44 @@ static step_status_t do_backup(step_context_t *ctx, backup_job_t *job)
     return add_outputs(ctx, job);
 }
 
+/* This step id ran before the agent restarted, and its dump folder exists: the
+ * earlier attempt got as far as the rename, which happens only after pg_dump
+ * succeeded and the facts were written into it. A folder with readable facts of
+ * this database and a table of contents is that complete dump: RECOVERED, kept.
+ * A dump of another database is refused and left alone. Anything else at dest
+ * is the attempt's own unfinished output: removed, so the dump is taken again.
+ * -1 with the error set when refused or not removable. */
+#define RECOVERED 1
+
+static int recover_dump(step_context_t *ctx, backup_job_t *job)
+{
+    char facts_path[PATH_MAX], toc_path[PATH_MAX];
+    alfup_err_t err = {{0}};
+    struct stat st;
+    snprintf(facts_path, sizeof facts_path, "%s/%s", job->dest, DB_FACTS_FILE);
+    snprintf(toc_path, sizeof toc_path, "%s/toc.dat", job->dest);
+    int facts_read = db_facts_read(facts_path, &job->facts, &err) == ALFUP_OK;
+    if (facts_read && strcmp(job->facts.database, job->database) != 0)
+        return step_fail(ctx, STEP_FAILED, "%s: %s holds a dump of database %s, not %s; left as it is",
+                         ctx->step_id, job->dest, job->facts.database, job->database),
+               -1;
+    if (facts_read && lstat(toc_path, &st) == 0 && S_ISREG(st.st_mode)) {
+        str_list_addf(&ctx->result->log_lines,
+                      "%s was complete before the agent restarted: kept", job->dest);
+        return RECOVERED;
+    }
+    if (err.msg[0] == '\0')
+        snprintf(err.msg, sizeof err.msg, "no table of contents or facts of %s", job->database);
+    str_list_addf(&ctx->result->log_lines,
+                  "%s from before the agent restarted is incomplete (%s): dumped again", job->dest,
+                  err.msg);
+    db_facts_clear(&job->facts);
+    if (tree_remove_all(job->dest, NULL, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_FAILED, "%s: remove %s: %s", ctx->step_id, job->dest, err.msg),
+               -1;
+    return 0;
+}
+
 step_status_t step_db_backup_run(step_context_t *ctx)
 {
     backup_job_t job = {0};
@@ -185,7 +225,14 @@ step_status_t step_db_backup_run(step_context_t *ctx)
     status = resolve_dest(ctx, &job);
     if (status != STEP_SUCCEEDED)
         goto out;
-    status = do_backup(ctx, &job);
+    int recovered = job.dest_exists ? recover_dump(ctx, &job) : 0;
+    if (recovered == RECOVERED) {
+        status = add_outputs(ctx, &job);
+        if (status == STEP_SUCCEEDED && kv_list_add(&ctx->result->outputs, "recovered", "yes"))
+            status = step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+        goto out;
+    }
+    status = recovered < 0 ? STEP_FAILED : do_backup(ctx, &job);
     if (status != STEP_SUCCEEDED) {
         alfup_err_t ignored;
         tree_remove_all(job.partial, NULL, &ignored);

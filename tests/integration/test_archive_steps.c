@@ -476,6 +476,57 @@ static void test_interrupted_backup_rewrites_a_broken_archive(void **state)
     msg_step_result_clear(&result);
 }
 
+/* The agent was killed while writing: the re-run removes the cut-off attempt's
+ * temporary files (archive, manifest and digest temps), writes the archive, and
+ * leaves alone anything else beside it, including a symlink with a temp name. */
+static void test_interrupted_backup_removes_its_temporary_files(void **state)
+{
+    fixture_t *f = *state;
+    char cs[PATH_MAX], archive[PATH_MAX], path[PATH_MAX], outside_file[PATH_MAX];
+    make_tree(f, "cs", cs);
+    path_join(archive, f->backups, "a.tar.zst");
+    static const char *const STALE[] = {"a.tar.zst.tmp.Ab12Cd", "a.tar.zst.manifest.tmp.4242",
+                                        "a.tar.zst.sha256.tmp.x9"};
+    static const char *const KEPT[] = {"a.tar.zst.tmp.not-ours", "a.tar.zst.tmp.", "b.tar.zst.tmp.Ab12Cd",
+                                       "a.tar.zst.tmpX.Ab12Cd"};
+    for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++) {
+        path_join(path, f->backups, STALE[i]);
+        write_file(path, "partial", 7, 0600);
+    }
+    for (size_t i = 0; i < sizeof KEPT / sizeof KEPT[0]; i++) {
+        path_join(path, f->backups, KEPT[i]);
+        write_file(path, "keep", 4, 0600);
+    }
+    path_join(outside_file, f->outside, "victim");
+    write_file(outside_file, "victim", 6, 0600);
+    path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
+    assert_int_equal(symlink(outside_file, path), 0);
+
+    f->interrupted = 1;
+    msg_step_result_t result;
+    assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", archive, NULL),
+                     STEP_SUCCEEDED);
+    int logged = 0;
+    for (size_t i = 0; i < result.log_lines.count; i++)
+        logged |= strstr(result.log_lines.items[i], "removed 3 temporary file(s)") != NULL;
+    assert_true(logged);
+    msg_step_result_clear(&result);
+    for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++) {
+        path_join(path, f->backups, STALE[i]);
+        assert_false(exists(path));
+    }
+    for (size_t i = 0; i < sizeof KEPT / sizeof KEPT[0]; i++) {
+        path_join(path, f->backups, KEPT[i]);
+        assert_true(exists(path));
+    }
+    path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
+    assert_true(exists(path));
+    assert_true(exists(outside_file));
+    f->interrupted = 0;
+    assert_int_equal(run_step(f, "verify-archive", &result, NULL, NULL, "archive", archive, NULL), STEP_SUCCEEDED);
+    msg_step_result_clear(&result);
+}
+
 static void flip_byte(const char *path, off_t offset)
 {
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -1080,6 +1131,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_existing_archive_is_not_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_backup_keeps_its_complete_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_backup_rewrites_a_broken_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_backup_removes_its_temporary_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupted_byte_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_position_of_a_small_archive_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_archive_is_caught, setup, teardown),

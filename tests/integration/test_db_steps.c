@@ -111,6 +111,7 @@ typedef struct step_run {
     int cancel_on_progress; /* set cancel at the first progress report */
     PGconn *blocker;        /* when set: lock alf_node once rows are counted, cancel in pg_dump */
     int lock_sent;
+    int interrupted; /* run as a step the agent was restarted during */
 } step_run_t;
 
 static void count_progress(void *arg, const step_progress_t *progress)
@@ -151,7 +152,8 @@ static void run_step(step_run_t *run, const agent_config_t *config, const char *
                           .result = &run->result,
                           .progress = count_progress,
                           .progress_arg = run,
-                          .cancel = &run->cancel};
+                          .cancel = &run->cancel,
+                          .interrupted = run->interrupted};
     run->status = step->run(&ctx);
     if (run->status != STEP_SUCCEEDED)
         printf("  %s -> %s: %s\n", kind, step_status_name(run->status),
@@ -343,6 +345,53 @@ static void test_backup_restore_round_trip(void **state)
     assert_int_equal(run.status, STEP_FAILED);
     assert_error_mentions(&run, "already exists");
     step_run_clear(&run);
+}
+
+/* Asked again after the agent died during it: a dump it had already renamed into
+ * place is kept (same facts); a dump folder without its facts is taken again. */
+static void test_backup_interrupted(void **state)
+{
+    fixture_t *fx = *state;
+    char dest[PATH_MAX], facts[PATH_MAX + 16], junk[PATH_MAX + 16];
+    snprintf(dest, sizeof dest, "%s/interrupted", fx->backup);
+    snprintf(facts, sizeof facts, "%s/%s", dest, DB_FACTS_FILE);
+    step_run_t run = {0};
+    run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    struct stat before, after;
+    assert_int_equal(stat(facts, &before), 0);
+
+    run.interrupted = 1;
+    run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(output(&run, "recovered"), "yes");
+    assert_int_equal(atoll(output(&run, "total_rows")), EXPECTED_TOTAL_ROWS);
+    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
+    step_run_clear(&run);
+    assert_int_equal(stat(facts, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino); /* kept, not dumped again */
+
+    /* A dump folder whose facts are missing is not a finished dump: taken again. */
+    assert_int_equal(unlink(facts), 0);
+    snprintf(junk, sizeof junk, "%s/junk", dest);
+    int fd = open(junk, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    run.interrupted = 1;
+    run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(output(&run, "recovered"), "");
+    step_run_clear(&run);
+    assert_true(path_exists(facts));
+    assert_false(path_exists(junk));
+
+    /* Facts of another database are not this step's dump: never removed, refused. */
+    run.interrupted = 1;
+    run_step(&run, fx->config, "db-backup", "", "database", "postgres", "dest", dest, NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    step_run_clear(&run);
+    assert_true(path_exists(facts));
 }
 
 /* The target is never the source; an existing database alfup did not create is never dropped. */
@@ -765,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_identifiers),
         cmocka_unit_test(test_child_conninfo),
         cmocka_unit_test(test_backup_restore_round_trip),
+        cmocka_unit_test(test_backup_interrupted),
         cmocka_unit_test(test_restore_guards),
         cmocka_unit_test(test_restore_terminates_sessions),
         cmocka_unit_test(test_unreachable_database),
