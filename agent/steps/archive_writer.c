@@ -33,6 +33,7 @@ struct archive_writer {
     unsigned char *block;
     archive_progress_t *progress;
     str_list_t *log;
+    int opened;   /* libarchive's filter chain is open (archive_write_open succeeded) */
     int finished;
 };
 
@@ -98,7 +99,10 @@ static int open_archive(archive_writer_t *writer, const archive_writer_options_t
     writer->stream = archive_stream_new(writer->fd, writer->tmp_path, err);
     if (writer->stream == NULL)
         return ALFUP_ERR;
-    return archive_stream_open_write(writer->stream, writer->archive, err);
+    if (archive_stream_open_write(writer->stream, writer->archive, err) != ALFUP_OK)
+        return ALFUP_ERR;
+    writer->opened = 1;
+    return ALFUP_OK;
 }
 
 archive_writer_t *archive_writer_new(const char *path, const archive_writer_options_t *options,
@@ -402,8 +406,13 @@ void archive_writer_destroy(archive_writer_t **writer_p)
     if (writer_p == NULL || *writer_p == NULL)
         return;
     archive_writer_t *writer = *writer_p;
+    /* After a failed write libarchive may be in its FATAL state, where archive_write_free skips
+     * the close that frees its output block (libarchive before 3.8 leaks it, 1 MiB per failed
+     * backup): close an opened archive first (a no-op once closed). */
+    if (writer->archive != NULL && writer->opened)
+        (void)archive_write_close(writer->archive);
     if (writer->archive != NULL)
-        archive_write_free(writer->archive); /* closes (flushes) an open archive first */
+        archive_write_free(writer->archive);
     if (writer->fd >= 0)
         close(writer->fd);
     if (!writer->finished && writer->tmp_path != NULL)

@@ -67,25 +67,30 @@ static int load_dump_facts(restore_job_t *job, alfup_err_t *err)
     return db_facts_read(path, &job->facts, err);
 }
 
-/* Drops the target when it exists and alfup created it; refuses otherwise. */
+/* Drops the target when it exists and alfup created it; refuses otherwise. Every
+ * error names the target database (the admin connection's errors name only
+ * the maintenance database). */
 static step_status_t clear_target(step_context_t *ctx, restore_job_t *job)
 {
     alfup_err_t err;
     int exists = db_admin_database_exists(job->admin, job->target, &err);
     if (exists < 0)
-        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
+                         err.msg);
     if (exists == 0)
         return STEP_SUCCEEDED;
     int recorded = db_guard_is_recorded(ctx->config, job->target, &err);
     if (recorded < 0)
-        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
+                         err.msg);
     if (recorded == 0)
         return step_fail(ctx, STEP_REFUSED,
                          "%s: database %s exists and was not created by alfup on this agent "
                          "(no record in %s/%s); refusing to drop it",
                          ctx->step_id, job->target, ctx->config->state_dir, DB_GUARD_FOLDER);
     if (db_admin_drop_database(job->admin, job->target, &job->terminated, &err) != ALFUP_OK)
-        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
+                         err.msg);
     return STEP_SUCCEEDED;
 }
 
@@ -111,7 +116,7 @@ static int run_pg_restore(step_context_t *ctx, restore_job_t *job, alfup_err_t *
     int rc = db_tool_run(ctx, &tool, err);
     free(conninfo);
     free(password_env);
-    return rc == ALFUP_OK ? ALFUP_OK : alfup_err_prefix(err, "restore of %s", job->target);
+    return rc;
 }
 
 /* Every table of the facts has its recorded row count; the schema number matches. */
@@ -163,30 +168,43 @@ static step_status_t do_restore(step_context_t *ctx, restore_job_t *job)
                          err.msg);
     int role = db_admin_role_exists(job->admin, job->owner, &err);
     if (role != 1)
-        return step_fail(ctx, STEP_FAILED, "%s: owner role %s: %s", ctx->step_id, job->owner,
-                         role == 0 ? "does not exist" : err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: owner role %s: %s", ctx->step_id,
+                         job->target, job->owner, role == 0 ? "does not exist" : err.msg);
     step_status_t status = clear_target(ctx, job);
     if (status != STEP_SUCCEEDED)
         return status;
     if (db_guard_record(ctx->config, job->target, ctx->step_id, &err) != ALFUP_OK)
-        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
+                         err.msg);
     job->created = 1;
     if (db_admin_create_database(job->admin, job->target, job->owner, &err) != ALFUP_OK ||
         run_pg_restore(ctx, job, &err) != ALFUP_OK || verify_target(ctx, job, &err) != ALFUP_OK) {
         if (step_cancelled(ctx))
-            return step_fail(ctx, STEP_CANCELLED, "%s: cancelled: %s", ctx->step_id, err.msg);
-        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+            return step_fail(ctx, STEP_CANCELLED, "%s: restore of %s cancelled: %s", ctx->step_id,
+                             job->target, err.msg);
+        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
+                         err.msg);
     }
     job->created = 0;
     return add_outputs(ctx, job);
 }
 
-/* After a failure or cancel: the half-restored database goes, then its record. */
+/* After a failure or cancel: the half-restored database goes, then its record.
+ * When the admin session died with the failure (the server restarted), one new
+ * session is tried, so a database that is back at once is cleaned up. */
 static void remove_leftover(step_context_t *ctx, restore_job_t *job)
 {
     alfup_err_t err;
     db_conn_ignore_cancel(job->admin);
     int exists = db_admin_database_exists(job->admin, job->target, &err);
+    if (exists < 0) {
+        db_conn_t *fresh = db_conn_open(ctx->config, DB_MAINTENANCE_DATABASE, NULL, &err);
+        if (fresh != NULL) {
+            db_conn_destroy(&job->admin);
+            job->admin = fresh;
+            exists = db_admin_database_exists(job->admin, job->target, &err);
+        }
+    }
     if (exists == 1 && db_admin_drop_database(job->admin, job->target, NULL, &err) == ALFUP_OK)
         str_list_addf(&ctx->result->log_lines, "removed the half-restored database %s",
                       job->target);

@@ -27,10 +27,15 @@ static void sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-/* 1 while the process lives or the probe still answers 200. */
+/* 1 while the service runs: with a pidfile, while its process lives -- the probe
+ * URL is shared by the old and the new version (same port), so the other one's
+ * answer must not keep this one "running"; without a pidfile, while the probe
+ * still answers 200. */
 static int still_running(const stop_run_t *run)
 {
-    return (run->pid > 0 && service_pid_alive(run->pid)) || service_probe_ready(run->service);
+    if (run->service->pidfile != NULL)
+        return run->pid > 0 && service_pid_alive(run->pid);
+    return service_probe_ready(run->service);
 }
 
 static void stop_report(stop_run_t *run, const char *what)

@@ -1,14 +1,15 @@
 #!/bin/bash
 # lab-down.sh -- stops and removes what lab-up.sh DIR created, as listed in DIR/lab.state: the agents and
 # the controller, the services they started, the PostgreSQL cluster, the network namespaces (and with them
-# their veths). Safe to run twice, and on a half-made lab. Files under DIR stay (logs, journal) unless
-# --purge is given, which also removes DIR.
+# their veths), the tmpfs mounted as the backups folder ("mount PATH", ALFUP_LAB_BACKUP_MB). Safe to run
+# twice, and on a half-made lab. Files under DIR stay (logs, journal) unless --purge is given, which also
+# removes DIR.
 #   tests/lab/lab-down.sh DIR [--purge]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lab-lib.sh"
 source "$here/lab-net.sh"
-[ $# -ge 1 ] || { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 dir=$1
 purge=0
 [ "${2:-}" = --purge ] && purge=1
@@ -44,6 +45,14 @@ done < "$state"
 
 # The namespaces: whatever still runs inside them was started by this lab.
 lab_net_down
+
+# The backups tmpfs (ALFUP_LAB_BACKUP_MB): unmounted only while it is still the tmpfs lab-up mounted there.
+while read -r kind path; do
+    [ "$kind" = mount ] || continue
+    if findmnt -n -o SOURCE,FSTYPE --mountpoint "$path" 2>/dev/null | grep -qx "alfup-lab-backups *tmpfs"; then
+        umount "$path" || echo "lab: could not unmount the backups tmpfs $path" >&2
+    fi
+done < "$state"
 
 if [ "$purge" = 1 ]; then
     rm -rf "$dir"

@@ -8,11 +8,12 @@
 # Environment: ALFUP_BIN (the build's bin folder; default ALFUP_BUILD_DIR/bin or SOURCE/build/bin),
 # ALFUP_LAB_FILES (content files, default 3000), ALFUP_LAB_FAULT (a stand-in fault word written into
 # the NEW repository distribution, e.g. failed-patch), ALFUP_LAB_START_TIMEOUT_S (services, default 30),
-# ALFUP_LAB_SEED. Running it again on the same DIR takes the old lab down and starts afresh.
-# On failure everything created so far is taken down again (lab-down.sh).
+# ALFUP_LAB_SEED, ALFUP_LAB_BACKUP_MB (root only: a tmpfs of that many MiB mounted as the backups
+# folder, to test a full disk; lab-down.sh unmounts it). Running it again on the same DIR takes the
+# old lab down and starts afresh. On failure everything created so far is taken down again (lab-down.sh).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-[ $# -eq 1 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 source "$here/lab-lib.sh"
 source "$here/lab-net.sh"
 source "$here/lab-files.sh"
@@ -27,6 +28,11 @@ if [ -e "$dir/lab.state" ] || [ -e "$dir/lab.env" ]; then
     find "$dir" -mindepth 1 -delete
 elif [ -n "$(ls -A "$dir")" ]; then
     lab_die "$dir is not empty and holds no lab; give an empty or new folder"
+fi
+backup_mb=${ALFUP_LAB_BACKUP_MB:-}
+if [ -n "$backup_mb" ]; then
+    [[ "$backup_mb" =~ ^[1-9][0-9]{0,4}$ ]] || lab_die "ALFUP_LAB_BACKUP_MB=$backup_mb: give a size in MiB (1-99999)"
+    [ "$(id -u)" = 0 ] || lab_die "ALFUP_LAB_BACKUP_MB needs root (it mounts a tmpfs as the backups folder)"
 fi
 [ ${#dir} -le 60 ] || lab_die "$dir is too long (PostgreSQL's socket path must stay short): at most 60 characters"
 chmod 0755 "$dir"   # the postgres user runs the database below it
@@ -89,9 +95,15 @@ LAB_DB_PASSWORD=$(openssl rand -hex 12)
 EOF
 lab_load "$dir"
 mkdir -p "$dir/logs" "$LAB_BACKUPS" "$LAB_DIST" "$dir/hosts"
+if [ -n "$backup_mb" ]; then
+    # Recorded first: lab-down.sh unmounts it only while it is still this lab's tmpfs.
+    lab_state_add "mount $LAB_BACKUPS"
+    mount -t tmpfs -o "size=${backup_mb}m,mode=0755" "alfup-lab-backups" "$LAB_BACKUPS" ||
+        lab_die "mounting a ${backup_mb} MiB tmpfs on $LAB_BACKUPS"
+fi
 
 step() { echo "lab: $*"; }
-step "$mode mode in $dir${LAB_ID:+$( [ "$mode" = netns ] && echo " (namespaces alfup-$LAB_ID-*)")}"
+step "$mode mode in $dir${backup_mb:+ (backups: a ${backup_mb} MiB tmpfs)}${LAB_ID:+$( [ "$mode" = netns ] && echo " (namespaces alfup-$LAB_ID-*)")}"
 [ "$mode" = netns ] && { lab_net_up || lab_die "network namespaces"; }
 
 step "PostgreSQL on db1"
