@@ -51,3 +51,24 @@ lab_net_down() {
         ip netns del "$name" || lab_say "could not delete namespace $name"
     done
 }
+
+# lab_net_cut HOST -- takes HOST's bridge port (v-HOST in the bridge namespace) down: HOST's eth0 loses its
+# carrier and nothing reaches HOST or leaves it over the lab network, as when a cable is pulled. Its processes
+# and connections stay (netns mode only).
+lab_net_cut() {
+    [ "$LAB_MODE" = netns ] || { lab_say "lab_net_cut needs netns mode"; return 1; }
+    ip -n "$(lab_ns br)" link set "v-$1" down
+}
+
+# lab_net_restore HOST -- brings HOST's bridge port up again and waits (5 s) until its eth0 has its carrier back.
+lab_net_restore() {
+    [ "$LAB_MODE" = netns ] || { lab_say "lab_net_restore needs netns mode"; return 1; }
+    ip -n "$(lab_ns br)" link set "v-$1" up || return 1
+    local i
+    for i in $(seq 50); do
+        ip -n "$(lab_ns "$1")" -o link show eth0 | grep -q LOWER_UP && return 0
+        sleep 0.1
+    done
+    lab_say "$1: eth0 has no carrier 5 s after its bridge port came up"
+    return 1
+}
