@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db_admin.h"
 #include "db_facts.h"
@@ -18,6 +19,8 @@
 
 #define PG_RESTORE_TABLE_MARKER "processing data for table"
 #define DUMP_TOC_FILE "toc.dat"
+/* How long a failed restore waits for a restarting server to drop what it half-restored. */
+#define LEFTOVER_RECONNECT_S 30u
 
 typedef struct restore_job {
     const char *target, *source, *owner;
@@ -189,22 +192,39 @@ static step_status_t do_restore(step_context_t *ctx, restore_job_t *job)
     return add_outputs(ctx, job);
 }
 
+/* A new admin session once the server answers again: tried once a second for up
+ * to LEFTOVER_RECONNECT_S (once only when the step was cancelled). Replaces
+ * job->admin and returns 0, or -1 with err. */
+static int reconnect_admin(step_context_t *ctx, restore_job_t *job, alfup_err_t *err)
+{
+    unsigned tries = step_cancelled(ctx) ? 1 : LEFTOVER_RECONNECT_S;
+    for (unsigned i = 0; i < tries; i++) {
+        if (i > 0) {
+            step_progress_t progress = {
+                .message = "waiting for the database server to remove the half-restored database"};
+            step_report(ctx, &progress);
+            nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+        }
+        db_conn_t *fresh = db_conn_open(ctx->config, DB_MAINTENANCE_DATABASE, NULL, err);
+        if (fresh != NULL) {
+            db_conn_destroy(&job->admin);
+            job->admin = fresh;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /* After a failure or cancel: the half-restored database goes, then its record.
- * When the admin session died with the failure (the server restarted), one new
- * session is tried, so a database that is back at once is cleaned up. */
+ * When the admin session died with the failure (the server restarted), a new
+ * session is tried for a while, so a database that comes back is cleaned up. */
 static void remove_leftover(step_context_t *ctx, restore_job_t *job)
 {
     alfup_err_t err;
     db_conn_ignore_cancel(job->admin);
     int exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists < 0) {
-        db_conn_t *fresh = db_conn_open(ctx->config, DB_MAINTENANCE_DATABASE, NULL, &err);
-        if (fresh != NULL) {
-            db_conn_destroy(&job->admin);
-            job->admin = fresh;
-            exists = db_admin_database_exists(job->admin, job->target, &err);
-        }
-    }
+    if (exists < 0 && reconnect_admin(ctx, job, &err) == 0)
+        exists = db_admin_database_exists(job->admin, job->target, &err);
     if (exists == 1 && db_admin_drop_database(job->admin, job->target, NULL, &err) == ALFUP_OK)
         str_list_addf(&ctx->result->log_lines, "removed the half-restored database %s",
                       job->target);

@@ -11,6 +11,7 @@
 #include "service_command.h"
 #include "service_patterns.h"
 #include "service_state.h"
+#include "step_service_stop.h"
 
 #define START_POLL_MS 200u
 #define START_OUTPUT_LINES 20u
@@ -28,6 +29,7 @@ typedef struct start_run {
     pid_t pid;
     uint64_t started_ms;
     uint64_t last_report_ms;
+    int start_attempted;        /* the start command ran: a failure stops the service again */
 } start_run_t;
 
 static void sleep_ms(unsigned ms)
@@ -194,6 +196,7 @@ static step_status_t start_service(start_run_t *run)
         if (run->follow == NULL)
             return step_fail(run->ctx, STEP_FAILED, "%s: out of memory", run->ctx->step_id);
     }
+    run->start_attempted = 1;
     step_status_t status = run_start_command(run);
     if (status == STEP_FAILED && read_log(run, &err) == ALFUP_OK)
         give_lines(run, &run->tail);    /* what the service logged before it gave up */
@@ -220,6 +223,8 @@ step_status_t step_service_start_run(step_context_t *ctx)
     if (run.patterns == NULL)
         return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
     step_status_t status = start_service(&run);
+    if (status == STEP_FAILED && run.start_attempted)
+        service_stop_after_failed_start(ctx, service); /* nothing half-started is left running */
     log_follow_destroy(&run.follow);
     service_patterns_destroy(&run.patterns);
     str_list_clear(&run.tail);

@@ -67,7 +67,7 @@ static int wait_gone(stop_run_t *run, uint64_t deadline_ms, const char *what)
     }
 }
 
-static int run_stop_command(stop_run_t *run, unsigned timeout_s)
+static int run_stop_command(stop_run_t *run, unsigned timeout_s, alfup_err_t *err)
 {
     const agent_service_t *service = run->service;
     if (service->stop_argv.count == 0)
@@ -75,11 +75,8 @@ static int run_stop_command(stop_run_t *run, unsigned timeout_s)
     proc_spec_t spec = {.argv = service->stop_argv.items, .timeout_s = timeout_s ? timeout_s : 1,
                         .cancel = run->ctx->cancel, .keep_lines = STOP_OUTPUT_LINES};
     proc_outcome_t outcome;
-    alfup_err_t err = {{0}};
-    if (service_command_run(run->ctx, service->name, "stop", &spec, &outcome, &err) != ALFUP_OK) {
-        step_fail(run->ctx, STEP_FAILED, "%s: stop %s: %s", run->ctx->step_id, service->name, err.msg);
-        return ALFUP_ERR;
-    }
+    if (service_command_run(run->ctx, service->name, "stop", &spec, &outcome, err) != ALFUP_OK)
+        return alfup_err_prefix(err, "stop %s", service->name);
     msg_step_result_t *result = run->ctx->result;
     for (size_t i = 0; i < outcome.output_tail.count; i++)
         str_list_add(&result->log_lines, outcome.output_tail.items[i]);
@@ -120,6 +117,40 @@ static step_status_t stop_finish(stop_run_t *run, int killed, int already)
     return STEP_SUCCEEDED;
 }
 
+/* Stop argv, wait, then SIGTERM and SIGKILL: one of the SERVICE_STOP_* outcomes. */
+static int stop_service(stop_run_t *run, int *killed, alfup_err_t *err)
+{
+    const agent_service_t *service = run->service;
+    uint64_t deadline = run->started_ms + (uint64_t)service->stop_timeout_s * MS_PER_S;
+    if (run_stop_command(run, service->stop_timeout_s, err) != ALFUP_OK)
+        return SERVICE_STOP_ERROR;
+    int gone = step_cancelled(run->ctx) ? -1 : wait_gone(run, deadline, "waiting for exit of");
+    if (gone == 0) {
+        *killed = run->pid > 0;
+        gone = kill_service(run);
+    }
+    return gone < 0 ? SERVICE_STOP_CANCELLED : gone ? SERVICE_STOPPED : SERVICE_STILL_RUNNING;
+}
+
+int service_stop_after_failed_start(step_context_t *ctx, const agent_service_t *service)
+{
+    stop_run_t run = {.ctx = ctx, .service = service, .started_ms = alfup_now_mono_ms()};
+    alfup_err_t err = {{0}};
+    int killed = 0;
+    run.pid = service_pid_read(service->pidfile, &err);
+    if (run.pid < 0 || !still_running(&run))
+        return SERVICE_STOPPED;
+    int outcome = stop_service(&run, &killed, &err);
+    if (outcome == SERVICE_STOPPED)
+        str_list_addf(&ctx->result->log_lines, "alfup: stopped %s after its failed start%s", service->name,
+                      killed ? " (killed)" : "");
+    else
+        str_list_addf(&ctx->result->log_lines, "alfup: %s could not be stopped after its failed start%s%s",
+                      service->name, outcome == SERVICE_STOP_ERROR ? ": " : "",
+                      outcome == SERVICE_STOP_ERROR ? err.msg : "");
+    return outcome;
+}
+
 step_status_t step_service_stop_run(step_context_t *ctx)
 {
     const agent_service_t *service = service_lookup(ctx);
@@ -132,21 +163,18 @@ step_status_t step_service_stop_run(step_context_t *ctx)
         return step_fail(ctx, STEP_FAILED, "%s: stop %s: %s", ctx->step_id, service->name, err.msg);
     if (!still_running(&run))
         return stop_finish(&run, 0, 1);
-    uint64_t deadline = run.started_ms + (uint64_t)service->stop_timeout_s * MS_PER_S;
-    if (run_stop_command(&run, service->stop_timeout_s) != ALFUP_OK)
-        return STEP_FAILED;
-    int gone = step_cancelled(ctx) ? -1 : wait_gone(&run, deadline, "waiting for exit of");
     int killed = 0;
-    if (gone == 0) {
-        killed = run.pid > 0;
-        gone = kill_service(&run);
-    }
-    if (gone < 0)
+    switch (stop_service(&run, &killed, &err)) {
+    case SERVICE_STOPPED:
+        return stop_finish(&run, killed, 0);
+    case SERVICE_STOP_CANCELLED:
         return step_fail(ctx, STEP_CANCELLED, "%s: stop %s cancelled", ctx->step_id, service->name);
-    if (gone == 0)
+    case SERVICE_STOP_ERROR:
+        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg);
+    default:
         return step_fail(ctx, STEP_FAILED, "%s: %s (pid %d) is still running%s after %u s",
                          ctx->step_id, service->name, (int)run.pid,
                          service_probe_ready(service) ? " and answers its readiness probe" : "",
                          service->stop_timeout_s);
-    return stop_finish(&run, killed, 0);
+    }
 }

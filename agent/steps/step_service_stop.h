@@ -14,4 +14,13 @@
  * killed (yes/no), already_stopped (yes/no). */
 step_status_t step_service_stop_run(step_context_t *ctx);
 
+/* Outcomes of stopping a service. */
+enum { SERVICE_STOP_ERROR = -2, SERVICE_STOP_CANCELLED = -1, SERVICE_STILL_RUNNING = 0, SERVICE_STOPPED = 1 };
+
+/* For service-start: stops service (configured, already looked up) the way
+ * service-stop does when it still runs after a failed start, so a failed start
+ * leaves nothing half-started behind. Adds a log line to ctx->result saying
+ * what happened, never touches its error. Returns one of the outcomes above. */
+int service_stop_after_failed_start(step_context_t *ctx, const agent_service_t *service);
+
 #endif

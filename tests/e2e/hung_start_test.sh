@@ -36,18 +36,21 @@ python3 -c "import sys; sys.exit(0 if 8 <= $elapsed < 14 else 1)" ||
     fail "start-validate failed after ${elapsed}s, not when its 8 s start timeout fired"
 pass "run $RUN rolled back: start-validate@repo1 failed after ${elapsed}s: $(e2e_json 's["failed_step"]["error"]')"
 
-# The log tail: the failed step's lines are the last lines the new repository logged before the timeout
-# (the rollback's stop appends "Stopping service" after them).
+# The log tail: the failed step's log lines are the last lines the new repository logged before the
+# timeout (the stop that follows appends "Stopping service" after them), then the step's own note that
+# it stopped the hung repository again.
 catalina=$LAB_NEW_HOME/tomcat/logs/catalina.out
 grep -q "Starting 'Repository' subsystem" "$catalina" || fail "the hang fault did not strike (no subsystem line)"
 ! grep -q "Alfresco Content Services started" "$catalina" || fail "the new repository did start"
 before_stop=$(sed '/Stopping service \[Catalina\]/,$d' "$catalina" | tail -n 3)
-tail_json=$(e2e_json '"\n".join(s["failed_step"]["log"][-3:])')
+tail_json=$(e2e_json '"\n".join([l for l in s["failed_step"]["log"] if l[:2] == "20"][-3:])')
 [ "$tail_json" = "$before_stop" ] || fail "failed_step.log does not end with the repository's last lines:
 --- failed_step.log
 $tail_json
 --- catalina.out before the stop
 $before_stop"
+e2e_json 's["failed_step"]["log"][-1]' | grep -qx "alfup: stopped alfresco-v2 after its failed start.*" ||
+    fail "the failed start did not stop the hung repository: $(e2e_json 's["failed_step"]["log"][-3:]')"
 pass "failed_step.log ends with the repository's last 3 log lines ($(e2e_json 'len(s["failed_step"]["log"])') lines, last: ${before_stop##*$'\n'})"
 
 [ "$(e2e_json 'all(x["state"] == "succeeded" for x in s["rollback"]["steps"])')" = True ] || fail "rollback steps: $(e2e_json 's["rollback"]')"

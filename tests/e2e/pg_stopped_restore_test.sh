@@ -1,9 +1,8 @@
 #!/bin/bash
 # pg_stopped_restore_test.sh -- e2e: PostgreSQL on db1 is restarted (pg_ctl stop -m fast, then start, as
-# its owner) while phase 4's restore-database step runs pg_restore into the new database -- a database
-# restart during the maintenance window. The db1 agent is held (SIGSTOP) from just before the stop until
-# the database is up again, so the failure reaches the controller, and its rollback, after the restart
-# (a rollback that outruns the restart fails: see docs/reliability.md). The run fails at restore-database
+# its owner, down for 3 s) while phase 4's restore-database step runs pg_restore into the new database --
+# a database restart during the maintenance window. pg_restore fails at once; the step waits for the
+# server to come back to drop what it half-restored, then fails. The run fails at restore-database
 # with an error naming the new database; the half-restored database is dropped; the rollback brings the
 # old system back (rolled-back, old repository and Solr answer their probes); old files and database are
 # unchanged, and the new repository was never started.
@@ -16,8 +15,6 @@ lab_psql "$LAB_OLD_DB" "create table lab_bulk (id bigint primary key, payload te
     insert into lab_bulk select g, repeat(md5(g::text), 4) from generate_series(1, ${FR_BULK_ROWS:-300000}) g;
     alter table lab_bulk owner to $LAB_DB_USER; analyze lab_bulk" >/dev/null || fail "bulk table"
 lab_snapshot_old "$LAB_DIR/snapshot"
-agent=$(awk '$1 == "pid" && $4 == "agent-db1" {p = $2} END {print p}' "$LAB_DIR/lab.state")
-lab_pid_is "$agent" "$LAB_BIN/alfup-agent" || fail "no db1 agent process ($agent)"
 
 RUN=$(lab_ctl run "$LAB_DIR/plan.yaml") || fail "run: $RUN"
 RUN=$(echo "$RUN" | head -n1)
@@ -29,13 +26,10 @@ for _ in $(seq 500); do
     sleep 0.01
 done
 [ -n "$pid" ] || fail "pg_restore of $dump never ran"
-kill -STOP "$agent"
-trap 'rc=$?; kill -CONT "$agent" 2>/dev/null; (exit "$rc"); e2e_cleanup' EXIT   # never leave it stopped
 fr_pg_stop || fail "pg_ctl stop"
 stopped_ms=$(fr_now_ms)
+sleep "${FR_PG_DOWN_S:-3}"   # down for a few seconds: pg_restore fails; the step waits to clean up
 fr_pg_start || fail "pg_ctl start"
-kill -CONT "$agent"
-trap e2e_cleanup EXIT
 pass "PostgreSQL restarted while pg_restore (pid ${pid%%$'\n'*}) restored $LAB_NEW_DB: up again $(( $(fr_now_ms) - stopped_ms )) ms later"
 
 set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/run.out" 2>&1; RC=$?; set -e
