@@ -30,7 +30,9 @@ struct channel_client {
     uint32_t epoch;
     int verified;             /* handshake done and the controller's role checked */
     int connected;            /* ZeroMQ has a TCP connection */
+    int heard;                /* the controller answered this session's handshake */
     uint64_t started_ms, last_rx_ms, last_tx_ms;
+    uint64_t last_tick_ms;     /* a longer gap between ticks is our own stall, not the controller's */
     uint64_t next_attempt_ms;  /* no new session before this (backoff after a refusal) */
     uint64_t retry_ms;         /* the current backoff */
 };
@@ -90,6 +92,18 @@ static void back_off(channel_client_t *c, const char *reason)
     c->next_attempt_ms = alfup_now_mono_ms() + c->retry_ms;
 }
 
+/* Refused before the handshake began (the controller had too many in progress): that says
+ * nothing against this agent, so retry after 0.5-2 s, spread at random so a crowd of
+ * reconnecting agents does not come back at once, and without growing the backoff. */
+static void retry_soon(channel_client_t *c, const char *reason)
+{
+    end_session(c, reason, 0);
+    uint16_t jitter = 0;
+    if (RAND_bytes((unsigned char *)&jitter, sizeof jitter) != 1)
+        jitter = (uint16_t)c->epoch;
+    c->next_attempt_ms = alfup_now_mono_ms() + RETRY_BASE_MS + jitter % (3u * RETRY_BASE_MS);
+}
+
 static void start_session(channel_client_t *c)
 {
     end_session(c, "starting a new session", 0);
@@ -98,6 +112,7 @@ static void start_session(channel_client_t *c)
     SSL_CTX *ssl_ctx = tls_context_current(c->tls, &crl_err);
     c->link = secure_link_new(ssl_ctx, TLS_SIDE_CLIENT, c->host, &err);
     c->started_ms = c->last_rx_ms = alfup_now_mono_ms();
+    c->heard = 0;
     if (c->link == NULL) {
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "cannot start a TLS session: %s", err.msg);
         return;
@@ -156,9 +171,13 @@ static void on_frame(channel_client_t *c, const uint8_t *bytes, size_t len)
         return; /* about an earlier session attempt */
     if (frame.type == WIRE_FRAME_RESET) {
         alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s asked for a new session", c->config.endpoint);
-        back_off(c, "controller reset the session");
+        if (c->heard)
+            back_off(c, "controller reset the session");
+        else
+            retry_soon(c, "controller busy with other handshakes");
         return;
     }
+    c->heard = 1;
     c->last_rx_ms = alfup_now_mono_ms();
     int was_established = secure_link_established(c->link);
     if (secure_link_receive(c->link, frame.payload, frame.payload_len, &err) != ALFUP_OK) {
@@ -251,6 +270,12 @@ void channel_client_tick(channel_client_t *c)
     }
     if (!c->verified)
         return;
+    /* While this loop stalled (a long fsync, a starved CPU) no heartbeat went out, so none could
+     * come back: the stall is not counted as the controller's silence. */
+    uint64_t gap = c->last_tick_ms != 0 && now > c->last_tick_ms ? now - c->last_tick_ms : 0;
+    c->last_tick_ms = now;
+    if (gap > beat_ms)
+        c->last_rx_ms = c->last_rx_ms + gap < now ? c->last_rx_ms + gap : now;
     if (now - c->last_rx_ms > beat_ms * CHANNEL_SILENCE_BEATS) {
         end_session(c, "controller silent", 1);
         start_session(c);
