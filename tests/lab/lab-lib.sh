@@ -8,6 +8,7 @@
 #   pid PID EXE NAME             a process lab-up.sh started (stopped only while /proc/PID/exe is EXE)
 #   pidfile PATH EXE             a service's pidfile (the stand-ins the agents start and stop)
 #   pg DIR                       a private PostgreSQL cluster (tests/lib/pg_harness.sh)
+#   mount PATH                   the backups tmpfs (ALFUP_LAB_BACKUP_MB, root only)
 #
 # Two modes: "netns" (root, and ip netns works): the controller and the hosts repo1, db1 and solr1
 # are network namespaces joined by veth pairs to a bridge inside a fifth namespace; addresses are in
