@@ -8,40 +8,74 @@
 #include "cert_identity.h"
 #include "json_writer.h"
 
-agent_entry_t *agent_registry_find(agent_registry_t *r, const char *name)
+/* The index of name in the sorted array, or where it would be inserted; *found says which. */
+static size_t locate(const agent_registry_t *r, const char *name, int *found)
 {
-    for (size_t i = 0; i < r->count; i++)
-        if (strcmp(r->agents[i].name, name) == 0)
-            return &r->agents[i];
-    return NULL;
+    size_t lo = 0, hi = r->count;
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(name, r->agents[mid].name);
+        if (cmp == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
 }
 
-static int by_name(const void *a, const void *b)
+agent_entry_t *agent_registry_find(agent_registry_t *r, const char *name)
 {
-    return strcmp(((const agent_entry_t *)a)->name, ((const agent_entry_t *)b)->name);
+    int found;
+    size_t at = locate(r, name, &found);
+    return found ? &r->agents[at] : NULL;
+}
+
+/* Inserts an empty entry for name at its sorted place. NULL on ENOMEM. */
+static agent_entry_t *insert(agent_registry_t *r, const char *name)
+{
+    int found;
+    size_t at = locate(r, name, &found);
+    if (r->count == r->capacity) {
+        size_t capacity = r->capacity ? r->capacity * 2 : 16;
+        agent_entry_t *grown = realloc(r->agents, capacity * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        r->agents = grown;
+        r->capacity = capacity;
+    }
+    memmove(&r->agents[at + 1], &r->agents[at], (r->count - at) * sizeof *r->agents);
+    r->count++;
+    agent_entry_t *entry = &r->agents[at];
+    memset(entry, 0, sizeof *entry);
+    snprintf(entry->name, sizeof entry->name, "%s", name);
+    return entry;
 }
 
 int agent_registry_up(agent_registry_t *r, const char *name, unsigned roles, const char *address)
 {
     agent_entry_t *entry = agent_registry_find(r, name);
-    if (entry == NULL) {
-        if (r->count == r->capacity) {
-            size_t capacity = r->capacity ? r->capacity * 2 : 16;
-            agent_entry_t *grown = realloc(r->agents, capacity * sizeof *grown);
-            if (grown == NULL)
-                return -1;
-            r->agents = grown;
-            r->capacity = capacity;
-        }
-        entry = &r->agents[r->count++];
-        memset(entry, 0, sizeof *entry);
-        snprintf(entry->name, sizeof entry->name, "%s", name);
-    }
+    if (entry == NULL && (entry = insert(r, name)) == NULL)
+        return -1;
     entry->roles = roles;
     entry->online = 1;
+    entry->refused[0] = '\0';
     snprintf(entry->address, sizeof entry->address, "%s", address);
     entry->last_seen_unix_ms = entry->online_since_unix_ms = alfup_now_unix_ms();
-    qsort(r->agents, r->count, sizeof *r->agents, by_name);
+    return 0;
+}
+
+int agent_registry_refused(agent_registry_t *r, const char *name, const char *reason)
+{
+    agent_entry_t *entry = agent_registry_find(r, name);
+    if (entry == NULL && (entry = insert(r, name)) == NULL)
+        return -1;
+    entry->online = 0;
+    snprintf(entry->refused, sizeof entry->refused, "%s", reason);
     return 0;
 }
 
@@ -99,6 +133,10 @@ static void print_json(const agent_registry_t *r, FILE *out)
         json_write_string(out, a->hostname);
         fprintf(out, ",\"backup_free_bytes\":%llu,\"last_seen\":", (unsigned long long)a->backup_free_bytes);
         json_write_string(out, seen);
+        if (a->refused[0]) {
+            fputs(",\"refused\":", out);
+            json_write_string(out, a->refused);
+        }
         fputc('}', out);
     }
     fputs("]\n", out);
@@ -116,8 +154,8 @@ void agent_registry_print(const agent_registry_t *r, int json, FILE *out)
         char roles[64], seen[32];
         cert_roles_format(a->roles, roles, sizeof roles);
         format_time(a->last_seen_unix_ms, seen, sizeof seen);
-        fprintf(out, "%-20s %-16s %-8s %-24s %-10s %s\n", a->name, roles, a->online ? "yes" : "no", a->address,
-                a->version[0] ? a->version : "-", seen);
+        fprintf(out, "%-20s %-16s %-8s %-24s %-10s %s%s%s\n", a->name, roles, a->online ? "yes" : "no", a->address,
+                a->version[0] ? a->version : "-", seen, a->refused[0] ? "  REFUSED: " : "", a->refused);
     }
     if (r->count == 0)
         fputs("(no agent has connected yet)\n", out);

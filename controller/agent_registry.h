@@ -20,6 +20,7 @@ typedef struct agent_entry {
     uint64_t backup_free_bytes;
     uint64_t last_seen_unix_ms;
     uint64_t online_since_unix_ms;
+    char refused[REGISTRY_TEXT_MAX];   /* why its certificate was refused while connected ("" none) */
 } agent_entry_t;
 
 typedef struct agent_registry {
@@ -27,8 +28,13 @@ typedef struct agent_registry {
     size_t count, capacity;
 } agent_registry_t;
 
-/* Marks name online with its roles and address (adding it when new). -1 on ENOMEM. */
+/* Marks name online with its roles and address (adding it when new), forgetting a refusal.
+ * -1 on ENOMEM. */
 int agent_registry_up(agent_registry_t *registry, const char *name, unsigned roles, const char *address);
+
+/* Remembers that name's authenticated session was cut for reason (its certificate revoked),
+ * until its next peer_up. -1 on ENOMEM. */
+int agent_registry_refused(agent_registry_t *registry, const char *name, const char *reason);
 
 /* Marks name offline. */
 void agent_registry_down(agent_registry_t *registry, const char *name);

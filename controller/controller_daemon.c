@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "log.h"
 #include "ping_waits.h"
+#include "result_batch.h"
 #include "run_commands.h"
 #include "run_engine.h"
 
@@ -31,6 +32,8 @@ typedef struct controller_daemon {
     ping_wait_t *pings;
     uint64_t step_counter;
     run_engine_t *engine;
+    result_batch_t results;    /* recorded in the open journal batch, not yet acknowledged */
+    result_batch_t committed;  /* on disk, not yet acknowledged nor handed on */
 } controller_daemon_t;
 
 /* ---- agents' events ---- */
@@ -50,6 +53,17 @@ static void on_peer_down(void *arg, const char *name, const char *reason)
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s offline: %s", name, reason);
 }
 
+/* name's authenticated session was cut: the reloaded CRL revokes its certificate. */
+static void on_peer_refused(void *arg, const char *name, const char *reason)
+{
+    controller_daemon_t *d = arg;
+    if (agent_registry_refused(&d->registry, name, reason) != 0)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s refused: %s; its steps fail until it connects with a valid "
+              "certificate", name, reason);
+    run_engine_on_agent_refused(d->engine, name, reason);
+}
+
 static void acknowledge(controller_daemon_t *d, const char *agent, const char *step_id)
 {
     alfup_msg_t ack = {.kind = MSG_RESULT_ACK, .ack_step_id = (char *)step_id};
@@ -59,9 +73,55 @@ static void acknowledge(controller_daemon_t *d, const char *agent, const char *s
                   err.msg);
 }
 
+/* The result is on disk: log it, acknowledge it, hand it on. */
+static void settle_result(controller_daemon_t *d, const char *agent, const msg_step_result_t *result)
+{
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "step %s on %s: %s%s%s", result->step_id, agent,
+              step_status_name(result->status), result->error && result->error[0] ? ": " : "",
+              result->error ? result->error : "");
+    acknowledge(d, agent, result->step_id); /* only after it is on disk */
+    if (!run_engine_on_result(d->engine, agent, result))
+        ping_waits_answer(d->pings, result);
+}
+
+/* Commits the open journal batch: what it recorded may be acted on from now on; its results
+ * wait in d->committed until settle_results. ALFUP_ERR when the commit failed: the batch's
+ * rows are gone and its results are dropped unacknowledged (their agents re-send them). */
+static int commit_results(controller_daemon_t *d, alfup_err_t *err)
+{
+    if (!journal_in_batch(d->journal))
+        return ALFUP_OK;
+    int rc = journal_batch_commit(d->journal, err);
+    if (rc != ALFUP_OK)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s: %zu results not recorded nor acknowledged (their agents "
+                  "re-send them)", err->msg, d->results.count);
+    else if (result_batch_append(&d->committed, &d->results) != 0)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "out of memory: %zu recorded results not acknowledged (their "
+                  "agents re-send them)", d->results.count);
+    result_batch_clear(&d->results);
+    return rc;
+}
+
+/* Acknowledges and hands on every committed result. Only from the top of the loop: the run
+ * engine may be called, so never from inside one of its callbacks. */
+static void settle_results(controller_daemon_t *d)
+{
+    alfup_err_t err;
+    commit_results(d, &err);
+    result_batch_t done;
+    result_batch_take(&d->committed, &done);
+    for (size_t i = 0; i < done.count; i++)
+        settle_result(d, done.items[i].agent, &done.items[i].result);
+    result_batch_clear(&done);
+}
+
+/* Records the result in the journal batch (opened here when none is); it is acknowledged when
+ * the batch commits. Without a batch, it is settled at once as before. */
 static void on_result(controller_daemon_t *d, const char *agent, const msg_step_result_t *result)
 {
     alfup_err_t err;
+    if (!journal_in_batch(d->journal) && journal_batch_begin(d->journal, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s; recording this result on its own", err.msg);
     if (journal_step_result(d->journal, agent, result, &err) != ALFUP_OK) {
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "result of step %s from %s not recorded: %s", result->step_id, agent,
                   err.msg);
@@ -70,12 +130,11 @@ static void on_result(controller_daemon_t *d, const char *agent, const msg_step_
         acknowledge(d, agent, result->step_id); /* never ours: let the agent forget it */
         return;
     }
-    alfup_log(LOG_LEVEL_INFO, COMPONENT, "step %s on %s: %s%s%s", result->step_id, agent,
-              step_status_name(result->status), result->error && result->error[0] ? ": " : "",
-              result->error ? result->error : "");
-    acknowledge(d, agent, result->step_id); /* only after it is on disk */
-    if (!run_engine_on_result(d->engine, agent, result))
-        ping_waits_answer(d->pings, result);
+    if (!journal_in_batch(d->journal))
+        settle_result(d, agent, result);
+    else if (result_batch_add(&d->results, agent, result) != 0)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "result of step %s from %s: out of memory; not acknowledged, "
+                  "the agent re-sends it", result->step_id, agent);
 }
 
 static void on_message(void *arg, const char *name, const alfup_msg_t *msg)
@@ -90,19 +149,57 @@ static void on_message(void *arg, const char *name, const alfup_msg_t *msg)
 
 /* ---- commands from the admin socket ---- */
 
-static int send_step(controller_daemon_t *d, const char *agent, const char *kind, kv_list_t *params,
-                     char *step_id, size_t step_id_len, alfup_err_t *err)
+static void new_step_id(controller_daemon_t *d, const char *kind, char *step_id, size_t len)
 {
-    snprintf(step_id, step_id_len, "%s.%llu.%llu", kind, (unsigned long long)alfup_now_unix_ms(),
+    snprintf(step_id, len, "%s.%llu.%llu", kind, (unsigned long long)alfup_now_unix_ms(),
              (unsigned long long)++d->step_counter);
-    if (journal_step_sent(d->journal, step_id, agent, kind, err) != ALFUP_OK)
-        return ALFUP_ERR;
-    alfup_msg_t msg = {.kind = MSG_STEP_REQUEST};
-    msg.request = (msg_step_request_t){.step_id = step_id, .kind = (char *)kind, .approval = ""};
-    msg.request.params = *params;
-    return channel_server_send(d->channel, agent, &msg, err);
 }
 
+/* Journals a "sent" row for every target (one batch: one fsync for the whole fan-out); a
+ * target whose row could not be written is marked "not sent". */
+static void journal_ping_targets(controller_daemon_t *d, ping_wait_t *w)
+{
+    alfup_err_t err;
+    int batched = journal_batch_begin(d->journal, &err) == ALFUP_OK;
+    if (!batched)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping: %s; journaling each target on its own", err.msg);
+    for (size_t i = 0; i < w->count; i++) {
+        ping_target_t *t = &w->targets[i];
+        if (journal_step_sent(d->journal, t->step_id, t->agent, "ping", &err) != ALFUP_OK) {
+            snprintf(t->status, sizeof t->status, "not sent");
+            t->sent_us = 0;
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping %s: %s", t->agent, err.msg);
+        }
+    }
+    if (batched && journal_batch_commit(d->journal, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping: %s", err.msg);
+        for (size_t i = 0; i < w->count; i++) {
+            snprintf(w->targets[i].status, sizeof w->targets[i].status, "not sent");
+            w->targets[i].sent_us = 0;
+        }
+    }
+}
+
+static void send_ping_targets(controller_daemon_t *d, ping_wait_t *w, kv_list_t *params)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        ping_target_t *t = &w->targets[i];
+        if (t->sent_us == 0)
+            continue;
+        alfup_msg_t msg = {.kind = MSG_STEP_REQUEST};
+        msg.request = (msg_step_request_t){.step_id = t->step_id, .kind = "ping", .approval = ""};
+        msg.request.params = *params;
+        alfup_err_t err;
+        if (channel_server_send(d->channel, t->agent, &msg, &err) != ALFUP_OK) {
+            snprintf(t->status, sizeof t->status, "not sent");
+            t->sent_us = 0;
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping %s: %s", t->agent, err.msg);
+        }
+    }
+}
+
+/* Pings every online agent. Each target's round trip runs from the start of the fan-out
+ * (journaling included) to its answer being on disk. */
 static void start_ping(controller_daemon_t *d, uint64_t client_id, int json, unsigned hold_ms)
 {
     ping_wait_t *w = calloc(1, sizeof *w);
@@ -111,28 +208,29 @@ static void start_ping(controller_daemon_t *d, uint64_t client_id, int json, uns
         admin_server_reply(d->admin, client_id, 1, "out of memory\n");
         return;
     }
+    settle_results(d);
+    uint64_t start_us = ping_now_us();
     w->client_id = client_id;
     w->json = json;
     w->deadline_ms = alfup_now_mono_ms() + PING_TIMEOUT_MS + hold_ms;
-    kv_list_t params = {0};
-    kv_list_add(&params, "payload", "alfup-ping");
-    if (hold_ms)
-        kv_list_addf(&params, "hold_ms", "%u", hold_ms);
     for (size_t i = 0; i < d->registry.count; i++) {
         const agent_entry_t *a = &d->registry.agents[i];
         if (!a->online)
             continue;
         ping_target_t *t = &w->targets[w->count++];
         snprintf(t->agent, sizeof t->agent, "%s", a->name);
-        t->sent_us = ping_now_us();
-        alfup_err_t err;
-        if (send_step(d, a->name, "ping", &params, t->step_id, sizeof t->step_id, &err) != ALFUP_OK) {
-            snprintf(t->status, sizeof t->status, "not sent");
-            t->sent_us = 0;
-            alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping %s: %s", a->name, err.msg);
-        }
+        new_step_id(d, "ping", t->step_id, sizeof t->step_id);
+        t->sent_us = start_us;
     }
+    journal_ping_targets(d, w);
+    kv_list_t params = {0};
+    kv_list_add(&params, "payload", "alfup-ping");
+    if (hold_ms)
+        kv_list_addf(&params, "hold_ms", "%u", hold_ms);
+    send_ping_targets(d, w, &params);
     kv_list_clear(&params);
+    if (ping_wait_index(w) != 0)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "ping: out of memory for its index; answers are matched slowly");
     w->next = d->pings;
     d->pings = w;
 }
@@ -200,7 +298,17 @@ static int engine_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err
     controller_daemon_t *d = arg;
     if (d->channel == NULL)
         return alfup_err_set(err, "agent %s is not online", agent);
+    /* what the engine acts on, and the step it journaled, must be on disk before the agent hears of it */
+    if (commit_results(d, err) != ALFUP_OK)
+        return ALFUP_ERR;
     return channel_server_send(d->channel, agent, msg, err);
+}
+
+static const char *engine_agent_refused(void *arg, const char *agent)
+{
+    controller_daemon_t *d = arg;
+    const agent_entry_t *entry = agent_registry_find(&d->registry, agent);
+    return entry && entry->refused[0] ? entry->refused : NULL;
 }
 
 static int engine_agent_roles(void *arg, const char *agent)
@@ -220,7 +328,9 @@ static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup
         int count = 1 + admin_server_poll_items(d->admin, items + 1, POLL_ITEMS_MAX - 1);
         if (zmq_poll(items, count, POLL_MS) < 0 && zmq_errno() != EINTR)
             return alfup_err_set(err, "poll: %s", zmq_strerror(zmq_errno()));
-        if (channel_server_handle_input(d->channel, err) != ALFUP_OK)
+        int input_rc = channel_server_handle_input(d->channel, err);
+        settle_results(d); /* one commit for every result this pass recorded */
+        if (input_rc != ALFUP_OK)
             return ALFUP_ERR;
         admin_server_handle_input(d->admin);
         channel_server_tick(d->channel);
@@ -248,7 +358,8 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
     d.journal = journal_open(config->journal, err);
     if (d.journal == NULL)
         goto out;
-    run_engine_io_t io = {.send = engine_send, .agent_roles = engine_agent_roles, .arg = &d};
+    run_engine_io_t io = {.send = engine_send, .agent_roles = engine_agent_roles, .arg = &d,
+                          .agent_refused = engine_agent_refused};
     d.engine = run_engine_new(d.journal, config->workflows, &io, err);
     if (d.engine == NULL)
         goto out;
@@ -260,7 +371,7 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
         .max_pending_handshakes = config->max_pending_handshakes,
         .required_roles = ROLE_AGENT_MASK};
     channel_server_events_t events = {.peer_up = on_peer_up, .peer_down = on_peer_down, .message = on_message,
-                                      .arg = &d};
+                                      .arg = &d, .peer_refused = on_peer_refused};
     d.channel = channel_server_new(zmq_context, &channel_config, &events, err);
     if (d.channel == NULL)
         goto out;
@@ -277,6 +388,8 @@ out:
         ping_wait_free(d.pings);
         d.pings = next;
     }
+    result_batch_clear(&d.results); /* the loop committed and settled every batch it opened */
+    result_batch_clear(&d.committed);
     admin_server_destroy(&d.admin);
     run_engine_destroy(&d.engine);
     channel_server_destroy(&d.channel);

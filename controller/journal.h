@@ -15,6 +15,19 @@ journal_t *journal_open(const char *path, alfup_err_t *err);
 
 void journal_close(journal_t **journal_p);
 
+/* Opens a batch: every row recorded until journal_batch_commit is made durable together, by
+ * one commit (one fsync) instead of one each. Nothing recorded in a batch may be acted on
+ * outside the controller (a step sent, a result acknowledged) before the commit succeeded.
+ * ALFUP_ERR when a batch is already open or SQLite refuses. */
+int journal_batch_begin(journal_t *journal, alfup_err_t *err);
+
+/* Commits the open batch. ALFUP_ERR when it failed or a failing statement inside it made
+ * SQLite roll it back: then nothing recorded in the batch is in the journal. */
+int journal_batch_commit(journal_t *journal, alfup_err_t *err);
+
+/* 1 while a batch is open. */
+int journal_in_batch(const journal_t *journal);
+
 /* Records that step step_id of kind was sent to agent, before it is sent.
  * Sending the same step id again to the same agent is allowed (a retry). */
 int journal_step_sent(journal_t *journal, const char *step_id, const char *agent, const char *kind,

@@ -15,20 +15,60 @@ uint64_t ping_now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* qsort_r/bsearch comparison of two target indexes, or of a step id (key) with one. */
+static int by_step_id(const void *a, const void *b, void *targets)
+{
+    const ping_target_t *t = targets;
+    return strcmp(t[*(const size_t *)a].step_id, t[*(const size_t *)b].step_id);
+}
+
+int ping_wait_index(ping_wait_t *w)
+{
+    free(w->by_step_id);
+    w->by_step_id = malloc((w->count ? w->count : 1) * sizeof *w->by_step_id);
+    if (w->by_step_id == NULL)
+        return -1;
+    for (size_t i = 0; i < w->count; i++)
+        w->by_step_id[i] = i;
+    qsort_r(w->by_step_id, w->count, sizeof *w->by_step_id, by_step_id, w->targets);
+    return 0;
+}
+
+/* The target of w waiting for step_id, or NULL. */
+static ping_target_t *find_target(ping_wait_t *w, const char *step_id)
+{
+    if (w->by_step_id == NULL) {
+        for (size_t i = 0; i < w->count; i++)
+            if (strcmp(w->targets[i].step_id, step_id) == 0)
+                return &w->targets[i];
+        return NULL;
+    }
+    size_t lo = 0, hi = w->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(step_id, w->targets[w->by_step_id[mid]].step_id);
+        if (cmp == 0)
+            return &w->targets[w->by_step_id[mid]];
+        if (cmp < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
 int ping_waits_answer(ping_wait_t *waits, const msg_step_result_t *result)
 {
     for (ping_wait_t *w = waits; w; w = w->next) {
-        for (size_t i = 0; i < w->count; i++) {
-            ping_target_t *t = &w->targets[i];
-            if (t->answered_us || strcmp(t->step_id, result->step_id) != 0)
-                continue;
-            t->answered_us = ping_now_us();
-            if (result->status == STEP_SUCCEEDED)
-                snprintf(t->status, sizeof t->status, "ok");
-            else
-                snprintf(t->status, sizeof t->status, "%s", step_status_name(result->status));
-            return 1;
-        }
+        ping_target_t *t = find_target(w, result->step_id);
+        if (t == NULL || t->answered_us)
+            continue;
+        t->answered_us = ping_now_us();
+        if (result->status == STEP_SUCCEEDED)
+            snprintf(t->status, sizeof t->status, "ok");
+        else
+            snprintf(t->status, sizeof t->status, "%s", step_status_name(result->status));
+        return 1;
     }
     return 0;
 }
@@ -96,5 +136,6 @@ void ping_wait_free(ping_wait_t *w)
     if (w == NULL)
         return;
     free(w->targets);
+    free(w->by_step_id);
     free(w);
 }

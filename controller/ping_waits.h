@@ -14,7 +14,7 @@
 typedef struct ping_target {
     char agent[PING_TARGET_NAME_MAX];
     char step_id[ALFUP_STEP_ID_MAX + 1];
-    uint64_t sent_us;
+    uint64_t sent_us;          /* the fan-out's start (journaling included); 0: not sent */
     uint64_t answered_us;      /* 0 while waiting */
     char status[16];           /* "ok", "failed: ...", "not sent", "timeout" */
 } ping_target_t;
@@ -25,11 +25,17 @@ typedef struct ping_wait {
     uint64_t deadline_ms;      /* monotonic */
     ping_target_t *targets;
     size_t count;
+    size_t *by_step_id;        /* target indexes sorted by step id (ping_wait_index), or NULL */
     struct ping_wait *next;
 } ping_wait_t;
 
 /* Monotonic microseconds, for round-trip times. */
 uint64_t ping_now_us(void);
+
+/* Builds the wait's index of targets by step id, so each answer is found in O(log n) instead
+ * of a scan of every target. Call after the targets are final. 0, or -1 when out of memory
+ * (answers are then matched by a scan). */
+int ping_wait_index(ping_wait_t *wait);
 
 /* Records the answer to step_id if a ping waits for it. 1 when it did. */
 int ping_waits_answer(ping_wait_t *waits, const msg_step_result_t *result);

@@ -13,6 +13,7 @@
 
 #define COMPONENT ENGINE_COMPONENT
 #define APPROVAL_MAX 160
+#define REFUSAL_MAX 256
 
 /* ---- persistence helpers: log, never lose the in-memory truth ---- */
 
@@ -48,9 +49,7 @@ void engine_finish(run_engine_t *e, run_t *run, run_state_t state)
               run->error ? run->error : "");
 }
 
-/* Marks a step failed (or cancelled) and, for the run's main sequence, keeps
- * the first failure as the reason the run stops. */
-static void settle_failed(run_engine_t *e, run_t *run, int rollback, size_t index, run_step_state_t state,
+void engine_settle_failed(run_engine_t *e, run_t *run, int rollback, size_t index, run_step_state_t state,
                           const char *error)
 {
     run_step_t *s = rollback ? &run->rollback_steps[index] : &run->steps[index];
@@ -85,7 +84,7 @@ void engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
         return;
     }
     if (run_params_resolve(run, rollback, index, &params, &err) != ALFUP_OK) {
-        settle_failed(e, run, rollback, index, RSTEP_FAILED, err.msg);
+        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, err.msg);
         kv_list_clear(&params);
         return;
     }
@@ -114,8 +113,15 @@ static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
     s->sent_unix_ms = alfup_now_unix_ms();
     s->sent_mono_ms = alfup_now_mono_ms();
     msg_step_result_clear(&s->result);
+    char refused[REFUSAL_MAX];
     if (!role_ok(e, p)) {
-        settle_failed(e, run, rollback, index, RSTEP_FAILED, "the agent's certificate lacks the role this step needs");
+        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED,
+                             "the agent's certificate lacks the role this step needs");
+        return;
+    }
+    if (engine_agent_refused(e, p->agent, refused, sizeof refused)) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "run %s: %s on %s fails: %s", run->id, p->id, p->agent, refused);
+        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, refused);
         return;
     }
     s->state = RSTEP_SENT;
@@ -195,7 +201,7 @@ static void timeout_step(run_engine_t *e, run_t *run, int rollback, size_t index
     char error[256];
     snprintf(error, sizeof error, "no result from %s within %u s%s", p->agent, p->timeout_s,
              e->io.agent_roles(e->io.arg, p->agent) < 0 ? " (the agent is offline)" : "");
-    settle_failed(e, run, rollback, index, RSTEP_FAILED, error);
+    engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, error);
 }
 
 static void advance_rollback(run_engine_t *e, run_t *run)
@@ -363,8 +369,8 @@ int run_engine_on_result(run_engine_t *e, const char *agent, const msg_step_resu
         s->finished_unix_ms = alfup_now_unix_ms();
         engine_save_step(e, run, rollback, index);
     } else {
-        settle_failed(e, run, rollback, index, result->status == STEP_CANCELLED ? RSTEP_CANCELLED : RSTEP_FAILED,
-                      NULL);
+        engine_settle_failed(e, run, rollback, index,
+                             result->status == STEP_CANCELLED ? RSTEP_CANCELLED : RSTEP_FAILED, NULL);
     }
     engine_advance(e, run);
     return 1;

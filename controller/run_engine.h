@@ -21,6 +21,10 @@ typedef struct run_engine_io {
     /* The roles (cert_role_t bits) of an online agent's certificate, or -1 when it is not online. */
     int (*agent_roles)(void *arg, const char *agent);
     void *arg;
+    /* Optional (last, so positional initializers stay valid): why agent was refused while
+     * connected (its certificate revoked), or NULL. A step for a refused agent fails at
+     * once with that reason instead of waiting for it. */
+    const char *(*agent_refused)(void *arg, const char *agent);
 } run_engine_io_t;
 
 /* Loads every run from the journal; runs that were not finished come back
@@ -47,6 +51,13 @@ void run_engine_on_progress(run_engine_t *engine, const char *agent, const msg_s
 /* agent is (back) online: steps sent to it without a result are sent again
  * (the agent answers a step it already ran from its record). */
 void run_engine_on_agent_up(run_engine_t *engine, const char *agent);
+
+/* agent was cut because its certificate was revoked (reason): every step sent to it without
+ * a result fails with that reason (it can no longer answer), and each run moves on -- a
+ * run fails and rolls back as at any failure. Later steps for it fail at once while
+ * io.agent_refused names it. The agent may still be running such a step: nobody can reach
+ * it to cancel it or hear its result. */
+void run_engine_on_agent_refused(run_engine_t *engine, const char *agent, const char *reason);
 
 /* Timeouts and progress of every active run; call often. */
 void run_engine_tick(run_engine_t *engine);

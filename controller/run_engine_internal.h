@@ -21,6 +21,14 @@ int engine_save_step(run_engine_t *e, run_t *run, int rollback, size_t index);
 /* Replaces *field with a copy of text (NULL clears it). */
 void engine_set_text(char **field, const char *text);
 
+/* Marks a step failed (or cancelled) with error (NULL keeps the result's) and, for the
+ * run's main sequence, keeps the first failure as the reason the run stops. */
+void engine_settle_failed(run_engine_t *e, run_t *run, int rollback, size_t index, run_step_state_t state,
+                          const char *error);
+
+/* 1 when io says agent was refused; error then reads "agent NAME refused: REASON". */
+int engine_agent_refused(run_engine_t *e, const char *agent, char *error, size_t len);
+
 /* Ends the run in state, journaled and logged. */
 void engine_finish(run_engine_t *e, run_t *run, run_state_t state);
 

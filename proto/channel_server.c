@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "cert_identity.h"
+#include "key_map.h"
 #include "log.h"
 #include "secure_link.h"
 #include "wire_frame.h"
@@ -36,6 +37,8 @@ typedef struct session {
     cert_identity_t identity;
     char address[ADDRESS_MAX];
     uint64_t created_ms, last_rx_ms;
+    size_t slot;                      /* its index in channel_server.sessions */
+    unsigned tls_generation;          /* of the TLS context (CRL) its certificate was checked with */
 } session_t;
 
 struct channel_server {
@@ -44,46 +47,60 @@ struct channel_server {
     tls_context_t *tls;
     channel_server_config_t config;
     channel_server_events_t events;
-    session_t **sessions;
+    session_t **sessions;             /* every session, for the timers */
     size_t count, capacity;
+    key_map_t *by_routing_id;         /* every session */
+    key_map_t *by_name;               /* online sessions, by certificate name */
+    unsigned pending, online, closed; /* sessions per state (pending: handshake or awaiting hello) */
+    uint64_t busy_logged_ms;          /* last "too many handshakes" line, at most one a second */
+    unsigned busy_unlogged;           /* refusals since that line */
+    uint64_t crl_checked_ms;          /* last look at the CRL file, at most one a second */
+    unsigned checked_generation;      /* every authenticated session was checked with it */
 };
 
 /* ---- session table ---- */
 
 static session_t *find_by_routing_id(channel_server_t *s, const uint8_t *rid, size_t len)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (s->sessions[i]->routing_id_len == len && memcmp(s->sessions[i]->routing_id, rid, len) == 0)
-            return s->sessions[i];
-    return NULL;
+    return key_map_get(s->by_routing_id, rid, len);
 }
 
 static session_t *find_online(channel_server_t *s, const char *name)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (s->sessions[i]->state == SESSION_ONLINE && strcmp(s->sessions[i]->identity.name, name) == 0)
-            return s->sessions[i];
-    return NULL;
+    return key_map_get(s->by_name, name, strlen(name));
 }
 
-static unsigned pending_handshakes(const channel_server_t *s)
+static unsigned *state_counter(channel_server_t *s, session_state_t state)
 {
-    unsigned n = 0;
-    for (size_t i = 0; i < s->count; i++)
-        n += s->sessions[i]->state == SESSION_HANDSHAKE || s->sessions[i]->state == SESSION_AWAIT_HELLO;
-    return n;
+    return state == SESSION_ONLINE ? &s->online : state == SESSION_CLOSED ? &s->closed : &s->pending;
+}
+
+/* Moves session to state, keeping the counters and the index of online names. Going online
+ * fails (-1, state unchanged) only when the name index cannot grow. */
+static int set_state(channel_server_t *s, session_t *session, session_state_t state)
+{
+    if (state == SESSION_ONLINE && session->state != SESSION_ONLINE &&
+        key_map_put(s->by_name, session->identity.name, strlen(session->identity.name), session) != 0)
+        return -1;
+    if (session->state == SESSION_ONLINE && state != SESSION_ONLINE)
+        key_map_remove(s->by_name, session->identity.name, strlen(session->identity.name));
+    (*state_counter(s, session->state))--;
+    (*state_counter(s, state))++;
+    session->state = state;
+    return 0;
 }
 
 /* Removes the session; tells the owner when it was online and reason is set. */
 static void drop_session(channel_server_t *s, session_t *session, const char *reason)
 {
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->sessions[i] != session)
-            continue;
-        s->sessions[i] = s->sessions[--s->count];
-        break;
-    }
-    if (session->state == SESSION_ONLINE && reason && s->events.peer_down)
+    session_t *last = s->sessions[--s->count];
+    s->sessions[session->slot] = last;
+    last->slot = session->slot;
+    key_map_remove(s->by_routing_id, session->routing_id, session->routing_id_len);
+    int was_online = session->state == SESSION_ONLINE;
+    set_state(s, session, SESSION_CLOSED);
+    s->closed--;
+    if (was_online && reason && s->events.peer_down)
         s->events.peer_down(s->events.arg, session->identity.name, reason);
     secure_link_destroy(&session->link);
     free(session);
@@ -103,20 +120,31 @@ static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t ri
     session_t *session = calloc(1, sizeof *session);
     if (session == NULL)
         return alfup_err_set(err, "out of memory"), NULL;
+    memcpy(session->routing_id, rid, rid_len);
+    session->routing_id_len = rid_len;
+    if (key_map_put(s->by_routing_id, session->routing_id, rid_len, session) != 0) {
+        free(session);
+        return alfup_err_set(err, "out of memory"), NULL;
+    }
     alfup_err_t tls_err = {{0}};
     SSL_CTX *ssl_ctx = tls_context_current(s->tls, &tls_err);
     if (tls_err.msg[0])
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "reloading the CRL failed, keeping the old one: %s", tls_err.msg);
+    session->tls_generation = tls_context_generation(s->tls);
+    /* an idle session gives its 16 KiB read and write record buffers back (most are idle) */
+    SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
     session->link = secure_link_new(ssl_ctx, TLS_SIDE_SERVER, NULL, err);
     if (session->link == NULL) {
+        key_map_remove(s->by_routing_id, rid, rid_len);
         free(session);
         return NULL;
     }
-    memcpy(session->routing_id, rid, rid_len);
-    session->routing_id_len = rid_len;
     session->epoch = epoch;
+    session->state = SESSION_HANDSHAKE;
+    s->pending++;
     snprintf(session->address, sizeof session->address, "%s", address);
     session->created_ms = session->last_rx_ms = alfup_now_mono_ms();
+    session->slot = s->count;
     s->sessions[s->count++] = session;
     return session;
 }
@@ -182,7 +210,7 @@ static void refuse(channel_server_t *s, session_t *session, const char *reason)
     if (session->state == SESSION_ONLINE && s->events.peer_down)
         s->events.peer_down(s->events.arg, session->identity.name, reason);
     secure_link_destroy(&session->link);
-    session->state = SESSION_CLOSED;
+    set_state(s, session, SESSION_CLOSED);
     session->created_ms = alfup_now_mono_ms();
 }
 
@@ -194,7 +222,7 @@ static int authorize(channel_server_t *s, session_t *session)
         refuse(s, session, "certificate carries no agent role");
         return -1;
     }
-    session->state = SESSION_AWAIT_HELLO;
+    set_state(s, session, SESSION_AWAIT_HELLO);
     return 0;
 }
 
@@ -215,10 +243,12 @@ static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *
     if (old != NULL) {
         alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s: new session from %s replaces the one from %s",
                   session->identity.name, session->address, old->address);
-        old->state = SESSION_HANDSHAKE; /* so dropping it does not report the agent down */
-        drop_session(s, old, NULL);
+        drop_session(s, old, NULL); /* no reason: the agent is not reported down */
     }
-    session->state = SESSION_ONLINE;
+    if (set_state(s, session, SESSION_ONLINE) != 0) {
+        refuse(s, session, "out of memory");
+        return -1;
+    }
     char roles[64];
     cert_roles_format(session->identity.roles, roles, sizeof roles);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s online from %s (roles %s, version %.32s)",
@@ -242,6 +272,9 @@ static int dispatch(channel_server_t *s, session_t *session)
     alfup_msg_t msg;
     alfup_err_t err;
     int rc;
+    uint8_t rid[ROUTING_ID_MAX]; /* to look the session up again without touching it */
+    size_t rid_len = session->routing_id_len;
+    memcpy(rid, session->routing_id, rid_len);
     while ((rc = secure_link_next(session->link, &msg, &err)) == ALFUP_OK) {
         if (session->state == SESSION_AWAIT_HELLO) {
             int hello_rc = on_hello(s, session, &msg);
@@ -257,7 +290,7 @@ static int dispatch(channel_server_t *s, session_t *session)
         else if (s->events.message)
             s->events.message(s->events.arg, session->identity.name, &msg);
         alfup_msg_clear(&msg);
-        if (find_by_routing_id(s, session->routing_id, session->routing_id_len) != session || !session->link)
+        if (find_by_routing_id(s, rid, rid_len) != session || !session->link)
             return -1; /* the owner's reaction dropped it */
     }
     if (rc == ALFUP_ERR) {
@@ -265,6 +298,50 @@ static int dispatch(channel_server_t *s, session_t *session)
         return -1;
     }
     return 0;
+}
+
+/* One peer address may hold at most this share (1/N) of the handshake slots, so
+ * that a flood from one host cannot keep agents on other hosts from reconnecting. */
+#define PENDING_SHARE_PER_ADDRESS 4u
+#define BUSY_LOG_INTERVAL_MS 1000u
+
+/* How many handshakes one address may have in progress. */
+static unsigned address_share(const channel_server_t *s)
+{
+    unsigned share = s->config.max_pending_handshakes / PENDING_SHARE_PER_ADDRESS;
+    return share > 0 ? share : 1;
+}
+
+/* 1 when address already holds its share of the handshake slots. A scan, but
+ * only while more than a share of the slots is taken. */
+static int address_over_share(const channel_server_t *s, const char *address)
+{
+    unsigned share = address_share(s);
+    if (s->pending < share)
+        return 0;
+    unsigned held = 0;
+    for (size_t i = 0; i < s->count && held < share; i++) {
+        const session_t *other = s->sessions[i];
+        held += (other->state == SESSION_HANDSHAKE || other->state == SESSION_AWAIT_HELLO) &&
+                strcmp(other->address, address) == 0;
+    }
+    return held >= share;
+}
+
+/* A refused handshake is logged at most once a second, with how many were refused since. */
+static void log_busy(channel_server_t *s, const char *address, int over_share)
+{
+    uint64_t now = alfup_now_mono_ms();
+    if (s->busy_logged_ms != 0 && now - s->busy_logged_ms < BUSY_LOG_INTERVAL_MS) {
+        s->busy_unlogged++;
+        return;
+    }
+    alfup_log(LOG_LEVEL_WARN, COMPONENT,
+              "refused peer %s: too many handshakes in progress%s (%u); %u more refused since the last such line",
+              address, over_share ? " from this address" : "",
+              over_share ? address_share(s) : s->config.max_pending_handshakes, s->busy_unlogged);
+    s->busy_logged_ms = now;
+    s->busy_unlogged = 0;
 }
 
 static session_t *session_for_frame(channel_server_t *s, const uint8_t *rid, size_t rid_len,
@@ -275,9 +352,11 @@ static session_t *session_for_frame(channel_server_t *s, const uint8_t *rid, siz
         return session->state == SESSION_CLOSED ? NULL : session;
     if (session != NULL) /* the agent started over: its old session on this connection is gone */
         drop_session(s, session, "agent started a new session");
-    if (pending_handshakes(s) >= s->config.max_pending_handshakes) {
-        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s: too many handshakes in progress (%u)",
-                  address, s->config.max_pending_handshakes);
+    int full = s->pending >= s->config.max_pending_handshakes;
+    if (full || address_over_share(s, address)) {
+        log_busy(s, address, !full);
+        /* told at once, an agent retries after its backoff instead of its handshake timeout */
+        send_reset(s, rid, rid_len, frame->epoch);
         return NULL;
     }
     alfup_err_t err;
@@ -365,11 +444,66 @@ int channel_server_handle_input(channel_server_t *s, alfup_err_t *err)
     return rc == ALFUP_AGAIN ? ALFUP_OK : ALFUP_ERR;
 }
 
+/* ---- the CRL changed: authenticated sessions are checked again ---- */
+
+#define CRL_CHECK_INTERVAL_MS 1000u
+
+/* Checks one authenticated session made under an older CRL; cuts it when the CRL now revokes
+ * its certificate (peer_down when it was online, then peer_refused). 1 when it was cut. */
+static int recheck_session(channel_server_t *s, session_t *session, unsigned generation)
+{
+    alfup_err_t err;
+    session->tls_generation = generation;
+    int revoked = secure_link_peer_revoked(session->link, s->tls, &err);
+    if (revoked < 0)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s at %s: certificate check after the CRL changed: %s; "
+                  "session kept, its next handshake decides", session->identity.name, session->address, err.msg);
+    if (revoked != 1)
+        return 0;
+    char name[sizeof session->identity.name];
+    snprintf(name, sizeof name, "%s", session->identity.name);
+    refuse(s, session, err.msg);
+    if (s->events.peer_refused)
+        s->events.peer_refused(s->events.arg, name, err.msg);
+    return 1;
+}
+
+/* A CRL change reaches new handshakes through tls_context_current; this brings it to the
+ * sessions already authenticated. A handshake that began under the old CRL is checked once
+ * it is authenticated (the generation stays unchecked until then). */
+static void recheck_certificates(channel_server_t *s, uint64_t now)
+{
+    if (s->crl_checked_ms != 0 && now - s->crl_checked_ms < CRL_CHECK_INTERVAL_MS)
+        return;
+    s->crl_checked_ms = now;
+    alfup_err_t err = {{0}};
+    tls_context_current(s->tls, &err);
+    if (err.msg[0])
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "reloading the CRL failed, keeping the old one: %s", err.msg);
+    unsigned generation = tls_context_generation(s->tls);
+    if (generation == s->checked_generation)
+        return;
+    int handshakes_left = 0;
+restart:
+    for (size_t i = 0; i < s->count; i++) {
+        session_t *session = s->sessions[i];
+        if (session->tls_generation == generation || session->state == SESSION_CLOSED)
+            continue;
+        if (session->state == SESSION_HANDSHAKE)
+            handshakes_left = 1;
+        else if (recheck_session(s, session, generation))
+            goto restart; /* the owner's reaction may have reordered the table */
+    }
+    if (!handshakes_left)
+        s->checked_generation = generation;
+}
+
 /* ---- housekeeping ---- */
 
 void channel_server_tick(channel_server_t *s)
 {
     uint64_t now = alfup_now_mono_ms();
+    recheck_certificates(s, now);
     for (size_t i = s->count; i-- > 0;) {
         session_t *session = s->sessions[i]; /* dropping swaps in an already visited one */
         if (session->state == SESSION_ONLINE &&
@@ -391,12 +525,8 @@ void channel_server_tick(channel_server_t *s)
 
 void channel_server_counts(const channel_server_t *s, unsigned *sessions, unsigned *online)
 {
-    *sessions = 0;
-    *online = 0;
-    for (size_t i = 0; i < s->count; i++) {
-        *sessions += s->sessions[i]->state != SESSION_CLOSED;
-        *online += s->sessions[i]->state == SESSION_ONLINE;
-    }
+    *sessions = s->pending + s->online;
+    *online = s->online;
 }
 
 const char *channel_server_endpoint(const channel_server_t *s)
@@ -417,6 +547,12 @@ channel_server_t *channel_server_new(void *zmq_context, const channel_server_con
         return alfup_err_set(err, "channel: out of memory"), NULL;
     s->config = *config;
     s->events = *events;
+    s->by_routing_id = key_map_new();
+    s->by_name = key_map_new();
+    if (s->by_routing_id == NULL || s->by_name == NULL) {
+        alfup_err_set(err, "channel: out of memory");
+        goto fail;
+    }
     s->tls = tls_context_new(&config->tls, TLS_SIDE_SERVER, err);
     if (s->tls == NULL)
         goto fail;
@@ -451,6 +587,8 @@ void channel_server_destroy(channel_server_t **server_p)
     while (s->count > 0)
         drop_session(s, s->sessions[s->count - 1], NULL);
     free(s->sessions);
+    key_map_destroy(&s->by_routing_id);
+    key_map_destroy(&s->by_name);
     if (s->socket)
         zmq_close(s->socket);
     tls_context_destroy(&s->tls);

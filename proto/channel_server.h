@@ -27,6 +27,11 @@ typedef struct channel_server_events {
      * included). Heartbeats are answered by the server and not passed on. */
     void (*message)(void *arg, const char *name, const alfup_msg_t *msg);
     void *arg;
+    /* Optional (last, so positional initializers stay valid): an authenticated peer is cut
+     * because the reloaded CRL revokes its certificate (reason "certificate revoked"). name
+     * is trustworthy (its handshake completed); peer_down came first when it was online.
+     * A refused handshake is only logged: the name in a refused certificate is unproven. */
+    void (*peer_refused)(void *arg, const char *name, const char *reason);
 } channel_server_events_t;
 
 /* Binds the listen endpoint. NULL with err on failure. */
@@ -43,7 +48,9 @@ void *channel_server_socket(channel_server_t *server);
  * logged (address and reason) and dropped; it fails only when the socket does. */
 int channel_server_handle_input(channel_server_t *server, alfup_err_t *err);
 
-/* Drops sessions that went silent or never finished their handshake. */
+/* Drops sessions that went silent or never finished their handshake. At most once a
+ * second, re-reads the CRL when it changed and cuts every authenticated session whose
+ * certificate it now revokes (logged, reset, peer_down and peer_refused). */
 void channel_server_tick(channel_server_t *server);
 
 /* Sends msg to the online peer called name. ALFUP_ERR when it is not online. */

@@ -112,6 +112,13 @@ size_t secure_link_take_records(secure_link_t *link, uint8_t *buf, size_t cap)
     return tls_session_take_records(link->tls, buf, cap);
 }
 
+int secure_link_peer_revoked(const secure_link_t *link, tls_context_t *tls, alfup_err_t *err)
+{
+    STACK_OF(X509) *chain = NULL;
+    X509 *peer = tls_session_peer_cert(link->tls, &chain);
+    return tls_context_peer_revoked(tls, peer, chain, err);
+}
+
 const cert_identity_t *secure_link_peer(const secure_link_t *link)
 {
     return tls_session_peer(link->tls);

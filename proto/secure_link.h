@@ -39,6 +39,10 @@ int secure_link_send(secure_link_t *link, alfup_msg_t *msg, alfup_err_t *err);
 /* Moves up to cap bytes of TLS records to send into buf; returns how many. */
 size_t secure_link_take_records(secure_link_t *link, uint8_t *buf, size_t cap);
 
+/* Whether the peer's certificate is now revoked by tls's current CRL: see
+ * tls_context_peer_revoked (1 revoked, 0 still good, -1 other failure, with err). */
+int secure_link_peer_revoked(const secure_link_t *link, tls_context_t *tls, alfup_err_t *err);
+
 /* The peer's identity from its certificate, or NULL before the handshake. */
 const cert_identity_t *secure_link_peer(const secure_link_t *link);
 

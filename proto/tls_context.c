@@ -15,6 +15,7 @@ struct tls_context {
     tls_side_t side;
     SSL_CTX *ssl_ctx;
     struct timespec crl_mtime;
+    unsigned generation;    /* rebuilds so far */
 };
 
 static int load_crl(SSL_CTX *ssl_ctx, const char *crl, alfup_err_t *err)
@@ -119,7 +120,38 @@ SSL_CTX *tls_context_current(tls_context_t *c, alfup_err_t *err)
     SSL_CTX_free(c->ssl_ctx);
     c->ssl_ctx = fresh;
     c->crl_mtime = now;
+    c->generation++;
     return c->ssl_ctx;
+}
+
+unsigned tls_context_generation(const tls_context_t *c)
+{
+    return c->generation;
+}
+
+int tls_context_peer_revoked(tls_context_t *c, X509 *peer, STACK_OF(X509) *chain, alfup_err_t *err)
+{
+    if (peer == NULL)
+        return alfup_err_set(err, "no peer certificate"), -1;
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx == NULL || X509_STORE_CTX_init(ctx, SSL_CTX_get_cert_store(c->ssl_ctx), peer, chain) != 1) {
+        X509_STORE_CTX_free(ctx);
+        return alfup_err_ssl(err, "certificate check"), -1;
+    }
+    /* as the handshake checked it: the peer's purpose, the chain depth, the CRL (store flags) */
+    X509_STORE_CTX_set_default(ctx, c->side == TLS_SIDE_SERVER ? "ssl_client" : "ssl_server");
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_depth(param, TLS_VERIFY_DEPTH);
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+    int rc = 0;
+    if (X509_verify_cert(ctx) != 1) {
+        int code = X509_STORE_CTX_get_error(ctx);
+        rc = code == X509_V_ERR_CERT_REVOKED ? 1 : -1;
+        alfup_err_set(err, "%s", X509_verify_cert_error_string(code));
+    }
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return rc;
 }
 
 void tls_context_destroy(tls_context_t **context_p)

@@ -28,6 +28,17 @@ tls_context_t *tls_context_new(const tls_paths_t *paths, tls_side_t side, alfup_
  * filled (the caller logs it). Never NULL. */
 SSL_CTX *tls_context_current(tls_context_t *context, alfup_err_t *err);
 
+/* How many times tls_context_current rebuilt the context (0 at first): a session made
+ * under an older generation was checked against an older CRL. */
+unsigned tls_context_generation(const tls_context_t *context);
+
+/* Checks a peer that passed its handshake against the current CA and CRL (times are not
+ * checked again: expiry is a matter for the next handshake). 1 when the CRL revokes its
+ * certificate (err says "certificate revoked"); 0 when it still verifies; -1 when it fails
+ * for another reason or the check could not run (err says why). chain: the certificates
+ * the peer sent besides peer, or NULL. */
+int tls_context_peer_revoked(tls_context_t *context, X509 *peer, STACK_OF(X509) *chain, alfup_err_t *err);
+
 /* Frees the context and sets *context_p to NULL. Sessions keep their own reference. */
 void tls_context_destroy(tls_context_t **context_p);
 

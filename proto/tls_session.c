@@ -138,6 +138,12 @@ size_t tls_session_take_records(tls_session_t *s, uint8_t *buf, size_t cap)
     return n > 0 ? (size_t)n : 0;
 }
 
+X509 *tls_session_peer_cert(const tls_session_t *s, STACK_OF(X509) **chain)
+{
+    *chain = s->established ? SSL_get_peer_cert_chain(s->ssl) : NULL;
+    return s->established ? SSL_get0_peer_certificate(s->ssl) : NULL;
+}
+
 const cert_identity_t *tls_session_peer(const tls_session_t *s)
 {
     return s->established ? &s->peer : NULL;

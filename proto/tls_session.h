@@ -42,6 +42,10 @@ int tls_session_read(tls_session_t *session, uint8_t *buf, size_t cap, size_t *g
 /* Moves up to cap bytes of TLS records to send into buf; returns how many. */
 size_t tls_session_take_records(tls_session_t *session, uint8_t *buf, size_t cap);
 
+/* The peer's certificate and the other certificates it sent (*chain, may be NULL), owned
+ * by the session; NULL before the handshake finished. */
+X509 *tls_session_peer_cert(const tls_session_t *session, STACK_OF(X509) **chain);
+
 /* The peer's identity from its certificate; valid once established. */
 const cert_identity_t *tls_session_peer(const tls_session_t *session);
 

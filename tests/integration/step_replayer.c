@@ -187,7 +187,7 @@ int main(int argc, char **argv)
         goto out;
     }
     void *zmq = zmq_ctx_new();
-    channel_server_events_t events = {on_up, on_down, on_message, &r};
+    channel_server_events_t events = {on_up, on_down, on_message, &r, NULL};
     alfup_err_t err;
     r.server = channel_server_new(zmq, &config, &events, &err);
     if (r.server == NULL) {

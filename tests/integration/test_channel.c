@@ -14,6 +14,7 @@
 #include "cert_identity.h"
 #include "channel_client.h"
 #include "channel_server.h"
+#include "file_util.h"
 #include "wire_frame.h"
 
 #define MAX_PEERS 16
@@ -24,6 +25,8 @@ typedef struct server_probe {
     char up_names[MAX_PEERS][64];
     unsigned up_roles[MAX_PEERS];
     char last_result_step[64];
+    int refused_count;
+    char last_down_name[64], last_down_reason[128], refused_name[64], refused_reason[128];
 } server_probe_t;
 
 typedef struct client_probe {
@@ -40,6 +43,7 @@ typedef struct world {
     int client_count;
     char endpoint[256];
     const char *certs;
+    const char *crl;        /* the server's CRL when not ca/crl.pem */
 } world_t;
 
 static char *cert_path(const world_t *w, const char *ca, const char *file)
@@ -66,9 +70,18 @@ static void on_up(void *arg, const char *name, unsigned roles, const char *addre
 
 static void on_down(void *arg, const char *name, const char *reason)
 {
-    (void)name;
-    (void)reason;
-    ((server_probe_t *)arg)->down_count++;
+    server_probe_t *p = arg;
+    snprintf(p->last_down_name, sizeof p->last_down_name, "%s", name);
+    snprintf(p->last_down_reason, sizeof p->last_down_reason, "%s", reason);
+    p->down_count++;
+}
+
+static void on_refused(void *arg, const char *name, const char *reason)
+{
+    server_probe_t *p = arg;
+    snprintf(p->refused_name, sizeof p->refused_name, "%s", name);
+    snprintf(p->refused_reason, sizeof p->refused_reason, "%s", reason);
+    p->refused_count++;
 }
 
 static void on_server_message(void *arg, const char *name, const alfup_msg_t *msg)
@@ -89,10 +102,10 @@ static void start_server(world_t *w, const char *listen, const char *cert_name, 
     channel_server_config_t config = {
         .listen = listen,
         .tls = {.ca = cert_path(w, "ca", "ca.pem"), .cert = cert_path(w, "ca", cert),
-                .key = cert_path(w, "ca", key), .crl = cert_path(w, "ca", "crl.pem")},
+                .key = cert_path(w, "ca", key), .crl = w->crl ? w->crl : cert_path(w, "ca", "crl.pem")},
         .heartbeat_timeout_s = heartbeat_timeout_s, .handshake_timeout_s = 3,
         .max_pending_handshakes = 64, .required_roles = ROLE_AGENT_MASK};
-    channel_server_events_t events = {on_up, on_down, on_server_message, &w->server_probe};
+    channel_server_events_t events = {on_up, on_down, on_server_message, &w->server_probe, on_refused};
     alfup_err_t err;
     w->server = channel_server_new(w->zmq, &config, &events, &err);
     if (w->server == NULL)
@@ -367,6 +380,56 @@ static void test_silent_agent_expires(void **state)
     assert_int_equal(online_count(w), 0);
 }
 
+/* Replaces dst by a copy of src (a new file: a new mtime, as alfup-certs revoke does). */
+static void copy_file(const char *src, const char *dst)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    alfup_err_t err;
+    if (file_read_all(src, 1u << 20, &bytes, &len, &err) != ALFUP_OK ||
+        file_write_atomic(dst, bytes, len, 0644, &err) != ALFUP_OK)
+        fail_msg("copy %s to %s: %s", src, dst, err.msg);
+    free(bytes);
+}
+
+static int two_online(world_t *w) { return online_count(w) == 2; }
+static int someone_refused(world_t *w) { return w->server_probe.refused_count > 0; }
+
+/* The CRL the server reads is rewritten to revoke late1 while late1 and repo1 are online:
+ * late1's session is cut within about a second with the revocation as the reason, repo1's
+ * stays; late1's reconnections are refused at the handshake without a second peer_refused. */
+static void test_certificate_revoked_while_online_cuts_that_session_only(void **state)
+{
+    world_t *w = *state;
+    char live[512];
+    snprintf(live, sizeof live, "%s/ca/crl-live.pem", w->certs);
+    copy_file(cert_path(w, "ca", "crl-before-late1.pem"), live);
+    w->crl = live;
+    start_server(w, "tcp://127.0.0.1:*", "ctl", 30);
+    add_client(w, "ca", "late1", "late1", 1);
+    add_client(w, "ca", "repo1", "repo1", 1);
+    assert_true(pump(w, 10000, two_online));
+
+    copy_file(cert_path(w, "ca", "crl-before-late1.pem"), live); /* a new CRL revoking nobody new */
+    assert_false(pump(w, 1500, someone_refused));
+    assert_int_equal(online_count(w), 2);
+
+    copy_file(cert_path(w, "ca", "crl.pem"), live); /* late1 revoked */
+    assert_true(pump(w, 3000, someone_refused));
+    assert_string_equal(w->server_probe.refused_name, "late1");
+    assert_string_equal(w->server_probe.refused_reason, "certificate revoked");
+    assert_int_equal(w->server_probe.down_count, 1);
+    assert_string_equal(w->server_probe.last_down_name, "late1");
+    assert_string_equal(w->server_probe.last_down_reason, "certificate revoked");
+    assert_int_equal(online_count(w), 1);
+    round_trip(w, "repo1");
+
+    pump(w, 2500, NULL); /* late1 retries: refused at each handshake, never online again */
+    assert_int_equal(online_count(w), 1);
+    assert_int_equal(w->server_probe.refused_count, 1);
+    assert_int_equal(w->server_probe.up_count, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +441,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_connection_with_same_certificate_replaces_first, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_silent_agent_expires, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_certificate_revoked_while_online_cuts_that_session_only, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

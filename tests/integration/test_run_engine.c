@@ -34,6 +34,7 @@ typedef struct world {
     size_t sent_count;
     size_t cancels;
     char run_id[RUN_ID_MAX];
+    char refused_agent[64];   /* io.agent_refused names it (certificate revoked) */
 } world_t;
 
 static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t *err)
@@ -69,6 +70,12 @@ static int fake_roles(void *arg, const char *agent)
     return -1;
 }
 
+static const char *fake_refused(void *arg, const char *agent)
+{
+    world_t *w = arg;
+    return strcmp(agent, w->refused_agent) == 0 ? "certificate revoked" : NULL;
+}
+
 static void open_engine(world_t *w)
 {
     alfup_err_t err;
@@ -76,7 +83,7 @@ static void open_engine(world_t *w)
     snprintf(journal, sizeof journal, "%s/journal.db", w->dir);
     w->journal = journal_open(journal, &err);
     assert_non_null(w->journal);
-    run_engine_io_t io = {fake_send, fake_roles, w};
+    run_engine_io_t io = {fake_send, fake_roles, w, fake_refused};
     w->engine = run_engine_new(w->journal, w->workflows, &io, &err);
     if (w->engine == NULL)
         fail_msg("engine: %s", err.msg);
@@ -327,6 +334,115 @@ static void test_second_run_of_same_deployment_refused(void **state)
     assert_non_null(strstr(err.msg, "already has run"));
 }
 
+/* ---- an agent refused while connected (its certificate revoked) ---- */
+
+/* Answers every step (with success) except those whose id contains keep, again and again,
+ * until nothing new is sent. */
+static void drive_all_but(world_t *w, const char *keep)
+{
+    size_t answers;
+    do {
+        answers = 0;
+        for (size_t i = 0; i < w->sent_count; i++) {
+            if (w->sent[i].answered || (keep && strstr(w->sent[i].step_id, keep)))
+                continue;
+            answer(w, &w->sent[i], 0);
+            answers++;
+        }
+    } while (answers > 0);
+}
+
+static size_t sent_to_since(const world_t *w, const char *agent, size_t from)
+{
+    size_t n = 0;
+    for (size_t i = from; i < w->sent_count; i++)
+        n += strcmp(w->sent[i].agent, agent) == 0;
+    return n;
+}
+
+static const run_step_t *step_named(const run_t *run, int rollback, const char *id)
+{
+    size_t count = rollback ? run->plan->rollback_count : run->plan->step_count;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(rollback ? run->plan->rollback[i].id : run->plan->steps[i].id, id) == 0)
+            return rollback ? &run->rollback_steps[i] : &run->steps[i];
+    fail_msg("no step %s", id);
+    return NULL;
+}
+
+static void refuse_agent(world_t *w, const char *agent)
+{
+    snprintf(w->refused_agent, sizeof w->refused_agent, "%s", agent);
+    run_engine_on_agent_refused(w->engine, agent, "certificate revoked");
+}
+
+/* db1 refused while its backup runs: that step fails with the reason at once (no timeout),
+ * the stage's siblings finish, the run rolls back, nothing more goes to db1. */
+static void test_refused_agent_fails_its_sent_step_and_the_run_rolls_back(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    drive_all_but(w, "backup-database@db1");
+    const run_t *run = run_of(w);
+    const run_step_t *backup = step_named(run, 0, "backup-database@db1");
+    assert_int_equal(backup->state, RSTEP_SENT);
+    size_t before = w->sent_count;
+    refuse_agent(w, "db1");
+    assert_int_equal(backup->state, RSTEP_FAILED);
+    assert_string_equal(backup->result.error, "agent db1 refused: certificate revoked");
+    assert_int_equal(run->state, RUN_ROLLING_BACK);
+    drive_all_but(w, NULL);
+    assert_int_equal(run->state, RUN_ROLLED_BACK);
+    assert_non_null(strstr(run->error, "db1: step backup-database"));
+    assert_non_null(strstr(run->error, "agent db1 refused: certificate revoked"));
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+    for (size_t i = 0; i < run->plan->rollback_count; i++)
+        assert_int_equal(run->rollback_steps[i].state, RSTEP_SUCCEEDED);
+}
+
+/* db1 refused while nothing runs there: the run goes on until db1's next step, which fails
+ * at once with the reason instead of waiting for db1; then the run rolls back. */
+static void test_next_step_on_refused_agent_fails_at_once(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    drive_all_but(w, "backup-content@repo1");
+    const run_t *run = run_of(w);
+    assert_int_equal(step_named(run, 0, "backup-database@db1")->state, RSTEP_SUCCEEDED);
+    size_t before = w->sent_count;
+    refuse_agent(w, "db1");
+    assert_int_equal(run->state, RUN_RUNNING); /* nothing of db1's was in flight */
+    drive_all_but(w, NULL);
+    const run_step_t *scratch = step_named(run, 0, "create-scratch-db@db1");
+    assert_int_equal(scratch->state, RSTEP_FAILED);
+    assert_string_equal(scratch->result.error, "agent db1 refused: certificate revoked");
+    assert_int_equal(run->state, RUN_ROLLED_BACK);
+    assert_non_null(strstr(run->error, "create-scratch-db"));
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+}
+
+/* repo1 refused during its backup: its rollback steps fail at once too (never sent, never
+ * waited for); the others run; the run reports the rollback incomplete. */
+static void test_rollback_steps_on_refused_agent_fail_at_once(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    drive_all_but(w, "backup-content@repo1");
+    const run_t *run = run_of(w);
+    size_t before = w->sent_count;
+    refuse_agent(w, "repo1");
+    drive_all_but(w, NULL);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_non_null(strstr(run->error, "agent repo1 refused: certificate revoked"));
+    assert_non_null(strstr(run->error, "ROLLBACK INCOMPLETE"));
+    assert_int_equal(sent_to_since(w, "repo1", before), 0);
+    assert_true(sent_to_since(w, "solr1", before) > 0);
+    const run_step_t *start_old = step_named(run, 1, "rb-start-old@repo1");
+    assert_int_equal(start_old->state, RSTEP_FAILED);
+    assert_string_equal(start_old->result.error, "agent repo1 refused: certificate revoked");
+    assert_int_equal(step_named(run, 1, "rb-start-old-solr@solr1")->state, RSTEP_SUCCEEDED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +455,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_failure_is_the_reason_and_cancelled_siblings_say_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_second_run_of_same_deployment_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_agent_fails_its_sent_step_and_the_run_rolls_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_next_step_on_refused_agent_fails_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_steps_on_refused_agent_fail_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
