@@ -37,9 +37,14 @@ struct channel_client {
     uint64_t retry_ms;         /* the current backoff */
 };
 
+/* The controller's host name from tcp://HOST:PORT or ZeroMQ's tcp://SOURCE;HOST:PORT (a
+ * chosen local address to connect from). */
 static int parse_host(const char *endpoint, char *host, size_t len, alfup_err_t *err)
 {
     const char *start = strncmp(endpoint, "tcp://", 6) == 0 ? endpoint + 6 : NULL;
+    const char *source_end = start ? strchr(start, ';') : NULL;
+    if (source_end != NULL)
+        start = source_end + 1;
     const char *colon = start ? strrchr(start, ':') : NULL;
     if (start == NULL || colon == NULL || colon == start || (size_t)(colon - start) >= len)
         return alfup_err_set(err, "controller endpoint %s is not tcp://HOST:PORT", endpoint);
