@@ -8,17 +8,23 @@
 #include <unistd.h>
 
 #define ARCHIVE_STREAM_BLOCK (1024u * 1024u)
-#define ARCHIVE_STREAM_QUEUE 4 /* blocks in flight between libarchive and the writer thread */
+#define ARCHIVE_STREAM_QUEUE 4 /* blocks in flight between libarchive and the I/O thread */
 
 /* Writing: libarchive's callback copies each block into this queue; a thread
  * hashes and writes them, so the thread that reads, hashes and compresses the
- * trees does not also wait on write(2) and on hashing the output. */
+ * trees does not also wait on write(2) and on hashing the output.
+ * Reading: a thread reads ahead into the queue and hashes each block; libarchive
+ * gets the blocks in order without a copy, so the thread that decompresses,
+ * hashes every file and writes the restored tree does not also wait on read(2)
+ * and on hashing the archive (the slot handed out stays counted until the next
+ * read callback, so the reader never overwrites it). */
 typedef struct write_queue {
     unsigned char *blocks[ARCHIVE_STREAM_QUEUE];
     size_t sizes[ARCHIVE_STREAM_QUEUE]; /* allocated */
     size_t lens[ARCHIVE_STREAM_QUEUE];  /* filled */
     size_t head, count;
     int closing, failed, started;
+    int reading, eof, handed; /* reading: the queue is read ahead; the reader saw the end; blocks[head] is with libarchive */
     pthread_mutex_t lock;
     pthread_cond_t changed;
     pthread_t thread;
@@ -29,7 +35,7 @@ struct archive_stream {
     const char *path;
     archive_digest_t *digest;
     uint64_t bytes;
-    unsigned char *block; /* read buffer */
+    int locked;           /* the queue's lock and condition exist */
     alfup_err_t io_err;   /* written by the writer thread only until it is joined */
     int has_io_err;
     write_queue_t queue;
@@ -43,18 +49,22 @@ archive_stream_t *archive_stream_new(int fd, const char *path, alfup_err_t *err)
     stream->fd = fd;
     stream->path = path;
     stream->digest = archive_digest_new(err);
-    stream->block = malloc(ARCHIVE_STREAM_BLOCK);
-    if (stream->digest != NULL && stream->block != NULL &&
-        (pthread_mutex_init(&stream->queue.lock, NULL) != 0 || pthread_cond_init(&stream->queue.changed, NULL) != 0)) {
-        alfup_err_set(err, "%s: cannot create a lock", path);
-        free(stream->block);
-        stream->block = NULL;
-    }
-    if (stream->digest == NULL || stream->block == NULL) {
-        if (stream->block == NULL)
-            alfup_err_set(err, "%s: out of memory", path);
+    if (stream->digest == NULL) {
         archive_stream_destroy(&stream);
+        return NULL;
     }
+    if (pthread_mutex_init(&stream->queue.lock, NULL) != 0) {
+        alfup_err_set(err, "%s: cannot create a lock", path);
+        archive_stream_destroy(&stream);
+        return NULL;
+    }
+    if (pthread_cond_init(&stream->queue.changed, NULL) != 0) {
+        pthread_mutex_destroy(&stream->queue.lock);
+        alfup_err_set(err, "%s: cannot create a lock", path);
+        archive_stream_destroy(&stream);
+        return NULL;
+    }
+    stream->locked = 1;
     return stream;
 }
 
@@ -163,27 +173,97 @@ static int stream_close(struct archive *a, void *arg)
     return ARCHIVE_OK;
 }
 
-static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
+/* Reads and hashes one block into slot (reader thread). Its length (0 at the
+ * end), or -1 with io_err set. */
+static ssize_t read_block(archive_stream_t *stream, size_t slot)
 {
-    archive_stream_t *stream = arg;
+    write_queue_t *q = &stream->queue;
     ssize_t n;
     do
-        n = read(stream->fd, stream->block, ARCHIVE_STREAM_BLOCK);
+        n = read(stream->fd, q->blocks[slot], ARCHIVE_STREAM_BLOCK);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         alfup_err_errno(&stream->io_err, errno, "read %s", stream->path);
-        stream->has_io_err = 1;
-        archive_set_error(a, EIO, "%s", stream->io_err.msg);
         return -1;
     }
-    if (archive_digest_update(stream->digest, stream->block, (size_t)n, &stream->io_err) != ALFUP_OK) {
-        stream->has_io_err = 1;
-        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+    if (archive_digest_update(stream->digest, q->blocks[slot], (size_t)n, &stream->io_err) != ALFUP_OK)
         return -1;
-    }
     stream->bytes += (uint64_t)n;
-    *buf = stream->block;
     return n;
+}
+
+static void *reader_thread(void *arg)
+{
+    archive_stream_t *stream = arg;
+    write_queue_t *q = &stream->queue;
+    pthread_mutex_lock(&q->lock);
+    while (!q->eof && !q->failed) {
+        while (q->count == ARCHIVE_STREAM_QUEUE && !q->closing)
+            pthread_cond_wait(&q->changed, &q->lock);
+        if (q->closing)
+            break;
+        size_t slot = (q->head + q->count) % ARCHIVE_STREAM_QUEUE;
+        pthread_mutex_unlock(&q->lock);
+        ssize_t n = read_block(stream, slot);
+        pthread_mutex_lock(&q->lock);
+        if (n < 0)
+            q->failed = 1;
+        else if (n == 0)
+            q->eof = 1;
+        else {
+            q->lens[slot] = (size_t)n;
+            q->count++;
+        }
+        pthread_cond_broadcast(&q->changed);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+/* The next block read ahead (*block, its length), 0 at the end, or -1 when
+ * the reader failed (has_io_err set). Gives the block handed out before back. */
+static ssize_t next_block(archive_stream_t *stream, const void **block)
+{
+    write_queue_t *q = &stream->queue;
+    pthread_mutex_lock(&q->lock);
+    if (q->handed) {
+        q->handed = 0;
+        q->head = (q->head + 1) % ARCHIVE_STREAM_QUEUE;
+        q->count--;
+        pthread_cond_broadcast(&q->changed);
+    }
+    while (q->count == 0 && !q->eof && !q->failed)
+        pthread_cond_wait(&q->changed, &q->lock);
+    ssize_t n = q->count > 0 ? (ssize_t)q->lens[q->head] : q->failed ? -1 : 0;
+    if (q->count > 0) {
+        *block = q->blocks[q->head];
+        q->handed = 1;
+    } else if (q->failed) {
+        stream->has_io_err = 1;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
+{
+    archive_stream_t *stream = arg;
+    ssize_t n = next_block(stream, buf);
+    if (n < 0)
+        archive_set_error(a, EIO, "%s", stream->io_err.msg);
+    return n;
+}
+
+/* Stops the reader thread (it may be waiting for a free slot) and waits for it. */
+static void reader_join(archive_stream_t *stream)
+{
+    write_queue_t *q = &stream->queue;
+    pthread_mutex_lock(&q->lock);
+    q->closing = 1;
+    pthread_cond_broadcast(&q->changed);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    q->started = 0;
 }
 
 int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
@@ -199,6 +279,16 @@ int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup
 
 int archive_stream_open_read(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
 {
+    write_queue_t *q = &stream->queue;
+    for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++) {
+        if ((q->blocks[i] = malloc(ARCHIVE_STREAM_BLOCK)) == NULL)
+            return alfup_err_set(err, "%s: out of memory", stream->path);
+        q->sizes[i] = ARCHIVE_STREAM_BLOCK;
+    }
+    q->reading = 1;
+    if (pthread_create(&q->thread, NULL, reader_thread, stream) != 0)
+        return alfup_err_set(err, "%s: cannot start the reader thread", stream->path);
+    q->started = 1;
     if (archive_read_open(a, stream, NULL, stream_read, NULL) != ARCHIVE_OK)
         return alfup_err_set(err, "%s: %s", stream->path, archive_error_string(a));
     return ALFUP_OK;
@@ -206,18 +296,15 @@ int archive_stream_open_read(archive_stream_t *stream, struct archive *a, alfup_
 
 int archive_stream_drain(archive_stream_t *stream, alfup_err_t *err)
 {
-    for (;;) {
-        ssize_t n = read(stream->fd, stream->block, ARCHIVE_STREAM_BLOCK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return alfup_err_errno(err, errno, "read %s", stream->path);
-        if (n == 0)
-            return ALFUP_OK;
-        if (archive_digest_update(stream->digest, stream->block, (size_t)n, err) != ALFUP_OK)
-            return ALFUP_ERR;
-        stream->bytes += (uint64_t)n;
-    }
+    const void *block;
+    ssize_t n;
+    while ((n = next_block(stream, &block)) > 0)
+        continue;
+    if (stream->queue.started)
+        reader_join(stream);
+    if (n < 0)
+        return alfup_err_set(err, "%s", stream->io_err.msg);
+    return ALFUP_OK;
 }
 
 int archive_stream_sha256(archive_stream_t *stream, char hex[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
@@ -240,15 +327,17 @@ void archive_stream_destroy(archive_stream_t **stream_p)
     if (stream_p == NULL || *stream_p == NULL)
         return;
     archive_stream_t *stream = *stream_p;
-    writer_join(stream);
+    if (stream->queue.reading && stream->queue.started)
+        reader_join(stream);
+    else if (stream->locked)
+        writer_join(stream);
     for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++)
         free(stream->queue.blocks[i]);
-    if (stream->block != NULL) { /* the lock exists only when the block buffer was kept */
+    if (stream->locked) {
         pthread_mutex_destroy(&stream->queue.lock);
         pthread_cond_destroy(&stream->queue.changed);
     }
-    archive_digest_destroy(&(*stream_p)->digest);
-    free((*stream_p)->block);
-    free(*stream_p);
+    archive_digest_destroy(&stream->digest);
+    free(stream);
     *stream_p = NULL;
 }
