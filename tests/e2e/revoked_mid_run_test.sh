@@ -6,6 +6,9 @@
 # by itself and each handshake is refused (certificate revoked, in the agent's own log too). The run does not
 # wait for db1: it fails by itself at db1's next step with the refusal as the reason, rolls back without db1,
 # the old repository and Solr come back, and db1 runs nothing more.
+# The controller looks at the CRL file at most once a second, so a step sent in that second would still
+# run: repo1's agent is paused (SIGSTOP) from just before the revocation until the controller has cut db1's
+# session, so that phase 1 cannot end, and no db1 step become due, before the controller knows.
 source "$ALFUP_SOURCE_DIR/tests/e2e/e2e-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/e2e/faults-lib.sh"
 END_BOUND_S=${ALFUP_E2E_REVOKED_END_S:-150}   # the run must end well before any step's own timeout (600 s+)
@@ -24,6 +27,8 @@ done
 [ ! -e "$LAB_BACKUPS/$RUN/contentstore.tar.zst" ] || fail "phase 1's contentstore backup was over before the revocation"
 log_lines=$(wc -l < "$LAB_DIR/logs/agent-db1.log")
 ctl_lines=$(wc -l < "$LAB_DIR/logs/controller.log")
+repo_pid=$(faults_agent_pid repo1) || fail "repo1's agent is not running"
+kill -STOP "$repo_pid"
 bash "$LAB_SRC/certs/alfup-certs" revoke "$LAB_DIR/ca" db1 --reason keyCompromise >/dev/null || fail "revoke db1"
 bash "$LAB_SRC/certs/alfup-certs" list "$LAB_DIR/ca" | grep -E "revoked.* db1\$" >/dev/null || fail "db1 not listed revoked"
 revoked_at=$SECONDS
@@ -35,6 +40,7 @@ for i in $(seq 50); do
     ctl_since | grep -q "refused peer $(lab_addr db1) db1: certificate revoked" && break
     sleep 0.2
 done
+kill -CONT "$repo_pid"
 ctl_since | grep -q "refused peer $(lab_addr db1) db1: certificate revoked" ||
     fail "the controller did not cut db1's session within 10 s of the revocation"
 ctl_since | grep -q "agent db1 refused: certificate revoked" || fail "the controller does not say db1 is refused"
