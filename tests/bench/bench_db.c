@@ -1,0 +1,66 @@
+/* bench_db.c -- command-line driver that runs the db-backup and db-restore step functions directly, for
+ * tests/bench/bench-db.sh.
+ *
+ * usage: bench_db ROOT CONNINFO BIN_DIR backup DATABASE DEST
+ *        bench_db ROOT CONNINFO BIN_DIR restore DUMP TARGET SOURCE OWNER
+ * ROOT is the agent's only allowed root, its backup_dir and (ROOT/state) its
+ * state_dir; CONNINFO and BIN_DIR are its postgres.conninfo and bin_dir. The
+ * step's "jobs" parameter is BENCH_DB_JOBS when set (else the step's default).
+ * Prints the step's outputs as key=value lines; exits 0 only when the step succeeded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_config.h"
+#include "bench_step.h"
+
+static agent_config_t *make_config(char **argv)
+{
+    agent_config_t *config = calloc(1, sizeof *config);
+    if (config == NULL)
+        return NULL;
+    if (str_list_add(&config->allowed_roots, argv[1]) != 0 || (config->backup_dir = strdup(argv[1])) == NULL ||
+        asprintf(&config->state_dir, "%s/state", argv[1]) < 0 || (config->name = strdup("bench")) == NULL ||
+        (config->postgres.conninfo = strdup(argv[2])) == NULL ||
+        (config->postgres.bin_dir = strdup(argv[3])) == NULL)
+        agent_config_destroy(&config);
+    return config;
+}
+
+/* The step kind for argv[4] with its params, or NULL when the arguments do not fit. */
+static const char *make_params(int argc, char **argv, kv_list_t *params)
+{
+    const char *jobs = getenv("BENCH_DB_JOBS");
+    if (jobs != NULL && kv_list_add(params, "jobs", jobs) != 0)
+        return NULL;
+    if (argc == 7 && strcmp(argv[4], "backup") == 0)
+        return kv_list_add(params, "database", argv[5]) == 0 && kv_list_add(params, "dest", argv[6]) == 0
+                   ? "db-backup"
+                   : NULL;
+    if (argc == 9 && strcmp(argv[4], "restore") == 0)
+        return kv_list_add(params, "dump", argv[5]) == 0 && kv_list_add(params, "database", argv[6]) == 0 &&
+                       kv_list_add(params, "source", argv[7]) == 0 && kv_list_add(params, "owner", argv[8]) == 0
+                   ? "db-restore"
+                   : NULL;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s ROOT CONNINFO BIN_DIR backup DATABASE DEST | restore DUMP TARGET SOURCE OWNER\n",
+                argv[0]);
+        return 2;
+    }
+    agent_config_t *config = make_config(argv);
+    kv_list_t params = {0};
+    const char *kind = config ? make_params(argc, argv, &params) : NULL;
+    int rc = 2;
+    if (kind != NULL)
+        rc = bench_step_run(config, kind, &params);
+    else
+        fprintf(stderr, "%s: bad arguments\n", argv[0]);
+    kv_list_clear(&params);
+    agent_config_destroy(&config);
+    return rc;
+}
