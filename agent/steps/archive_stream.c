@@ -112,18 +112,24 @@ static void *writer_thread(void *arg)
     return NULL;
 }
 
-/* Stops the writer thread after it wrote what is queued. 0, or -1 when a write failed. */
-static int writer_join(archive_stream_t *stream)
+/* Tells the queue's thread to close (it may be waiting for a slot or a block) and waits for it. */
+static void queue_thread_stop(write_queue_t *q)
 {
-    write_queue_t *q = &stream->queue;
-    if (!q->started)
-        return q->failed ? -1 : 0;
     pthread_mutex_lock(&q->lock);
     q->closing = 1;
     pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
     q->started = 0;
+}
+
+/* Stops the writer thread after it wrote what is queued. 0, or -1 when a write failed. */
+static int writer_join(archive_stream_t *stream)
+{
+    write_queue_t *q = &stream->queue;
+    if (!q->started)
+        return q->failed ? -1 : 0;
+    queue_thread_stop(q);
     if (q->failed)
         stream->has_io_err = 1;
     return q->failed ? -1 : 0;
@@ -254,18 +260,6 @@ static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
     return n;
 }
 
-/* Stops the reader thread (it may be waiting for a free slot) and waits for it. */
-static void reader_join(archive_stream_t *stream)
-{
-    write_queue_t *q = &stream->queue;
-    pthread_mutex_lock(&q->lock);
-    q->closing = 1;
-    pthread_cond_broadcast(&q->changed);
-    pthread_mutex_unlock(&q->lock);
-    pthread_join(q->thread, NULL);
-    q->started = 0;
-}
-
 int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
 {
     write_queue_t *q = &stream->queue;
@@ -301,7 +295,7 @@ int archive_stream_drain(archive_stream_t *stream, alfup_err_t *err)
     while ((n = next_block(stream, &block)) > 0)
         continue;
     if (stream->queue.started)
-        reader_join(stream);
+        queue_thread_stop(&stream->queue);
     if (n < 0)
         return alfup_err_set(err, "%s", stream->io_err.msg);
     return ALFUP_OK;
@@ -328,7 +322,7 @@ void archive_stream_destroy(archive_stream_t **stream_p)
         return;
     archive_stream_t *stream = *stream_p;
     if (stream->queue.reading && stream->queue.started)
-        reader_join(stream);
+        queue_thread_stop(&stream->queue);
     else if (stream->locked)
         writer_join(stream);
     for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++)

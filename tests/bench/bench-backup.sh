@@ -95,14 +95,11 @@ table() {
   bench_row "alfup restore-tree, vs zstd -d \\| tar -x + sync" "${m}_alfup_restore" "${m}_base_restore_sync" "$TREE_BYTES"
 }
 
-for mode in $MODES; do
-  load_before=$(bench_load)
-  for _ in $(seq 1 "$RUNS"); do one_run "$mode"; done
-  check_restored
-  echo
+caption() {
+  local mode=$1
   echo "tree: $FILES files, $TREE_BYTES bytes; page cache: $mode$([[ $mode == cold ]] && echo ' (sync; echo 3 > /proc/sys/vm/drop_caches before every operation)' || echo ' (sync before every operation, caches kept)');" \
        "$RUNS run(s); nproc $(nproc); $(lscpu | sed -n 's/^Model name: *//p' | head -1);" \
-       "load average before: $load_before, after: $(bench_load)"
-  echo
-  table "$mode"
-done
+       "load average before: $2, after: $(bench_load)"
+}
+
+bench_run_modes "$MODES" "$RUNS"

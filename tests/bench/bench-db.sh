@@ -103,14 +103,10 @@ table() {
   bench_row "alfup db-restore, vs pg_restore -j $JOBS" "${m}_alfup_restore" "${m}_restore_fd" "$DB_BYTES"
 }
 
-for mode in $MODES; do
-  load_before=$(bench_load)
-  for _ in $(seq 1 "$RUNS"); do one_run "$mode"; done
-  check_restored
-  echo
+caption() {
   echo "database: $DB_BYTES bytes (pg_database_size), rows: $SOURCE_COUNTS; PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}')" \
-       "(pg_harness: fsync off, shared_buffers 32MB, maintenance_work_mem 256MB); page cache: $mode;" \
-       "$RUNS run(s); jobs $JOBS; nproc $(nproc); load average before: $load_before, after: $(bench_load)"
-  echo
-  table "$mode"
-done
+       "(pg_harness: fsync off, shared_buffers 32MB, maintenance_work_mem 256MB); page cache: $1;" \
+       "$RUNS run(s); jobs $JOBS; nproc $(nproc); load average before: $2, after: $(bench_load)"
+}
+
+bench_run_modes "$MODES" "$RUNS"

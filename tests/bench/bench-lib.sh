@@ -15,6 +15,10 @@
 #                           BASE "" for a baseline row; EXTRA goes in the last column
 # bench_header              the table's header
 # bench_load                the 1, 5 and 15 minute load averages
+# bench_run_modes MODES RUNS
+#                           per page-cache mode: RUNS calls of one_run MODE, then check_restored, then
+#                           the caption (caption MODE LOAD_BEFORE) and the table (table MODE); the
+#                           caller defines those four functions
 
 declare -A BENCH_T
 
@@ -84,4 +88,17 @@ bench_row() {
   printf '| %s | %.2f | %s | %s | %s | %s | %s |\n' "$label" "$median" "$range" \
     "$(awk -v b="$bytes" -v s="$median" 'BEGIN {printf "%.1f", b / 1048576 / s}')" \
     "${cpu:+$(printf '%.2f' "$cpu")}" "$ratio" "$extra"
+}
+
+bench_run_modes() {
+  local modes=$1 runs=$2 mode load_before
+  for mode in $modes; do
+    load_before=$(bench_load)
+    for _ in $(seq 1 "$runs"); do one_run "$mode"; done
+    check_restored
+    echo
+    caption "$mode" "$load_before"
+    echo
+    table "$mode"
+  done
 }

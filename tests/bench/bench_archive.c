@@ -39,12 +39,5 @@ int main(int argc, char **argv)
         kind = "restore-tree";
         ok = ok && kv_list_add(&params, "target", argv[4]) == 0;
     }
-    int rc = 2;
-    if (kind != NULL && ok)
-        rc = bench_step_run(config, kind, &params);
-    else
-        fprintf(stderr, "%s: bad arguments\n", argv[0]);
-    kv_list_clear(&params);
-    agent_config_destroy(&config);
-    return rc;
+    return bench_step_finish(argv[0], &config, ok ? kind : NULL, &params);
 }

@@ -55,12 +55,5 @@ int main(int argc, char **argv)
     agent_config_t *config = make_config(argv);
     kv_list_t params = {0};
     const char *kind = config ? make_params(argc, argv, &params) : NULL;
-    int rc = 2;
-    if (kind != NULL)
-        rc = bench_step_run(config, kind, &params);
-    else
-        fprintf(stderr, "%s: bad arguments\n", argv[0]);
-    kv_list_clear(&params);
-    agent_config_destroy(&config);
-    return rc;
+    return bench_step_finish(argv[0], &config, kind, &params);
 }

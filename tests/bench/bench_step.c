@@ -20,3 +20,15 @@ int bench_step_run(const agent_config_t *config, const char *kind, const kv_list
     msg_step_result_clear(&result);
     return status == STEP_SUCCEEDED ? 0 : 1;
 }
+
+int bench_step_finish(const char *prog, agent_config_t **config, const char *kind, kv_list_t *params)
+{
+    int rc = 2;
+    if (kind != NULL && *config != NULL)
+        rc = bench_step_run(*config, kind, params);
+    else
+        fprintf(stderr, "%s: bad arguments\n", prog);
+    kv_list_clear(params);
+    agent_config_destroy(config);
+    return rc;
+}

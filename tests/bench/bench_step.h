@@ -10,4 +10,9 @@
  * stderr. Returns 0 only when the step succeeded. */
 int bench_step_run(const agent_config_t *config, const char *kind, const kv_list_t *params);
 
+/* The end of a driver's main: runs kind (when it is not NULL) as bench_step_run
+ * does, or says "bad arguments" under prog; then frees params and *config.
+ * The exit code: 0 when the step succeeded, 1 when it did not, 2 for bad arguments. */
+int bench_step_finish(const char *prog, agent_config_t **config, const char *kind, kv_list_t *params);
+
 #endif

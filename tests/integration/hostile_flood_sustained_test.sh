@@ -6,6 +6,7 @@
 # address cannot hold all of max_pending_handshakes.
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
+source "$ALFUP_SOURCE_DIR/tests/integration/hostile-lib.sh"
 
 FLOOD_CONNECTIONS=500
 MAX_PENDING=50
@@ -23,15 +24,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- logs" >&2; tail -n 8 "$work"/logs/*.log >&2; exit 1; }
 pass() { echo "ok - $*"; }
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
-ulimit -n 8192 2>/dev/null || true
-
-lab_init "$work"
-lab_certs
-for a in repo1 db1 solr1; do lab_agent_cert "$a" "${a%1}"; lab_agent_config "$a"; done
-lab_controller_config
-printf 'max_pending_handshakes: %s\nhandshake_timeout_s: %s\n' "$MAX_PENDING" "$HANDSHAKE_TIMEOUT_S" \
-    >> "$work/controller.yaml"
+hostile_flood_lab "$work" "$MAX_PENDING" "$HANDSHAKE_TIMEOUT_S"
 lab_start_controller || fail "controller start"
 for a in repo1 db1 solr1; do lab_start_agent "$a"; done
 lab_wait_online 3 || fail "three agents online"

@@ -7,6 +7,7 @@
 # with the number of floods, and the controller exits cleanly (no leak report) afterwards.
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
+source "$ALFUP_SOURCE_DIR/tests/integration/hostile-lib.sh"
 
 FLOOD_CONNECTIONS=500        # half-finished handshakes per flood
 GARBAGE_CONNECTIONS=200      # connections sending data before a handshake
@@ -33,17 +34,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- logs" >&2; tail -n 20 "$work"/logs/*.log >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
-# ASan keeps freed blocks in a quarantine (256 MB by default) that would read as growth here;
-# a small one keeps use-after-free detection and lets RSS show what the controller holds.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
-ulimit -n 8192 2>/dev/null || true
-
-lab_init "$work"
-lab_certs
-for a in repo1 db1 solr1; do lab_agent_cert "$a" "${a%1}"; lab_agent_config "$a"; done
-lab_controller_config
-printf 'max_pending_handshakes: %s\nhandshake_timeout_s: %s\n' "$MAX_PENDING" "$HANDSHAKE_TIMEOUT_S" \
-    >> "$work/controller.yaml"
+hostile_flood_lab "$work" "$MAX_PENDING" "$HANDSHAKE_TIMEOUT_S"
 endpoint="tcp://127.0.0.1:$LAB_PORT"
 peer="$ALFUP_BUILD_DIR/bin/hostile_peer"
 
