@@ -13,7 +13,7 @@ export ALFUP_LAB_BACKUP_MB=48
 source "$ALFUP_SOURCE_DIR/tests/e2e/e2e-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/e2e/faults-run-lib.sh"
 e2e_lab_up
-findmnt -n -o FSTYPE --mountpoint "$LAB_BACKUPS" | grep -qx tmpfs || fail "$LAB_BACKUPS is not a tmpfs"
+findmnt -n -o FSTYPE --mountpoint "$LAB_BACKUPS" | grep_all -x tmpfs || fail "$LAB_BACKUPS is not a tmpfs"
 lab_snapshot_old "$LAB_DIR/snapshot"
 filler=$LAB_BACKUPS/filler
 
@@ -36,11 +36,11 @@ e2e_run_wait 1
 error=$(e2e_json 's["failed_step"]["error"]')
 grep -Eq "free_space: $LAB_BACKUPS has [0-9]+ bytes free, the backup needs [0-9]+ " <<< "$error" ||
     fail "the preflight error does not name the folder and the sizes: $error"
-e2e_json 's["error"]' | grep -q "$LAB_BACKUPS has" || fail "the run's error does not name $LAB_BACKUPS"
+e2e_json 's["error"]' | grep_all "$LAB_BACKUPS has" || fail "the run's error does not name $LAB_BACKUPS"
 [ "$(e2e_json 'sum(1 for p in s["phases"][1:] for x in p["steps"] if x["state"] != "pending")')" = 0 ] ||
     fail "steps after the preflight ran"
 [ "$(grep -c "Stopping" "$catalina" || true)" = "$stops_before" ] || fail "the old repository logged a stop"
-! tail -n +$((solr_before + 1)) "$solrlog" | grep -qi "stop" || fail "the old Solr logged a stop"
+! tail -n +$((solr_before + 1)) "$solrlog" | grep_all -i "stop" || fail "the old Solr logged a stop"
 [ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$old_pid" ] || fail "the old repository was restarted"
 out=$(lab_check_old_ready) || fail "$out"
 pass "(a) run $RUN refused by the preflight, nothing stopped: ${error#*: }"
@@ -56,8 +56,8 @@ pass "(b) preflight passed; filler written when stop-old started: $(df -h --outp
 set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/run.out" 2>&1; RC=$?; set -e
 [ "$RC" = 4 ] || { tail -n 60 "$LAB_DIR/logs/run.out" >&2; fail "status --wait exited $RC, expected 4 (rolled back)"; }
 [ "$(e2e_json 's["state"]')" = rolled-back ] || fail "state $(e2e_json 's["state"]')"
-e2e_json 's["failed_step"]["step"]' | grep -q "^backup-" || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
-e2e_json 's["failed_step"]["error"]' | grep -q "No space left on device" ||
+e2e_json 's["failed_step"]["step"]' | grep_all "^backup-" || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
+e2e_json 's["failed_step"]["error"]' | grep_all "No space left on device" ||
     fail "the failed step's error gives no reason: $(e2e_json 's["failed_step"]["error"]')"
 content_error=$(e2e_json "next(x for x in s['phases'][1]['steps'] if x['step'] == 'backup-content')['error']")
 grep -q "No space left on device" <<< "$content_error" || fail "backup-content: $content_error"

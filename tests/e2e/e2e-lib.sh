@@ -8,6 +8,7 @@ export ALFUP_LAB_FILES=${ALFUP_LAB_FILES:-1200}
 export ALFUP_LAB_START_TIMEOUT_S=${ALFUP_LAB_START_TIMEOUT_S:-20}
 source "$E2E_SRC/tests/lab/lab-lib.sh"
 source "$E2E_SRC/tests/lab/lab-verify.sh"
+source "$E2E_SRC/tests/lib/grep_all.sh"
 
 E2E_DIR=$(mktemp -d /tmp/alfup-e2e.XXXXXX)
 e2e_cleanup() {

@@ -114,7 +114,7 @@ fr_pids() {
     local exe=$1 arg=$2 p
     for p in $(pgrep -f -- "$arg"); do
         [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] || continue
-        tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$arg" && echo "$p"
+        tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep_all -xF -- "$arg" && echo "$p"
     done
     return 0
 }

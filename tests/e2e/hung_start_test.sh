@@ -28,9 +28,9 @@ set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/run.out" 2>&1; RC=$?; set 
 [ "$RC" = 4 ] || { tail -n 60 "$LAB_DIR/logs/run.out" >&2; fail "status --wait exited $RC, expected 4 (rolled back)"; }
 [ "$(e2e_json 's["state"]')" = rolled-back ] || fail "state $(e2e_json 's["state"]')"
 [ "$(e2e_json 's["failed_step"]["step"]')" = start-validate ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
-e2e_json 's["failed_step"]["error"]' | grep -q "alfresco-v2: did not log its startup line within 8 s" ||
+e2e_json 's["failed_step"]["error"]' | grep_all "alfresco-v2: did not log its startup line within 8 s" ||
     fail "the start timeout is not the failure: $(e2e_json 's["failed_step"]["error"]')"
-e2e_json 's["error"]' | grep -q "within 8 s" || fail "the run's error does not name the timeout: $(e2e_json 's["error"]')"
+e2e_json 's["error"]' | grep_all "within 8 s" || fail "the run's error does not name the timeout: $(e2e_json 's["error"]')"
 elapsed=$(e2e_json 's["failed_step"]["elapsed_s"]')
 python3 -c "import sys; sys.exit(0 if 8 <= $elapsed < 14 else 1)" ||
     fail "start-validate failed after ${elapsed}s, not when its 8 s start timeout fired"
@@ -49,7 +49,7 @@ tail_json=$(e2e_json '"\n".join([l for l in s["failed_step"]["log"] if l[:2] == 
 $tail_json
 --- catalina.out before the stop
 $before_stop"
-e2e_json 's["failed_step"]["log"][-1]' | grep -qx "alfup: stopped alfresco-v2 after its failed start.*" ||
+e2e_json 's["failed_step"]["log"][-1]' | grep_all -x "alfup: stopped alfresco-v2 after its failed start.*" ||
     fail "the failed start did not stop the hung repository: $(e2e_json 's["failed_step"]["log"][-3:]')"
 pass "failed_step.log ends with the repository's last 3 log lines ($(e2e_json 'len(s["failed_step"]["log"])') lines, last: ${before_stop##*$'\n'})"
 

@@ -39,11 +39,11 @@ set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/run.out" 2>&1; RC=$?; set 
 error=$(e2e_json 's["failed_step"]["error"]')
 grep -q "restore of $LAB_NEW_DB: " <<< "$error" || fail "the failed step's error does not name the database $LAB_NEW_DB: $error"
 grep -Eqi "pg_restore|connect|terminat|server" <<< "$error" || fail "the error gives no reason: $error"
-e2e_json 's["error"]' | grep -q "restore of $LAB_NEW_DB" || fail "the run's error does not name $LAB_NEW_DB: $(e2e_json 's["error"]')"
+e2e_json 's["error"]' | grep_all "restore of $LAB_NEW_DB" || fail "the run's error does not name $LAB_NEW_DB: $(e2e_json 's["error"]')"
 [ "$(e2e_json 'sum(1 for p in s["phases"] for x in p["steps"] if x["step"].startswith("start-restored") and x["state"] != "pending")')" = 0 ] ||
     fail "the new repository was started on a half-restored database"
 pass "run $RUN failed at restore-database@db1: ${error#*: }"
-e2e_json '"\n".join(s["failed_step"]["log"])' | grep -q "removed the half-restored database $LAB_NEW_DB" ||
+e2e_json '"\n".join(s["failed_step"]["log"])' | grep_all "removed the half-restored database $LAB_NEW_DB" ||
     fail "the half-restored database was not removed: $(e2e_json 's["failed_step"]["log"][-3:]')"
 [ "$(lab_psql postgres "select count(*) from pg_database where datname = '$LAB_NEW_DB'")" = 0 ] || fail "$LAB_NEW_DB still exists"
 pass "the half-restored $LAB_NEW_DB was dropped once the database was back"

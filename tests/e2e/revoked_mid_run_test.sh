@@ -37,13 +37,13 @@ pass "db1's certificate revoked during phase 1 (crl.pem rewritten)"
 # The live session is cut for the revocation, without waiting for a handshake.
 ctl_since() { tail -n +"$((ctl_lines + 1))" "$LAB_DIR/logs/controller.log"; }
 for i in $(seq 50); do
-    ctl_since | grep -q "refused peer $(lab_addr db1) db1: certificate revoked" && break
+    ctl_since | grep_all "refused peer $(lab_addr db1) db1: certificate revoked" && break
     sleep 0.2
 done
 kill -CONT "$repo_pid"
-ctl_since | grep -q "refused peer $(lab_addr db1) db1: certificate revoked" ||
+ctl_since | grep_all "refused peer $(lab_addr db1) db1: certificate revoked" ||
     fail "the controller did not cut db1's session within 10 s of the revocation"
-ctl_since | grep -q "agent db1 refused: certificate revoked" || fail "the controller does not say db1 is refused"
+ctl_since | grep_all "agent db1 refused: certificate revoked" || fail "the controller does not say db1 is refused"
 ! faults_agent_online db1 || fail "the controller still lists db1 online after cutting its session"
 refused=$(lab_ctl agents --json | python3 -c '
 import json, sys
@@ -53,13 +53,13 @@ pass "db1's live session cut $((SECONDS - revoked_at)) s after the revocation; a
 
 # The agent reconnects by itself: each handshake is refused, and it is told why.
 for i in $(seq 75); do
-    ctl_since | grep -q "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" &&
-        tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep -q "certificate revoked" && break
+    ctl_since | grep_all "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" &&
+        tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep_all "certificate revoked" && break
     sleep 0.2
 done
-ctl_since | grep -q "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" ||
+ctl_since | grep_all "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" ||
     fail "db1's agent did not come back to a refused handshake"
-tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep -q "certificate revoked" ||
+tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep_all "certificate revoked" ||
     fail "db1's agent was not told its certificate is revoked"
 pass "db1's agent reconnected by itself; its handshake is refused (certificate revoked)"
 
@@ -70,9 +70,9 @@ state=$(e2e_json 's["state"]')
 [ "$RC" = 4 ] && [ "$state" = rolled-back ] || fail "the run ended $state (status --wait $RC), expected rolled-back"
 [ "$(e2e_json 's["failed_step"]["host"]')" = db1 ] ||
     fail "the failed step is not on db1: $(e2e_json 's["failed_step"]')"
-e2e_json 's["failed_step"]["error"]' | grep -q "agent db1 refused: certificate revoked" ||
+e2e_json 's["failed_step"]["error"]' | grep_all "agent db1 refused: certificate revoked" ||
     fail "the failed step's error does not name the revocation: $(e2e_json 's["failed_step"]["error"]')"
-e2e_json 's["error"]' | grep -q "agent db1 refused: certificate revoked" ||
+e2e_json 's["error"]' | grep_all "agent db1 refused: certificate revoked" ||
     fail "the run's error does not name the revocation: $(e2e_json 's["error"]')"
 failed=$(e2e_json 's["failed_step"]["id"]')
 grep -q "run $RUN: $failed on db1 fails: agent db1 refused: certificate revoked" "$LAB_DIR/logs/controller.log" ||

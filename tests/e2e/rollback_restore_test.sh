@@ -13,9 +13,9 @@ e2e_run_wait 4
 [ "$(e2e_json 's["failed_step"]["step"]')" = start-restored ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
 [ "$(e2e_json '[p["id"] for p in s["phases"] if any(x["state"] == "failed" for x in p["steps"])]')" = "['restore']" ] ||
     fail "the failure is not in the restore phase"
-e2e_json '"\n".join(s["failed_step"]["log"])' | grep -q "=== Failed to apply patch ===" ||
+e2e_json '"\n".join(s["failed_step"]["log"])' | grep_all "=== Failed to apply patch ===" ||
     fail "failing log line not in failed_step.log: $(e2e_json 's["failed_step"]')"
-e2e_json 's["error"]' | grep -q "Failed to apply patch" || fail "run error does not quote the failure: $(e2e_json 's["error"]')"
+e2e_json 's["error"]' | grep_all "Failed to apply patch" || fail "run error does not quote the failure: $(e2e_json 's["error"]')"
 pass "run $RUN rolled back; failed step start-restored@repo1 with '=== Failed to apply patch ===' in its log and the run's error"
 [ "$(e2e_json 'all(x["state"] == "succeeded" for x in s["rollback"]["steps"])')" = True ] &&
     [ "$(e2e_json 'len(s["rollback"]["steps"])')" -ge 4 ] || fail "rollback steps: $(e2e_json 's["rollback"]')"

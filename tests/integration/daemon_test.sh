@@ -36,7 +36,7 @@ for a in repo1 db1 solr1; do lab_start_agent "$a"; done
 lab_wait_online 3 || fail "three agents online"
 json=$(lab_ctl agents --json)
 for pair in repo1:repo db1:db solr1:solr; do
-    echo "$json" | grep -q "\"name\":\"${pair%%:*}\",\"roles\":\[\"${pair##*:}\"\],\"online\":true" \
+    echo "$json" | grep_all "\"name\":\"${pair%%:*}\",\"roles\":\[\"${pair##*:}\"\],\"online\":true" \
         || fail "agent ${pair%%:*} with role ${pair##*:}: $json"
 done
 pass "three agents online with the roles from their certificates"
@@ -49,7 +49,7 @@ echo "$out"
 # plan check asks the daemon whether the plan's agents hold their roles.
 sed 's#^backup_dir:.*#backup_dir: /srv/alfup-backups#' "$ALFUP_SOURCE_DIR/deploy/examples/plan-prod-ecm.yaml" > "$work/plan-ok.yaml"
 out=$(lab_ctl plan check "$work/plan-ok.yaml" 2>&1) || fail "plan check with agents online: $out"
-echo "$out" | grep -q "online with its roles" || fail "plan check asked the daemon: $out"
+echo "$out" | grep_all "online with its roles" || fail "plan check asked the daemon: $out"
 sed 's#^  repo1: \[repo\]#  repo1: [repo]\n  solr9: [solr]#; s#^  db1: \[db\]#  db1: [db]#; s#^  solr1: \[solr\]#  solr1: [repo]#' \
     "$work/plan-ok.yaml" > "$work/plan-roles.yaml"
 if out=$(lab_ctl plan check "$work/plan-roles.yaml" 2>&1); then fail "plan with a wrong role passed: $out"; fi
@@ -102,7 +102,7 @@ lab_agent_config rogue1
 bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" revoke "$work/ca" rogue1 >/dev/null
 lab_start_agent rogue1
 sleep 3
-lab_ctl agents --json | grep -q '"name":"rogue1"' && fail "revoked agent listed"
+lab_ctl agents --json | grep_all '"name":"rogue1"' && fail "revoked agent listed"
 grep -q "certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
 lab_wait_online 3 5 || fail "others still online"
 out=$(lab_ctl ping) || fail "ping after the revoked agent: $out"

@@ -30,7 +30,7 @@ refused() {
     out=$("$ALFUP_BUILD_DIR/bin/step_replayer" --listen "tcp://127.0.0.1:$LAB_PORT" --ca "$work/ca/ca.pem" \
         --cert "$work/ca/ctl.pem" --key "$work/ca/ctl.key" --agent repo1 --id "hostile.$n" --kind "$kind" "$@") \
         || fail "$kind: no answer: $out"
-    echo "$out" | grep -q '^answer: status=refused ' || fail "$kind $*: not refused: $out"
+    echo "$out" | grep_all '^answer: status=refused ' || fail "$kind $*: not refused: $out"
     echo "$out" | grep '^answer:' | grep -Eq "$reason" || fail "$kind $*: reason should match '$reason': $out"
     pass "$kind $* -> refused ($(echo "$out" | sed -n 's/^answer: .* error=\(.*\) outputs=.*/\1/p' | cut -c1-120))"
 }

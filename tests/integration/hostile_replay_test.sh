@@ -30,7 +30,7 @@ lab_start_agent repo1
 out=$(replay wipe.replay.1 wipe "${wipe_params[@]}" --no-ack) || fail "first request: $out"
 echo "$out"
 first=$(echo "$out" | grep '^answer:' | head -n 1)
-echo "$first" | grep -q "status=succeeded .*files_removed=3" || fail "first run wiped the three files: $out"
+echo "$first" | grep_all "status=succeeded .*files_removed=3" || fail "first run wiped the three files: $out"
 [ -z "$(ls -A "$home/v2/alf_data")" ] || fail "alf_data emptied by the first run"
 echo canary > "$home/v2/alf_data/canary"
 pass "the wipe ran once and emptied alf_data"
@@ -40,7 +40,7 @@ out=$(replay wipe.replay.1 wipe "${wipe_params[@]}" --times 2) || fail "replay: 
 echo "$out"
 [ "$(echo "$out" | grep -c '^answer:')" -eq 2 ] || fail "two answers to two replays: $out"
 [ "$(echo "$out" | grep '^answer:' | sort -u)" = "$first" ] || fail "replayed answers differ from the recorded result: $out"
-echo "$out" | grep -qxF "resent:${first#answer:}" || fail "the unacknowledged result re-sent on reconnecting: $out"
+echo "$out" | grep_all -xF "resent:${first#answer:}" || fail "the unacknowledged result re-sent on reconnecting: $out"
 [ -f "$home/v2/alf_data/canary" ] || fail "the replay wiped alf_data again"
 [ "$(starts wipe.replay.1 wipe)" -eq 1 ] || fail "agent log shows one start of wipe.replay.1"
 pass "a replayed request after the step finished gets the recorded result; the wipe did not run again"
@@ -51,7 +51,7 @@ lab_start_agent repo1
 out=$(replay wipe.replay.1 wipe "${wipe_params[@]}") || fail "replay after restart: $out"
 echo "$out"
 [ "$(echo "$out" | grep '^answer:')" = "$first" ] || fail "answer after the agent restart differs: $out"
-echo "$out" | grep -q '^resent:' && fail "an acknowledged result was re-sent: $out"
+echo "$out" | grep_all '^resent:' && fail "an acknowledged result was re-sent: $out"
 [ -f "$home/v2/alf_data/canary" ] || fail "the replay after the restart wiped alf_data again"
 [ "$(starts wipe.replay.1 wipe)" -eq 1 ] || fail "agent log shows one start of wipe.replay.1 across the restart"
 pass "after an agent restart the replay is answered from the result store on disk; no second run"
@@ -59,7 +59,7 @@ pass "after an agent restart the replay is answered from the result store on dis
 # Duplicates while the step runs: one run, one answer; a later replay gets the same answer.
 out=$(replay ping.replay.1 ping --param payload=x --param hold_ms=1500 --burst 3) || fail "burst: $out"
 echo "$out"
-echo "$out" | grep -qx 'answers=1' || fail "three copies sent while running got one answer: $out"
+echo "$out" | grep_all -x 'answers=1' || fail "three copies sent while running got one answer: $out"
 ping_first=$(echo "$out" | grep '^answer:')
 out=$(replay ping.replay.1 ping --param payload=x --param hold_ms=1500) || fail "ping replay: $out"
 [ "$(echo "$out" | grep '^answer:')" = "$ping_first" ] || fail "ping replay answer differs: $out"
@@ -68,7 +68,7 @@ pass "copies of a request sent while the step runs start nothing more; the later
 
 # The control: a new step id does run, so a second execution would have been seen.
 out=$(replay wipe.replay.2 wipe "${wipe_params[@]}") || fail "new step id: $out"
-echo "$out" | grep -q '^answer: status=succeeded .*files_removed=1' || fail "a new step id wipes the canary: $out"
+echo "$out" | grep_all '^answer: status=succeeded .*files_removed=1' || fail "a new step id wipes the canary: $out"
 [ ! -e "$home/v2/alf_data/canary" ] || fail "canary left by a new step id"
 pass "a new step id runs the wipe again (the canary is gone)"
 echo "hostile replay test: all passed"

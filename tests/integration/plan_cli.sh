@@ -3,6 +3,7 @@
 # FILE:LINE errors on stderr, valid JSON from `plan show --json`, the workflows folder lookup.
 set -euo pipefail
 src=${ALFUP_SOURCE_DIR:?}
+source "$src/tests/lib/grep_all.sh"
 ctl=${ALFUP_BIN:?}/alfup-controller
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -15,7 +16,7 @@ cluster=$src/deploy/examples/plan-cluster.yaml
 out=$("$ctl" plan check "$good" 2>"$work/err") || fail "plan check of $good failed: $(cat "$work/err")"
 [[ $out =~ ^$good:\ ok\ \(([0-9]+)\ steps\ on\ 3\ agents\)$ ]] || fail "unexpected output: $out"
 [ ! -s "$work/err" ] || fail "stderr not empty: $(cat "$work/err")"
-"$ctl" plan check "$cluster" | grep -q ': ok (.* steps on 5 agents)' || fail "cluster plan"
+"$ctl" plan check "$cluster" | grep_all ': ok (.* steps on 5 agents)' || fail "cluster plan"
 
 # a bad plan: exit 1, every error as FILE:LINE: on stderr, nothing on stdout
 sed -e 's#^  home: /opt/alfresco-v2$#  home: /opt/alfresco-v1/v2#' \
@@ -32,7 +33,7 @@ line_of() { grep -n -- "$1" "$work/bad.yaml" | tail -1 | cut -d: -f1; }
 expect() {   # expect PATTERN-IN-PLAN MESSAGE: an error at the (last) line matching PATTERN
     local line; line=$(line_of "$1")
     grep -qF "$work/bad.yaml:$line: " "$work/err" || fail "no error at line $line ($1): $(cat "$work/err")"
-    grep -F "$work/bad.yaml:$line: " "$work/err" | grep -qF -- "$2" || fail "line $line: no '$2' in $(cat "$work/err")"
+    grep -F "$work/bad.yaml:$line: " "$work/err" | grep_all -F -- "$2" || fail "line $line: no '$2' in $(cat "$work/err")"
 }
 expect '/opt/alfresco-v1/v2' 'lies inside old.home /opt/alfresco-v1'
 expect '  database: alfresco$' 'is the old database'

@@ -2,6 +2,7 @@
 # lab.sh -- helpers to run a controller and agents as local processes in tests and the quick start.
 # Source it; call lab_init DIR first. Everything lives under DIR; lab_cleanup stops it all.
 
+source "$(dirname "${BASH_SOURCE[0]}")/grep_all.sh"
 LAB_BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
 
 lab_init() {
