@@ -7,6 +7,9 @@
 #     use-after-free detection. Nothing is started.
 # hostile_repo_agent WORK
 #     certificates and a config for one agent, repo1 (role repo). Nothing is started.
+# hostile_repo_test
+#     the start of a test against repo1's agent alone: work (a fresh folder, removed with the lab at
+#     exit), fail (prints the agent's log) and pass, and hostile_repo_agent "$work".
 
 hostile_flood_lab() {
     local work=$1 a
@@ -24,4 +27,12 @@ hostile_repo_agent() {
     lab_certs
     lab_agent_cert repo1 repo
     lab_agent_config repo1
+}
+
+hostile_repo_test() {
+    work=$(mktemp -d)
+    trap 'lab_cleanup; rm -rf "$work"' EXIT
+    fail() { echo "FAIL: $*" >&2; echo "--- agent log" >&2; tail -n 30 "$work/logs/repo1.log" >&2; exit 1; }
+    pass() { echo "ok - $*"; }
+    hostile_repo_agent "$work"
 }

@@ -6,12 +6,7 @@
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/integration/hostile-lib.sh"
-work=$(mktemp -d)
-trap 'lab_cleanup; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- agent log" >&2; tail -n 30 "$work/logs/repo1.log" >&2; exit 1; }
-pass() { echo "ok - $*"; }
-
-hostile_repo_agent "$work"
+hostile_repo_test
 home=$work/hosts/repo1
 mkdir -p "$home/v1/tomcat/shared/classes" "$home/v2" "$home/dist" "$work/outside"
 echo "dir.root=$home/v1/alf_data" > "$home/v1/tomcat/shared/classes/alfresco-global.properties"

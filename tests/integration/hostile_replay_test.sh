@@ -7,12 +7,7 @@
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/integration/hostile-lib.sh"
-work=$(mktemp -d)
-trap 'lab_cleanup; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- agent log" >&2; tail -n 30 "$work/logs/repo1.log" >&2; exit 1; }
-pass() { echo "ok - $*"; }
-
-hostile_repo_agent "$work"
+hostile_repo_test
 home=$work/hosts/repo1
 mkdir -p "$home/v1" "$home/v2/alf_data/contentstore"
 for f in a b c; do echo "$f" > "$home/v2/alf_data/contentstore/$f.bin"; done
