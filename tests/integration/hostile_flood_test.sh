@@ -16,9 +16,12 @@ MAX_PENDING=50               # the controller's max_pending_handshakes
 HANDSHAKE_TIMEOUT_S=5     # long against the flood, so no slot frees up while it arrives
 HOLD_MS=3500                 # the hostile peer keeps its connections this long
 # Memory: the first flood may cost up to KB_PER_CONNECTION per hostile connection (libzmq's and
-# OpenSSL's buffers at peak; measured ~27 kB plain, ~68 kB under ASan). The third flood of the
-# same size must add at most half of what the first did, and never more than LATER_FLOOD_MAX_KB
-# beyond that: a leak per connection or per session shows as steady growth and fails this.
+# OpenSSL's buffers at peak; measured ~27 kB plain, ~68 kB under ASan). After the third flood of
+# the same size, RSS may stand above the highest level seen after floods 1 and 2 by at most half
+# of what the first flood added plus LATER_FLOOD_SLACK_KB: a leak per connection or per session
+# shows as a level that rises with every flood and fails this. (Measured against the peak, not
+# against flood 2's level: under ASan the level after a flood moves by several MB either way, and
+# a dip after flood 2 followed by a rebound once made the test fail without any growth.)
 KB_PER_CONNECTION=128
 LATER_FLOOD_SLACK_KB=$((8 * 1024))
 
@@ -126,13 +129,14 @@ rss_after_third=$(rss_kb)
 kill -0 "$LAB_CONTROLLER_PID" || fail "controller died"
 connections=$((FLOOD_CONNECTIONS + GARBAGE_CONNECTIONS + OVERSIZED_CONNECTIONS))
 growth_first=$((rss_after_first - rss_start))
-growth_third=$((rss_after_third - rss_after_second))
+rss_peak=$((rss_after_first > rss_after_second ? rss_after_first : rss_after_second))
+growth_third=$((rss_after_third - rss_peak))
 echo "controller VmRSS (kB): start $rss_start, after flood 1 $rss_after_first, 2 $rss_after_second, 3 $rss_after_third"
 [ "$growth_first" -le $((connections * KB_PER_CONNECTION)) ] \
     || fail "RSS grew ${growth_first} kB over flood 1: over $KB_PER_CONNECTION kB per hostile connection"
 [ "$growth_third" -le $((growth_first / 2 + LATER_FLOOD_SLACK_KB)) ] \
-    || fail "RSS grew ${growth_third} kB over flood 3 after ${growth_first} kB over flood 1: memory grows with every flood"
-pass "controller memory bounded: +${growth_first} kB over flood 1 ($connections connections), ${growth_third} kB change over flood 3"
+    || fail "RSS after flood 3 is ${growth_third} kB above its level after floods 1-2 (flood 1 added ${growth_first} kB): memory grows with every flood"
+pass "controller memory bounded: +${growth_first} kB over flood 1 ($connections connections), after flood 3 ${growth_third} kB from the level after floods 1-2"
 stop_controller
 pass "the controller exits cleanly after three floods (no sanitizer or leak report)"
 echo "hostile flood test: all passed"
