@@ -18,7 +18,7 @@
  * hashes every file and writes the restored tree does not also wait on read(2)
  * and on hashing the archive (the slot handed out stays counted until the next
  * read callback, so the reader never overwrites it). */
-typedef struct write_queue {
+typedef struct block_queue {
     unsigned char *blocks[ARCHIVE_STREAM_QUEUE];
     size_t sizes[ARCHIVE_STREAM_QUEUE]; /* allocated */
     size_t lens[ARCHIVE_STREAM_QUEUE];  /* filled */
@@ -28,7 +28,7 @@ typedef struct write_queue {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     pthread_t thread;
-} write_queue_t;
+} block_queue_t;
 
 struct archive_stream {
     int fd;
@@ -36,9 +36,9 @@ struct archive_stream {
     archive_digest_t *digest;
     uint64_t bytes;
     int locked;           /* the queue's lock and condition exist */
-    alfup_err_t io_err;   /* written by the writer thread only until it is joined */
+    alfup_err_t io_err;   /* written by the I/O thread (writer or reader) only until it is joined */
     int has_io_err;
-    write_queue_t queue;
+    block_queue_t queue;
 };
 
 archive_stream_t *archive_stream_new(int fd, const char *path, alfup_err_t *err)
@@ -91,7 +91,7 @@ static int write_block(archive_stream_t *stream, const unsigned char *buf, size_
 static void *writer_thread(void *arg)
 {
     archive_stream_t *stream = arg;
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (q->count == 0 && !q->closing)
@@ -112,9 +112,12 @@ static void *writer_thread(void *arg)
     return NULL;
 }
 
-/* Tells the queue's thread to close (it may be waiting for a slot or a block) and waits for it. */
-static void queue_thread_stop(write_queue_t *q)
+/* Tells the queue's thread, if it runs, to close (it may be waiting for a slot
+ * or a block) and waits for it. */
+static void queue_thread_stop(block_queue_t *q)
 {
+    if (!q->started)
+        return;
     pthread_mutex_lock(&q->lock);
     q->closing = 1;
     pthread_cond_broadcast(&q->changed);
@@ -126,9 +129,7 @@ static void queue_thread_stop(write_queue_t *q)
 /* Stops the writer thread after it wrote what is queued. 0, or -1 when a write failed. */
 static int writer_join(archive_stream_t *stream)
 {
-    write_queue_t *q = &stream->queue;
-    if (!q->started)
-        return q->failed ? -1 : 0;
+    block_queue_t *q = &stream->queue;
     queue_thread_stop(q);
     if (q->failed)
         stream->has_io_err = 1;
@@ -138,7 +139,7 @@ static int writer_join(archive_stream_t *stream)
 static ssize_t stream_write(struct archive *a, void *arg, const void *buf, size_t len)
 {
     archive_stream_t *stream = arg;
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     pthread_mutex_lock(&q->lock);
     while (q->count == ARCHIVE_STREAM_QUEUE && !q->failed)
         pthread_cond_wait(&q->changed, &q->lock);
@@ -183,7 +184,7 @@ static int stream_close(struct archive *a, void *arg)
  * end), or -1 with io_err set. */
 static ssize_t read_block(archive_stream_t *stream, size_t slot)
 {
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     ssize_t n;
     do
         n = read(stream->fd, q->blocks[slot], ARCHIVE_STREAM_BLOCK);
@@ -201,7 +202,7 @@ static ssize_t read_block(archive_stream_t *stream, size_t slot)
 static void *reader_thread(void *arg)
 {
     archive_stream_t *stream = arg;
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     pthread_mutex_lock(&q->lock);
     while (!q->eof && !q->failed) {
         while (q->count == ARCHIVE_STREAM_QUEUE && !q->closing)
@@ -230,7 +231,7 @@ static void *reader_thread(void *arg)
  * the reader failed (has_io_err set). Gives the block handed out before back. */
 static ssize_t next_block(archive_stream_t *stream, const void **block)
 {
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     pthread_mutex_lock(&q->lock);
     if (q->handed) {
         q->handed = 0;
@@ -262,7 +263,7 @@ static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
 
 int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
 {
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     if (pthread_create(&q->thread, NULL, writer_thread, stream) != 0)
         return alfup_err_set(err, "%s: cannot start the writer thread", stream->path);
     q->started = 1;
@@ -273,7 +274,7 @@ int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup
 
 int archive_stream_open_read(archive_stream_t *stream, struct archive *a, alfup_err_t *err)
 {
-    write_queue_t *q = &stream->queue;
+    block_queue_t *q = &stream->queue;
     for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++) {
         if ((q->blocks[i] = malloc(ARCHIVE_STREAM_BLOCK)) == NULL)
             return alfup_err_set(err, "%s: out of memory", stream->path);
@@ -294,8 +295,7 @@ int archive_stream_drain(archive_stream_t *stream, alfup_err_t *err)
     ssize_t n;
     while ((n = next_block(stream, &block)) > 0)
         continue;
-    if (stream->queue.started)
-        queue_thread_stop(&stream->queue);
+    queue_thread_stop(&stream->queue);
     if (n < 0)
         return alfup_err_set(err, "%s", stream->io_err.msg);
     return ALFUP_OK;
@@ -321,9 +321,9 @@ void archive_stream_destroy(archive_stream_t **stream_p)
     if (stream_p == NULL || *stream_p == NULL)
         return;
     archive_stream_t *stream = *stream_p;
-    if (stream->queue.reading && stream->queue.started)
+    if (stream->queue.reading)
         queue_thread_stop(&stream->queue);
-    else if (stream->locked)
+    else
         writer_join(stream);
     for (size_t i = 0; i < ARCHIVE_STREAM_QUEUE; i++)
         free(stream->queue.blocks[i]);

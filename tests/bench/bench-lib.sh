@@ -60,8 +60,8 @@ bench_timed() {
 bench_sum() {
   local new=$1 a=$2 b=$3 suffix
   for suffix in "" _cpu; do
-    BENCH_T[$new$suffix]=$(paste -d' ' <(tr ' ' '\n' <<<"${BENCH_T[$a$suffix]}" | grep -v '^$') \
-      <(tr ' ' '\n' <<<"${BENCH_T[$b$suffix]}" | grep -v '^$') | awk '{printf " %.3f", $1 + $2}')
+    BENCH_T[$new$suffix]=$(paste -d' ' <(_bench_values "${BENCH_T[$a$suffix]}") \
+      <(_bench_values "${BENCH_T[$b$suffix]}") | awk '{printf " %.3f", $1 + $2}')
   done
 }
 

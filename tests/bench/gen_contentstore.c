@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_util.h"
 #include "gen_db.h"
 #include "gen_layout.h"
 
@@ -31,37 +32,38 @@ typedef struct options {
     uint64_t size_mb, db_mb, seed;
 } options_t;
 
-/* Creates every missing parent folder of path (which it modifies and restores). */
-static int mkdirs(char *path)
+/* Writes the content of file to the open fd. 0, or -1 with errno. */
+static int write_content(int fd, const gen_file_t *file, char *buf)
 {
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
-}
-
-static int write_one(const char *path, const gen_file_t *file, char *buf)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
     gen_rng_t r = {file->content_seed};
     for (uint64_t done = 0; done < file->size;) {
         size_t n = file->size - done < CHUNK ? (size_t)(file->size - done) : CHUNK;
         gen_fill(&r, file->text, buf, n);
-        if (write(fd, buf, n) != (ssize_t)n) {
-            close(fd);
+        if (write(fd, buf, n) != (ssize_t)n)
             return -1;
-        }
         done += n;
     }
-    return close(fd);
+    return 0;
+}
+
+/* Writes one file of the store under store (its folders first); says why on stderr when it cannot. */
+static int write_one(const char *store, const gen_file_t *file, char *buf)
+{
+    char dir[PATH_LEN], path[PATH_LEN];
+    alfup_err_t err;
+    snprintf(dir, sizeof dir, "%s/%.*s", store, (int)(strrchr(file->rel, '/') - file->rel), file->rel);
+    snprintf(path, sizeof path, "%s/%s", store, file->rel);
+    if (file_mkdir_p(dir, 0755, &err) != ALFUP_OK) {
+        fprintf(stderr, "gen-contentstore: %s\n", err.msg);
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = fd < 0 ? -1 : write_content(fd, file, buf);
+    if (fd >= 0 && close(fd) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "gen-contentstore: %s: %s\n", path, strerror(errno));
+    return rc;
 }
 
 static int write_store(const options_t *o)
@@ -75,10 +77,7 @@ static int write_store(const options_t *o)
     unsigned files = 0;
     gen_layout_init(&layout, o->seed, o->size_mb * GEN_MIB);
     while (gen_layout_next(&layout, &file)) {
-        char path[PATH_LEN];
-        snprintf(path, sizeof path, "%s/%s", o->store, file.rel);
-        if (mkdirs(path) != 0 || write_one(path, &file, buf) != 0) {
-            fprintf(stderr, "gen-contentstore: %s: %s\n", path, strerror(errno));
+        if (write_one(o->store, &file, buf) != 0) {
             free(buf);
             return -1;
         }

@@ -3,7 +3,7 @@
 # ctest runs each on tiny sizes, once, labelled "smoke" (never "bench", which the default run leaves out).
 add_executable(gen-contentstore ${ALFUP_TESTS_DIR}/bench/gen_contentstore.c ${ALFUP_TESTS_DIR}/bench/gen_layout.c
                ${ALFUP_TESTS_DIR}/bench/gen_db.c ${ALFUP_TESTS_DIR}/bench/gen_copy.c)
-target_link_libraries(gen-contentstore PRIVATE PkgConfig::LIBPQ)
+target_link_libraries(gen-contentstore PRIVATE alfup_common PkgConfig::LIBPQ)
 add_executable(bench_archive ${ALFUP_TESTS_DIR}/bench/bench_archive.c ${ALFUP_TESTS_DIR}/bench/bench_step.c)
 target_link_libraries(bench_archive PRIVATE alfup_steps)
 add_executable(bench_db ${ALFUP_TESTS_DIR}/bench/bench_db.c ${ALFUP_TESTS_DIR}/bench/bench_step.c)
