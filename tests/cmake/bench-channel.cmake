@@ -1,10 +1,10 @@
 # bench-channel.cmake -- the control-plane benchmark (tests/bench/bench-channel.sh): its load
 # client, its plain-ZeroMQ echo baseline, and a smoke run on 10 agents in the default run.
 add_executable(bench_channel ${ALFUP_TESTS_DIR}/bench/bench_channel.c ${ALFUP_TESTS_DIR}/bench/bench_channel_agents.c)
-target_link_libraries(bench_channel PRIVATE alfup_common)
+target_link_libraries(bench_channel PRIVATE alfup_proto)
 add_executable(bench_channel_echo ${ALFUP_TESTS_DIR}/bench/bench_channel_echo.c)
 target_include_directories(bench_channel_echo PRIVATE ${ALFUP_TESTS_DIR}/bench)
-target_link_libraries(bench_channel_echo PRIVATE alfup_controller_core)
+target_link_libraries(bench_channel_echo PRIVATE alfup_controller_daemon)
 
 if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
   # 10 agents, 3 pings: the script must finish and print every row of its table.
@@ -14,8 +14,8 @@ if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
     ENVIRONMENT "ALFUP_SOURCE_DIR=${CMAKE_SOURCE_DIR};ALFUP_BUILD_DIR=${CMAKE_BINARY_DIR};ALFUP_BIN=${CMAKE_BINARY_DIR}/bin")
 endif()
 
-# The hash map behind the channel server's session lookups (proto/key_map.c).
+# The hash map behind the channel server's session lookups (common/key_map.c).
 alfup_unit_test(test_key_map SOURCES ${ALFUP_TESTS_DIR}/unit/test_key_map.c LIBS alfup_common)
-# The controller's grouped journal commits and the results waiting for them (controller/journal.c,
-# controller/result_batch.c).
-alfup_unit_test(test_journal_batch SOURCES ${ALFUP_TESTS_DIR}/unit/test_journal_batch.c LIBS alfup_controller_core)
+# The controller's grouped journal commits and the results waiting for them (controller/run/journal.c,
+# controller/daemon/result_batch.c).
+alfup_unit_test(test_journal_batch SOURCES ${ALFUP_TESTS_DIR}/unit/test_journal_batch.c LIBS alfup_controller_daemon)

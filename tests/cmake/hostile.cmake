@@ -4,9 +4,9 @@
 
 # Test tools: a loopback flooder, and a stand-in controller that sends chosen step requests.
 add_executable(hostile_peer ${ALFUP_TESTS_DIR}/integration/hostile_peer.c)
-target_link_libraries(hostile_peer PRIVATE alfup_common)
+target_link_libraries(hostile_peer PRIVATE alfup_proto)
 add_executable(step_replayer ${ALFUP_TESTS_DIR}/integration/step_replayer.c)
-target_link_libraries(step_replayer PRIVATE alfup_common)
+target_link_libraries(step_replayer PRIVATE alfup_proto)
 
 alfup_script_test(hostile_flood ${ALFUP_TESTS_DIR}/integration/hostile_flood_test.sh TIMEOUT 180)
 alfup_script_test(hostile_flood_sustained ${ALFUP_TESTS_DIR}/integration/hostile_flood_sustained_test.sh
@@ -16,11 +16,11 @@ alfup_script_test(hostile_refusals ${ALFUP_TESTS_DIR}/integration/hostile_refusa
 
 # The controller config loader is compiled on its own, as test_controller_config does.
 alfup_fuzz_target(fuzz_controller_config
-                  SOURCES ${CMAKE_SOURCE_DIR}/controller/controller_config.c
+                  SOURCES ${CMAKE_SOURCE_DIR}/controller/daemon/controller_config.c
                           ${ALFUP_TESTS_DIR}/fuzz/fuzz_controller_config.c
                   LIBS alfup_common CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/controller_config)
 if(TARGET fuzz_controller_config)
-  target_include_directories(fuzz_controller_config PRIVATE ${CMAKE_SOURCE_DIR}/controller)
+  target_include_directories(fuzz_controller_config PRIVATE ${CMAKE_SOURCE_DIR}/controller/daemon)
 endif()
 alfup_fuzz_target(fuzz_db_facts SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_db_facts.c
                   LIBS alfup_steps CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/db_facts)

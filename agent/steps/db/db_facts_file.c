@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "file_util.h"
+#include "hex_digits.h"
 
 #define FACTS_MAGIC "alfup-db-facts 1"
 #define FACTS_LINE_MAX 1024u
@@ -70,17 +71,6 @@ int db_facts_format(const db_facts_t *facts, char **text, size_t *len, alfup_err
     return ALFUP_OK;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes a percent-encoded name of len bytes into out (FACTS_NAME_MAX + 1). */
 static int decode_name(const char *text, size_t len, char *out)
 {
@@ -90,10 +80,9 @@ static int decode_name(const char *text, size_t len, char *out)
         if (c == '%') {
             if (i + 2 >= len)
                 return -1;
-            int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
-            if (high < 0 || low < 0)
+            c = hex_pair_value(text + i + 1);
+            if (c < 0)
                 return -1;
-            c = high * 16 + low;
             i += 2;
         } else if (!plain_byte((unsigned char)c)) {
             return -1;

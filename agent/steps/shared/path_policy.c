@@ -7,16 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int path_is_within(const char *path, const char *root)
-{
-    size_t root_len = strlen(root);
-    if (root_len == 1 && root[0] == '/')
-        return 1;
-    if (strncmp(path, root, root_len) != 0)
-        return 0;
-    return path[root_len] == '\0' || path[root_len] == '/';
-}
-
 /* realpath() of the deepest existing ancestor, with the missing tail appended.
  * The tail may not contain "." or ".." components. */
 static char *resolve_partial(const char *path, alfup_err_t *err)

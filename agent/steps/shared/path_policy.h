@@ -4,6 +4,7 @@
 
 #include "agent_config.h"
 #include "alfup_error.h"
+#include "path_within.h"
 
 /* Resolves path (which must be absolute) with realpath(3) -- for a path that
  * does not exist yet, its deepest existing ancestor is resolved and the rest
@@ -11,8 +12,5 @@
  * allowed_roots and is not "/" itself. Returns a newly allocated canonical
  * path (caller frees), or NULL with err naming the path and the reason. */
 char *path_policy_resolve(const agent_config_t *config, const char *path, alfup_err_t *err);
-
-/* 1 when canonical path a equals b or lies inside it, else 0. */
-int path_is_within(const char *path, const char *root);
 
 #endif

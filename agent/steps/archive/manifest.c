@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "archive_path.h"
+#include "hex_digits.h"
 
 #define MANIFEST_MODE_MAX 07777u
 
@@ -220,17 +221,6 @@ static int field_is(const field_t *field, const char *text)
     return field->len == strlen(text) && memcmp(field->start, text, field->len) == 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decodes an escaped field into out (ARCHIVE_PATH_MAX bytes). 0 or -1. */
 static int unescape_field(const field_t *field, char *out)
 {
@@ -242,10 +232,10 @@ static int unescape_field(const field_t *field, char *out)
         if (c == '%') {
             if (i + 2 >= field->len)
                 return -1;
-            int hi = hex_value(field->start[i + 1]), lo = hex_value(field->start[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+            int byte = hex_pair_value(field->start + i + 1);
+            if (byte <= 0)
                 return -1;
-            c = (unsigned char)(hi * 16 + lo);
+            c = (unsigned char)byte;
             i += 2;
         }
         if (n + 1 >= ARCHIVE_PATH_MAX)

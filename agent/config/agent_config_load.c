@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "config_value.h"
-#include "path_policy.h"
+#include "path_within.h"
 #include "yaml_doc.h"
 
 #define TIMEOUT_MIN_S 1u
