@@ -16,6 +16,7 @@ static const struct {
 };
 
 #define ROLE_NAME_COUNT (sizeof ROLE_NAMES / sizeof ROLE_NAMES[0])
+_Static_assert(ROLE_NAME_COUNT == CERT_ROLE_COUNT, "every role has a name");
 
 unsigned cert_role_from_name(const char *name)
 {
@@ -25,14 +26,22 @@ unsigned cert_role_from_name(const char *name)
     return 0;
 }
 
+size_t cert_roles_names(unsigned roles, const char *names[CERT_ROLE_COUNT])
+{
+    size_t count = 0;
+    for (size_t i = 0; i < ROLE_NAME_COUNT; i++)
+        if (roles & ROLE_NAMES[i].bit)
+            names[count++] = ROLE_NAMES[i].name;
+    return count;
+}
+
 void cert_roles_format(unsigned roles, char *buf, size_t len)
 {
-    size_t used = 0;
+    const char *names[CERT_ROLE_COUNT];
+    size_t count = cert_roles_names(roles, names), used = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < ROLE_NAME_COUNT; i++) {
-        if (!(roles & ROLE_NAMES[i].bit) || used >= len)
-            continue;
-        int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", ROLE_NAMES[i].name);
+    for (size_t i = 0; i < count && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", names[i]);
         if (n > 0)
             used += (size_t)n;
     }

@@ -19,6 +19,7 @@ typedef enum cert_role {
 } cert_role_t;
 
 #define ROLE_AGENT_MASK (ROLE_REPO | ROLE_DB | ROLE_SOLR)
+#define CERT_ROLE_COUNT 5 /* the roles above */
 
 typedef struct cert_identity {
     char name[CERT_NAME_MAX + 1];  /* the subject's common name */
@@ -32,6 +33,10 @@ int cert_identity_read(X509 *cert, cert_identity_t *identity, alfup_err_t *err);
 
 /* Reads the identity of the certificate in a PEM file. */
 int cert_identity_read_file(const char *path, cert_identity_t *identity, alfup_err_t *err);
+
+/* Fills names with the names of the roles set in roles, in alphabetical order ("db", "repo"),
+ * and returns how many. The names are static strings. */
+size_t cert_roles_names(unsigned roles, const char *names[CERT_ROLE_COUNT]);
 
 /* Writes the role names of roles, comma separated ("db,repo"), into buf. */
 void cert_roles_format(unsigned roles, char *buf, size_t len);

@@ -112,18 +112,16 @@ static void print_json(const agent_registry_t *r, FILE *out)
     fputc('[', out);
     for (size_t i = 0; i < r->count; i++) {
         const agent_entry_t *a = &r->agents[i];
-        char roles[64], seen[32];
-        cert_roles_format(a->roles, roles, sizeof roles);
+        const char *roles[CERT_ROLE_COUNT];
+        size_t role_count = cert_roles_names(a->roles, roles);
+        char seen[32];
         format_time(a->last_seen_unix_ms, seen, sizeof seen);
         fprintf(out, "%s{\"name\":", i ? "," : "");
         json_write_string(out, a->name);
         fputs(",\"roles\":[", out);
-        char *save = NULL;
-        int first = 1;
-        for (char *role = strtok_r(roles, ",", &save); role; role = strtok_r(NULL, ",", &save)) {
-            fputs(first ? "" : ",", out);
-            json_write_string(out, role);
-            first = 0;
+        for (size_t k = 0; k < role_count; k++) {
+            fputs(k ? "," : "", out);
+            json_write_string(out, roles[k]);
         }
         fprintf(out, "],\"online\":%s,\"address\":", a->online ? "true" : "false");
         json_write_string(out, a->address);

@@ -1,9 +1,11 @@
 /* controller_config.c -- reading and validating the controller YAML config (docs/config.md). */
 #include "controller_config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_doc.h"
 #include "config_value.h"
 #include "yaml_doc.h"
 
@@ -77,29 +79,32 @@ static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, 
     return ALFUP_OK;
 }
 
-/* Builds the config from a loaded document; takes the document and frees it. */
-static controller_config_t *from_doc(yaml_doc_t *doc, alfup_err_t *err)
+/* The config as config_from_doc (config_doc.h) builds it. */
+static int parse_any(const yaml_doc_node_t *root, void *config, alfup_err_t *err)
 {
-    if (doc == NULL)
-        return NULL;
-    controller_config_t *config = calloc(1, sizeof *config);
-    if (config == NULL || (config->path = strdup(yaml_doc_name(doc))) == NULL) {
-        alfup_err_set(err, "%s: out of memory", yaml_doc_name(doc));
-        controller_config_destroy(&config);
-    } else if (parse_root(yaml_doc_root(doc), config, err) != ALFUP_OK) {
-        controller_config_destroy(&config);
-    }
-    yaml_doc_destroy(&doc);
-    return config;
+    return parse_root(root, config, err);
 }
+
+static void destroy_any(void *config)
+{
+    controller_config_t *typed = config;
+    controller_config_destroy(&typed);
+}
+
+static const config_kind_t CONTROLLER_CONFIG_KIND = {
+    .size = sizeof(controller_config_t),
+    .path_offset = offsetof(controller_config_t, path),
+    .parse_root = parse_any,
+    .destroy = destroy_any,
+};
 
 controller_config_t *controller_config_parse(const char *text, size_t len, const char *name,
                                              alfup_err_t *err)
 {
-    return from_doc(yaml_doc_load(text, len, name, err), err);
+    return config_from_doc(yaml_doc_load(text, len, name, err), &CONTROLLER_CONFIG_KIND, err);
 }
 
 controller_config_t *controller_config_load(const char *path, alfup_err_t *err)
 {
-    return from_doc(yaml_doc_load_file(path, err), err);
+    return config_from_doc(yaml_doc_load_file(path, err), &CONTROLLER_CONFIG_KIND, err);
 }
