@@ -19,7 +19,7 @@
 
 /* The server's message when the template has sessions (createdb, errcode 55006). */
 #define TEMPLATE_BUSY_TEXT "is being accessed by other users"
-#define SUMMARY_MAX 400
+#define SUMMARY_MAX 1024
 /* How long a failed copy waits for a restarting server to drop what it half-made. */
 #define LEFTOVER_RECONNECT_S 30u
 /* How long sessions on the source get to finish leaving before the refusal. */
