@@ -165,6 +165,18 @@ static step_status_t refuse_clients(step_context_t *ctx, copy_job_t *job, int ra
     return status;
 }
 
+/* 1 when clients are connected to the source now: after a failed CREATE, so the
+ * clients are named even when the server's messages are not in English. */
+static int source_busy(copy_job_t *job)
+{
+    alfup_err_t ignored;
+    str_list_t clients = {0};
+    int busy = db_sessions_list(job->admin, job->source, &clients, &ignored) == ALFUP_OK &&
+               clients.count > 0;
+    str_list_clear(&clients);
+    return busy;
+}
+
 typedef struct copy_tick {
     step_context_t *ctx;
     const copy_job_t *job;
@@ -200,7 +212,7 @@ static step_status_t copy_database(step_context_t *ctx, copy_job_t *job)
     if (step_cancelled(ctx))
         return step_fail(ctx, STEP_CANCELLED, "%s: copy of %s to %s cancelled: %s", ctx->step_id,
                          job->source, job->target, err.msg);
-    if (strstr(err.msg, TEMPLATE_BUSY_TEXT) != NULL)
+    if (strstr(err.msg, TEMPLATE_BUSY_TEXT) != NULL || source_busy(job))
         return refuse_clients(ctx, job, 1);
     return step_fail(ctx, STEP_FAILED, "%s: copy of %s to %s: %s", ctx->step_id, job->source,
                      job->target, err.msg);
