@@ -1,5 +1,5 @@
 # db.cmake -- database and preflight steps against a real PostgreSQL started by tests/lib/pg_harness.sh.
-foreach(db_test test_db_steps test_preflight)
+foreach(db_test test_db_steps test_db_copy test_preflight)
   add_executable(${db_test} ${ALFUP_TESTS_DIR}/integration/${db_test}.c)
   target_include_directories(${db_test} PRIVATE ${ALFUP_TESTS_DIR}/lib)
   target_link_libraries(${db_test} PRIVATE alfup_steps PkgConfig::LIBPQ PkgConfig::CMOCKA)
