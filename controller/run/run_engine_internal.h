@@ -32,8 +32,10 @@ int engine_agent_refused(run_engine_t *e, const char *agent, char *error, size_t
 /* Ends the run in state, journaled and logged. */
 void engine_finish(run_engine_t *e, run_t *run, run_state_t state);
 
-/* (Re)sends a step already marked sent, with its parameters resolved. */
-void engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
+/* (Re)sends a step already marked sent, with its parameters resolved. ALFUP_ERR when the
+ * step failed instead (the online agent's certificate lacks its role, or a parameter
+ * cannot be resolved); the caller moves the run on. */
+int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
 
 /* Asks agents to stop every main step still running. */
 void engine_cancel_in_flight(run_engine_t *e, run_t *run);

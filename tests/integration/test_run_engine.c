@@ -35,12 +35,16 @@ typedef struct world {
     size_t cancels;
     char run_id[RUN_ID_MAX];
     char refused_agent[64];   /* io.agent_refused names it (certificate revoked) */
+    char offline_agent[64];   /* io.agent_roles says -1 for it, io.send fails */
+    char recast_agent[64];    /* io.agent_roles gives it recast_roles instead of its own */
+    int recast_roles;
 } world_t;
 
 static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t *err)
 {
     world_t *w = arg;
-    (void)err;
+    if (strcmp(agent, w->offline_agent) == 0)
+        return alfup_err_set(err, "agent %s is not online", agent);
     if (msg->kind == MSG_STEP_CANCEL) {
         w->cancels++;
         return ALFUP_OK;
@@ -60,7 +64,11 @@ static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t
 
 static int fake_roles(void *arg, const char *agent)
 {
-    (void)arg;
+    const world_t *w = arg;
+    if (strcmp(agent, w->offline_agent) == 0)
+        return -1;
+    if (strcmp(agent, w->recast_agent) == 0)
+        return w->recast_roles;
     if (strcmp(agent, "repo1") == 0)
         return ROLE_REPO;
     if (strcmp(agent, "db1") == 0)
@@ -443,6 +451,37 @@ static void test_rollback_steps_on_refused_agent_fail_at_once(void **state)
     assert_int_equal(step_named(run, 1, "rb-start-old-solr@solr1")->state, RSTEP_SUCCEEDED);
 }
 
+/* ---- an agent that comes back with a certificate lacking a role ---- */
+
+/* db1 is offline when its create-scratch-db comes due (the step waits, marked sent); a
+ * certificate presenting the name db1 but holding only the repo role then connects: the
+ * step fails naming host, step and role, nothing goes to db1, the run rolls back. */
+static void test_step_due_while_offline_not_sent_to_a_certificate_lacking_its_role(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    drive_all_but(w, "backup-content@repo1");
+    snprintf(w->offline_agent, sizeof w->offline_agent, "db1");
+    drive_all_but(w, NULL);
+    const run_t *run = run_of(w);
+    const run_step_t *scratch = step_named(run, 0, "create-scratch-db@db1");
+    assert_int_equal(scratch->state, RSTEP_SENT); /* due, waiting for db1 */
+    size_t before = w->sent_count;
+    w->offline_agent[0] = '\0';
+    snprintf(w->recast_agent, sizeof w->recast_agent, "db1");
+    w->recast_roles = ROLE_REPO;
+    run_engine_on_agent_up(w->engine, "db1");
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+    assert_int_equal(scratch->state, RSTEP_FAILED);
+    assert_non_null(scratch->result.error);
+    assert_non_null(strstr(scratch->result.error, "create-scratch-db@db1 on db1 needs the role db"));
+    assert_non_null(strstr(scratch->result.error, "holds: repo"));
+    drive_all_but(w, NULL);
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+    assert_int_equal(run->state, RUN_ROLLED_BACK); /* db1 has no rollback step in this workflow */
+    assert_non_null(strstr(run->error, "create-scratch-db"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +498,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_next_step_on_refused_agent_fails_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_steps_on_refused_agent_fail_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_due_while_offline_not_sent_to_a_certificate_lacking_its_role,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
