@@ -295,6 +295,10 @@ static void advance_main(run_engine_t *e, run_t *run)
             fail_run(e, run, run->failed_index >= 0 ? (size_t)run->failed_index : (size_t)failed);
         return;
     }
+    if (engine_review_preflight(e, run, open) != ALFUP_OK) {
+        fail_run(e, run, (size_t)run->failed_index); /* before anything stops: nothing to roll back */
+        return;
+    }
     for (size_t i = open; i < run->plan->step_count && run->plan->steps[i].stage == stage; i++) {
         const planned_step_t *p = &run->plan->steps[i];
         if (run->steps[i].state != RSTEP_PENDING)

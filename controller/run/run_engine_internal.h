@@ -43,6 +43,12 @@ void engine_cancel_in_flight(run_engine_t *e, run_t *run);
 /* Starts a rollback round: the workflow's rollback steps from the first. */
 void engine_start_rollback(run_engine_t *e, run_t *run);
 
+/* When open (the first main step not succeeded) is the first step after the preflight stage
+ * and nothing of its stage was sent: checks the preflight results across hosts (each agent's
+ * backup_dir is the plan's; hosts whose backups share one filesystem have room for all).
+ * ALFUP_ERR after failing the preflight steps concerned, with an error naming the hosts. */
+int engine_review_preflight(run_engine_t *e, run_t *run, size_t open);
+
 /* Moves the run on as far as its state allows (sends, gates, failure, end). */
 void engine_advance(run_engine_t *e, run_t *run);
 
