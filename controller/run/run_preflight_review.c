@@ -60,8 +60,10 @@ static int review_backup_dirs(run_engine_t *e, run_t *run, size_t end)
     }
     if (plans == NULL)
         return ALFUP_OK;
-    snprintf(error, sizeof error, "the plan's backup_dir %s is not the backup_dir of %s; every host needs the "
-             "same backup_dir as the plan (docs/plan.md), nothing was stopped", plans, hosts);
+    snprintf(error, sizeof error,
+             "the plan's backup_dir %s is not the backup_dir of %s; every host needs the "
+             "same backup_dir as the plan (docs/plan.md), nothing was stopped",
+             plans, hosts);
     alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: %s", run->id, error);
     for (size_t i = 0; i < end; i++)
         if (backup_dir_differs(run, i))
@@ -132,7 +134,8 @@ static int review_shared_space(run_engine_t *e, run_t *run, size_t end)
         char hosts[REVIEW_ERROR_MAX / 2] = "", error[REVIEW_ERROR_MAX];
         if (fs_group(run, i, end, fs, &total, &least_free, hosts, sizeof hosts) < 2 || total <= least_free)
             continue;
-        snprintf(error, sizeof error, "the backups of %s go to one filesystem (%s): together they need %" PRIu64
+        snprintf(error, sizeof error,
+                 "the backups of %s go to one filesystem (%s): together they need %" PRIu64
                  " bytes (each 1.1 x its estimate), it has %" PRIu64 " bytes free; nothing was stopped",
                  hosts, fs, total, least_free);
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: %s", run->id, error);

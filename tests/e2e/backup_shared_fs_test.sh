@@ -15,7 +15,7 @@ free_bytes() { df -B1 --output=avail "$LAB_BACKUPS" | tail -n1 | tr -d ' '; }
 # (a) what each host needs: a run that waits at a gate on the first step after the preflight
 sed 's/^approve: .*/approve: [install, decommission]/' "$LAB_DIR/plan.yaml" > "$LAB_DIR/plan-gated.yaml"
 RUN=$(lab_ctl run "$LAB_DIR/plan-gated.yaml" | head -n1) || fail "run: $RUN"
-for i in $(seq 300); do
+for _ in $(seq 300); do
     state=$(e2e_json 's["state"]')
     [ "$state" = running ] || break
     sleep 0.2
@@ -23,7 +23,7 @@ done
 [ "$state" = waiting ] || fail "the gated run is $state: $(e2e_json 's.get("error")')"
 report=$(e2e_json '"\n".join("%s %s %s %s" % (x["host"], x["outputs"]["backup_fs"], x["outputs"]["space_needed_bytes"],
     x["outputs"]["space_free_bytes"]) for x in s["phases"][0]["steps"] if "backup_fs" in x["outputs"])')
-echo "$report" | sed 's/^/  /'
+echo "  ${report//$'\n'/$'\n'  }"
 [ "$(echo "$report" | awk '{print $2}' | sort -u | wc -l)" = 1 ] || fail "the hosts report different filesystems"
 [ "$(echo "$report" | awk '{print $1}' | sort -u | wc -l)" -ge 2 ] || fail "fewer than two hosts estimated a backup"
 sum=$(echo "$report" | awk '{s += $3} END {print s}')
@@ -36,7 +36,7 @@ margin=$(( (sum - max) / 2 ))
 [ "$margin" -gt $((256 * 1024)) ] || fail "the needs ($sum, largest $max) leave no room to test between them"
 fallocate -l $(( $(free_bytes) - (max + margin) )) "$filler" || fail "fallocate $filler"
 free=$(free_bytes)
-[ "$free" -gt "$max" ] && [ "$free" -lt "$sum" ] || fail "free $free is not between $max and $sum"
+if [ "$free" -le "$max" ] || [ "$free" -ge "$sum" ]; then fail "free $free is not between $max and $sum"; fi
 catalina=$LAB_OLD_HOME/tomcat/logs/catalina.out
 stops_before=$(grep -c "Stopping" "$catalina" || true)
 old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")

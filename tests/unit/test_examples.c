@@ -129,8 +129,7 @@ static void check_step(examples_t *x, const planned_step_t *p, const agent_confi
         else if (strcmp(key, "tool") == 0 && agent_config_tool(agent, value) == NULL)
             problem(x, "%s: step %s needs tool %s", agent->path, p->id, value);
         else if (strcmp(key, "backup_dir") == 0 && strcmp(value, agent->backup_dir) != 0)
-            problem(x, "%s: backup_dir %s, the plan's is %s (step %s)", agent->path, agent->backup_dir, value,
-                    p->id);
+            problem(x, "%s: backup_dir %s, the plan's is %s (step %s)", agent->path, agent->backup_dir, value, p->id);
         else if (is_agent_path(value) && !within_roots(agent, value))
             problem(x, "%s: step %s param %s=%s is outside allowed_roots", agent->path, p->id, key, value);
     }
@@ -181,8 +180,8 @@ static void test_backup_dir_and_channel_agree(void **state)
     for (size_t a = 0; a < AGENT_COUNT; a++) {
         const char *agent_port = strrchr(x->agents[a]->controller, ':');
         if (!port || !agent_port || strcmp(port, agent_port) != 0)
-            problem(x, "%s: controller %s, the controller listens on %s", x->agents[a]->path,
-                    x->agents[a]->controller, x->controller->listen);
+            problem(x, "%s: controller %s, the controller listens on %s", x->agents[a]->path, x->agents[a]->controller,
+                    x->controller->listen);
         if (strcmp(x->agents[a]->tls.ca, x->controller->tls.ca) != 0)
             problem(x, "%s: CA %s, the controller's is %s", x->agents[a]->path, x->agents[a]->tls.ca,
                     x->controller->tls.ca);
