@@ -9,7 +9,7 @@
 
 static const workflow_kind_t KINDS[] = {
     {"ping", "payload hold_ms", "payload agent", 60, false},
-    {"preflight", "path_exists* path_absent* size_tree* database service* tool*", "*", 1800, false},
+    {"preflight", "path_exists* path_absent* size_tree* database service* tool* backup_dir", "*", 1800, false},
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
     {"backup-tree", "archive! tree*! zstd_level threads",

@@ -352,6 +352,47 @@ static void test_malformed_params_refused(void **state)
     preflight_run_clear(&run);
 }
 
+/* The agent reports its backup_dir and whether the plan's is the same folder, and names the
+ * filesystem its backups go to: two folders on one tmpfs get one name, the work disk another. */
+static void test_backup_dir_and_filesystem_reported(void **state)
+{
+    fixture_t *fx = *state;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "backup_dir", fx->backup, NULL);
+    assert_string_equal(check(&run, "backup_dir"), fx->backup);
+    assert_string_equal(check(&run, "backup_dir_same"), "yes");
+    preflight_run_clear(&run);
+    run_preflight(&run, fx->config, "backup_dir", fx->work, NULL);
+    assert_string_equal(check(&run, "backup_dir_same"), "no");
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    char work_fs[1024];
+    snprintf(work_fs, sizeof work_fs, "%s", check(&run, "backup_fs"));
+    assert_true(strncmp(work_fs, "local:", 6) == 0 || strncmp(work_fs, "remote:", 7) == 0);
+    preflight_run_clear(&run);
+    if (!fx->tiny_mounted) {
+        printf("  skip the tmpfs part: not root, no tmpfs mounted\n");
+        return;
+    }
+    char a[FIXTURE_PATH_MAX + 32], b[FIXTURE_PATH_MAX + 32], a_fs[1024];
+    snprintf(a, sizeof a, "%s/solr", fx->tiny);
+    snprintf(b, sizeof b, "%s/db", fx->tiny);
+    assert_int_equal(file_mkdir_p(a, 0700, NULL), 0);
+    assert_int_equal(file_mkdir_p(b, 0700, NULL), 0);
+    char *saved = fx->config->backup_dir;
+    fx->config->backup_dir = a;
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    snprintf(a_fs, sizeof a_fs, "%s", check(&run, "backup_fs"));
+    preflight_run_clear(&run);
+    fx->config->backup_dir = b;
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    fx->config->backup_dir = saved;
+    assert_string_equal(check(&run, "backup_fs"), a_fs);
+    assert_string_not_equal(a_fs, work_fs);
+    preflight_run_clear(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_tool_installed_by_the_upgrade),
         cmocka_unit_test(test_bootstrap_lock_and_reachability),
         cmocka_unit_test(test_malformed_params_refused),
+        cmocka_unit_test(test_backup_dir_and_filesystem_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
