@@ -605,6 +605,8 @@ static void test_stale_pidfile_never_signalled(void **state)
     dump("stop (stale pidfile)", &run);
     assert_int_equal(run.status, STEP_SUCCEEDED);
     assert_string_equal(output(&run, "already_stopped"), "yes");
+    assert_string_equal(output(&run, "pidfile_removed"), "yes");   /* the next start would balk at it */
+    assert_int_equal(access(service->pidfile, F_OK), -1);
     assert_true(service_pid_alive(other));
     kill(other, SIGKILL);
     waitpid(other, NULL, 0);
