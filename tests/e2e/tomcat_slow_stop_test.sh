@@ -9,7 +9,7 @@ source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/lib/pg_harness.sh"
 source "$ALFUP_SOURCE_DIR/tests/lib/tomcat_home.sh"
 READY_PATH=/alfresco/api/-default-/public/alfresco/versions/1/probes/-ready-
-SHUTDOWN_DELAY_MS=8000      # catalina.sh stop waits 5 s
+SHUTDOWN_DELAY_MS=9000      # catalina.sh stop waits 5 s
 STEP_TIMEOUT_S=90
 
 work=$(mktemp -d /tmp/alfup-tc.XXXXXX)
@@ -20,7 +20,10 @@ cleanup() {
     local rc=$? pid
     lab_cleanup
     jvms+=("$(cat "$home/tomcat/temp/catalina.pid" 2>/dev/null || true)")
-    for pid in "${jvms[@]}"; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done
+    for pid in "${jvms[@]}"; do   # only while the pid is still this test's JVM
+        [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dcatalina.base=$home/tomcat " &&
+            kill -KILL "$pid" 2>/dev/null || true
+    done
     pg_harness_stop "$work/pg" >/dev/null 2>&1 || true
     [ "$rc" = 0 ] || [ -z "${ALFUP_E2E_KEEP_FAILED:-}" ] || { echo "kept $work" >&2; exit "$rc"; }
     rm -rf "$work"

@@ -25,7 +25,9 @@ void proc_children_forget(pid_t pid);
  * not wait for (an adopted orphan). Returns 1 when reaped, else 0. */
 int proc_children_reap(pid_t pid);
 
-/* Reaps every exited adopted orphan. Returns how many were reaped. */
+/* Reaps every exited adopted orphan; one found behind an exited child that
+ * proc_run has yet to collect waits for the next call. Returns how many were
+ * reaped. */
 unsigned proc_children_reap_orphans(void);
 
 #endif
