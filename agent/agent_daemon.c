@@ -1,5 +1,6 @@
 /* agent_daemon.c -- the agent's loop: says hello, answers step requests (a repeated step
- * id gets its recorded result), relays progress, re-sends unacknowledged results. */
+ * id gets its recorded result), relays progress, re-sends unacknowledged results, reaps
+ * the service processes it adopted. */
 #include "agent_daemon.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include "cert_identity.h"
 #include "channel_client.h"
 #include "log.h"
+#include "proc_children.h"
 #include "result_store.h"
 #include "step.h"
 #include "step_runner.h"
@@ -175,6 +177,7 @@ static int loop(agent_daemon_t *d, const volatile sig_atomic_t *stop, alfup_err_
             return ALFUP_ERR;
         relay_reports(d);
         channel_client_tick(d->channel);
+        proc_children_reap_orphans();
     }
     return ALFUP_OK;
 }
@@ -183,6 +186,10 @@ int agent_daemon_run(const agent_config_t *config, const volatile sig_atomic_t *
 {
     if (check_identity(config, err) != ALFUP_OK)
         return ALFUP_ERR;
+    alfup_err_t reaper_err;
+    if (proc_children_become_subreaper(&reaper_err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s: a service left running by its start command is reaped by "
+                  "init, not by the agent", reaper_err.msg);
     agent_daemon_t d = {.config = config};
     int rc = ALFUP_ERR;
     void *zmq_context = zmq_ctx_new();
