@@ -39,6 +39,8 @@ typedef struct session {
     uint64_t created_ms, last_rx_ms;
     size_t slot;                      /* its index in channel_server.sessions */
     unsigned tls_generation;          /* of the TLS context (CRL) its certificate was checked with */
+    int dead;                         /* dropped: out of every index, freed by reap_dead */
+    struct session *next_dead;
 } session_t;
 
 struct channel_server {
@@ -56,6 +58,7 @@ struct channel_server {
     unsigned busy_unlogged;           /* refusals since that line */
     uint64_t crl_checked_ms;          /* last look at the CRL file, at most one a second */
     unsigned checked_generation;      /* every authenticated session was checked with it */
+    session_t *dead;                  /* dropped sessions, freed once no frame or callback uses them */
 };
 
 /* ---- session table ---- */
@@ -90,9 +93,13 @@ static int set_state(channel_server_t *s, session_t *session, session_state_t st
     return 0;
 }
 
-/* Removes the session; tells the owner when it was online and reason is set. */
+/* Removes the session from every index and tells the owner when it was online and reason is
+ * set. It is only freed by reap_dead, when no frame's processing or callback can still hold it:
+ * an owner's callback may send, and a failed send drops the session it was called for. */
 static void drop_session(channel_server_t *s, session_t *session, const char *reason)
 {
+    if (session->dead)
+        return;
     session_t *last = s->sessions[--s->count];
     s->sessions[session->slot] = last;
     last->slot = session->slot;
@@ -100,10 +107,25 @@ static void drop_session(channel_server_t *s, session_t *session, const char *re
     int was_online = session->state == SESSION_ONLINE;
     set_state(s, session, SESSION_CLOSED);
     s->closed--;
-    if (was_online && reason && s->events.peer_down)
-        s->events.peer_down(s->events.arg, session->identity.name, reason);
-    secure_link_destroy(&session->link);
-    free(session);
+    session->dead = 1;
+    session->next_dead = s->dead;
+    s->dead = session;
+    if (was_online && reason && s->events.peer_down) {
+        char name[sizeof session->identity.name];
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        s->events.peer_down(s->events.arg, name, reason);
+    }
+}
+
+/* Frees the dropped sessions. Only where none is in use: after a frame, after the timers. */
+static void reap_dead(channel_server_t *s)
+{
+    while (s->dead) {
+        session_t *session = s->dead;
+        s->dead = session->next_dead;
+        secure_link_destroy(&session->link);
+        free(session);
+    }
 }
 
 static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t rid_len,
@@ -204,14 +226,20 @@ int channel_server_send(channel_server_t *s, const char *name, alfup_msg_t *msg,
 
 static void refuse(channel_server_t *s, session_t *session, const char *reason)
 {
+    if (session->dead)
+        return;
     alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s%s%s: %s", session->address,
               session->identity.name[0] ? " " : "", session->identity.name, reason);
     send_reset(s, session->routing_id, session->routing_id_len, session->epoch);
-    if (session->state == SESSION_ONLINE && s->events.peer_down)
-        s->events.peer_down(s->events.arg, session->identity.name, reason);
+    int was_online = session->state == SESSION_ONLINE;
     secure_link_destroy(&session->link);
     set_state(s, session, SESSION_CLOSED);
     session->created_ms = alfup_now_mono_ms();
+    if (was_online && s->events.peer_down) { /* last: the owner may send, and drop what it finds */
+        char name[sizeof session->identity.name];
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        s->events.peer_down(s->events.arg, name, reason);
+    }
 }
 
 /* The handshake just finished: check the certificate's roles. */
@@ -226,6 +254,8 @@ static int authorize(channel_server_t *s, session_t *session)
     return 0;
 }
 
+/* The session's first envelope: it must be a Hello in the certificate's name. -1 when the
+ * session was refused, or dropped by the owner's reaction to peer_up (a send that failed). */
 static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *msg)
 {
     if (msg->kind != MSG_HELLO) {
@@ -249,13 +279,15 @@ static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *
         refuse(s, session, "out of memory");
         return -1;
     }
-    char roles[64];
+    char roles[64], name[sizeof session->identity.name], address[ADDRESS_MAX];
     cert_roles_format(session->identity.roles, roles, sizeof roles);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s online from %s (roles %s, version %.32s)",
               session->identity.name, session->address, roles, msg->hello.version);
+    snprintf(name, sizeof name, "%s", session->identity.name);
+    snprintf(address, sizeof address, "%s", session->address);
     if (s->events.peer_up)
-        s->events.peer_up(s->events.arg, session->identity.name, session->identity.roles, session->address);
-    return 0;
+        s->events.peer_up(s->events.arg, name, session->identity.roles, address);
+    return session->dead ? -1 : 0;
 }
 
 static void answer_heartbeat(channel_server_t *s, session_t *session)
@@ -266,32 +298,29 @@ static void answer_heartbeat(channel_server_t *s, session_t *session)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s", err.msg);
 }
 
-/* Decodes and dispatches every complete envelope. -1 when the session died. */
+/* Decodes and dispatches every complete envelope. -1 when the session died, refused here or
+ * dropped by the owner's reaction to a callback (it stays allocated until reap_dead). The
+ * callbacks get a copy of the name: whatever they do, it stays valid while they run. */
 static int dispatch(channel_server_t *s, session_t *session)
 {
     alfup_msg_t msg;
     alfup_err_t err;
     int rc;
-    uint8_t rid[ROUTING_ID_MAX]; /* to look the session up again without touching it */
-    size_t rid_len = session->routing_id_len;
-    memcpy(rid, session->routing_id, rid_len);
+    char name[sizeof session->identity.name];
     while ((rc = secure_link_next(session->link, &msg, &err)) == ALFUP_OK) {
-        if (session->state == SESSION_AWAIT_HELLO) {
-            int hello_rc = on_hello(s, session, &msg);
-            if (hello_rc == 0 && s->events.message)
-                s->events.message(s->events.arg, session->identity.name, &msg);
+        int was_hello = session->state == SESSION_AWAIT_HELLO;
+        if (was_hello && on_hello(s, session, &msg) != 0) {
             alfup_msg_clear(&msg);
-            if (hello_rc != 0)
-                return -1;
-            continue;
+            return -1;
         }
-        if (msg.kind == MSG_HEARTBEAT)
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        if (msg.kind == MSG_HEARTBEAT && !was_hello)
             answer_heartbeat(s, session);
         else if (s->events.message)
-            s->events.message(s->events.arg, session->identity.name, &msg);
+            s->events.message(s->events.arg, name, &msg);
         alfup_msg_clear(&msg);
-        if (find_by_routing_id(s, rid, rid_len) != session || !session->link)
-            return -1; /* the owner's reaction dropped it */
+        if (session->dead || session->link == NULL)
+            return -1; /* the owner's reaction dropped it, or a send failed */
     }
     if (rc == ALFUP_ERR) {
         refuse(s, session, err.msg);
@@ -430,6 +459,7 @@ static int read_one(channel_server_t *s, alfup_err_t *err)
     }
     on_frame(s, zmq_msg_data(&rid), zmq_msg_size(&rid), zmq_msg_data(&data), zmq_msg_size(&data),
              address ? address : "unknown");
+    reap_dead(s); /* the frame's processing is over: nothing holds a dropped session now */
 out:
     zmq_msg_close(&rid);
     zmq_msg_close(&data);
@@ -521,6 +551,7 @@ void channel_server_tick(channel_server_t *s)
             drop_session(s, session, NULL);
         }
     }
+    reap_dead(s);
 }
 
 void channel_server_counts(const channel_server_t *s, unsigned *sessions, unsigned *online)
@@ -586,6 +617,7 @@ void channel_server_destroy(channel_server_t **server_p)
     channel_server_t *s = *server_p;
     while (s->count > 0)
         drop_session(s, s->sessions[s->count - 1], NULL);
+    reap_dead(s);
     free(s->sessions);
     key_map_destroy(&s->by_routing_id);
     key_map_destroy(&s->by_name);

@@ -18,8 +18,11 @@ typedef struct channel_server_config {
 } channel_server_config_t;
 
 /* What the server tells its owner. name is the certificate's common name,
- * never a routing id or a message field. Callbacks must not call
- * channel_server_destroy. */
+ * never a routing id or a message field; it is a copy that stays valid for the
+ * whole callback. Callbacks may send (channel_server_send), even to the peer
+ * they are called for: a send that fails drops that session, which is then
+ * only marked dead and freed once the frame's processing is over. Callbacks
+ * must not call channel_server_destroy. */
 typedef struct channel_server_events {
     void (*peer_up)(void *arg, const char *name, unsigned roles, const char *address);
     void (*peer_down)(void *arg, const char *name, const char *reason);

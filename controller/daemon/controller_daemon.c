@@ -73,7 +73,8 @@ static void acknowledge(controller_daemon_t *d, const char *agent, const char *s
                   err.msg);
 }
 
-/* The result is on disk: log it, acknowledge it, hand it on. */
+/* The result is on disk: log it, acknowledge it, hand it on. agent must not be the session's own
+ * name (an ack that fails drops the session): it is the channel's copy or the batch's. */
 static void settle_result(controller_daemon_t *d, const char *agent, const msg_step_result_t *result)
 {
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "step %s on %s: %s%s%s", result->step_id, agent,
