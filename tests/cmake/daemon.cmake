@@ -1,3 +1,5 @@
 # daemon.cmake -- the two daemons as real processes.
 alfup_script_test(daemons ${ALFUP_TESTS_DIR}/integration/daemon_test.sh TIMEOUT 300)
 alfup_unit_test(test_result_store SOURCES ${ALFUP_TESTS_DIR}/unit/test_result_store.c LIBS alfup_agent_core)
+# A result the journal cannot record (its filesystem full) is not lost (issue 15).
+alfup_script_test(daemons_journal_full ${ALFUP_TESTS_DIR}/integration/journal_full_test.sh TIMEOUT 180)
