@@ -13,6 +13,7 @@
 #include "key_map.h"
 #include "log.h"
 #include "secure_link.h"
+#include "str_list.h"
 #include "wire_frame.h"
 
 #define ROUTING_ID_MAX 256
@@ -59,6 +60,7 @@ struct channel_server {
     uint64_t crl_checked_ms;          /* last look at the CRL file, at most one a second */
     unsigned checked_generation;      /* every authenticated session was checked with it */
     session_t *dead;                  /* dropped sessions, freed once no frame or callback uses them */
+    str_list_t revoked_names;         /* proven names whose certificate is revoked (see admit_revoked) */
 };
 
 /* ---- session table ---- */
@@ -128,6 +130,25 @@ static void reap_dead(channel_server_t *s)
     }
 }
 
+/* The policy for a client certificate the CRL revokes (secure_link_admit_revoked): it may finish
+ * its handshake, and so prove the name in it, unless that name is already known revoked or a
+ * session with a valid certificate holds it. Once proven, the session is refused (refuse_revoked)
+ * and the name is known: its next handshakes are refused outright, with the TLS alert that tells
+ * the agent why. A controller restarted after a revocation names the agent this way. */
+static int admit_revoked(void *arg, const char *name)
+{
+    channel_server_t *s = arg;
+    return !str_list_contains(&s->revoked_names, name) && find_online(s, name) == NULL;
+}
+
+/* Notes name as proven revoked (logged when out of memory: its handshakes are then let through
+ * and refused again, which costs only time). */
+static void note_revoked(channel_server_t *s, const char *name)
+{
+    if (!str_list_contains(&s->revoked_names, name) && str_list_add(&s->revoked_names, name) != 0)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s: out of memory noting its certificate revoked", name);
+}
+
 static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t rid_len,
                               uint32_t epoch, const char *address, alfup_err_t *err)
 {
@@ -161,6 +182,7 @@ static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t ri
         free(session);
         return NULL;
     }
+    secure_link_admit_revoked(session->link, admit_revoked, s);
     session->epoch = epoch;
     session->state = SESSION_HANDSHAKE;
     s->pending++;
@@ -242,10 +264,29 @@ static void refuse(channel_server_t *s, session_t *session, const char *reason)
     }
 }
 
-/* The handshake just finished: check the certificate's roles. */
+/* The peer finished its handshake with a revoked certificate (admit_revoked let it through):
+ * its name is proven, as when a reloaded CRL cuts a live session, so the owner hears of the
+ * refusal (peer_refused), unless a session with a valid certificate holds that name. */
+static void refuse_revoked(channel_server_t *s, session_t *session)
+{
+    char name[sizeof session->identity.name];
+    snprintf(name, sizeof name, "%s", session->identity.name);
+    note_revoked(s, name);
+    int held = find_online(s, name) != NULL;
+    int agent = (session->identity.roles & s->config.required_roles) != 0;
+    refuse(s, session, "certificate revoked");
+    if (agent && !held && s->events.peer_refused)
+        s->events.peer_refused(s->events.arg, name, "certificate revoked");
+}
+
+/* The handshake just finished: check the certificate's revocation and roles. */
 static int authorize(channel_server_t *s, session_t *session)
 {
     session->identity = *secure_link_peer(session->link);
+    if (secure_link_admitted_revoked(session->link)) {
+        refuse_revoked(s, session);
+        return -1;
+    }
     if ((session->identity.roles & s->config.required_roles) == 0) {
         refuse(s, session, "certificate carries no agent role");
         return -1;
@@ -279,6 +320,7 @@ static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *
         refuse(s, session, "out of memory");
         return -1;
     }
+    str_list_remove(&s->revoked_names, session->identity.name); /* it holds a valid certificate now */
     char roles[64], name[sizeof session->identity.name], address[ADDRESS_MAX];
     cert_roles_format(session->identity.roles, roles, sizeof roles);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s online from %s (roles %s, version %.32s)",
@@ -492,6 +534,7 @@ static int recheck_session(channel_server_t *s, session_t *session, unsigned gen
         return 0;
     char name[sizeof session->identity.name];
     snprintf(name, sizeof name, "%s", session->identity.name);
+    note_revoked(s, name); /* its next handshakes get the TLS alert that says why */
     refuse(s, session, err.msg);
     if (s->events.peer_refused)
         s->events.peer_refused(s->events.arg, name, err.msg);
@@ -618,6 +661,7 @@ void channel_server_destroy(channel_server_t **server_p)
     while (s->count > 0)
         drop_session(s, s->sessions[s->count - 1], NULL);
     reap_dead(s);
+    str_list_clear(&s->revoked_names);
     free(s->sessions);
     key_map_destroy(&s->by_routing_id);
     key_map_destroy(&s->by_name);

@@ -3,3 +3,5 @@ alfup_script_test(daemons ${ALFUP_TESTS_DIR}/integration/daemon_test.sh TIMEOUT 
 alfup_unit_test(test_result_store SOURCES ${ALFUP_TESTS_DIR}/unit/test_result_store.c LIBS alfup_agent_core)
 # A result the journal cannot record (its filesystem full) is not lost (issue 15).
 alfup_script_test(daemons_journal_full ${ALFUP_TESTS_DIR}/integration/journal_full_test.sh TIMEOUT 180)
+# A controller restarted after an agent's certificate was revoked names it and fails its steps (issue 15).
+alfup_script_test(daemons_revoked_restart ${ALFUP_TESTS_DIR}/integration/revoked_restart_test.sh TIMEOUT 120)
