@@ -87,11 +87,11 @@ static int role_missing(run_engine_t *e, const run_t *run, const planned_step_t 
     return 1;
 }
 
-/* Sends (or re-sends) a step already marked SENT. A missing agent is not an
- * error here: the step goes out when the agent comes back, or times out. The
- * roles of the certificate that presents the agent's name now are checked first:
- * a step that lacks its role fails (ALFUP_ERR) and nothing is sent. */
-int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
+/* Sends (or re-sends) a step already marked SENT, journaling the send first when journal_it.
+ * A missing agent is not an error here: the step goes out when the agent comes back, or times
+ * out. The roles of the certificate that presents the agent's name now are checked first: a
+ * step that lacks its role fails (ALFUP_ERR) and nothing is sent. */
+static int transmit(run_engine_t *e, run_t *run, int rollback, size_t index, int journal_it)
 {
     const planned_step_t *p = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
     char step_id[ALFUP_STEP_ID_MAX + 1], approval[APPROVAL_MAX] = "", refused[REFUSAL_MAX];
@@ -114,12 +114,26 @@ int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
         snprintf(approval, sizeof approval, "approved:%s:%s", run->id, p->gate);
     alfup_msg_t msg = {.kind = MSG_STEP_REQUEST};
     msg.request = (msg_step_request_t){.step_id = step_id, .kind = p->kind, .params = params, .approval = approval};
-    if (journal_step_sent(e->journal, step_id, p->agent, p->kind, &err) != ALFUP_OK)
+    run_step_t *s = rollback ? &run->rollback_steps[index] : &run->steps[index];
+    s->asked_mono_ms = alfup_now_mono_ms();
+    if (journal_it)
+        s->ask_interval_ms = 0; /* a fresh send: the next ask after the base interval */
+    if (journal_it && journal_step_sent(e->journal, step_id, p->agent, p->kind, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: %s", run->id, err.msg);
     else if (e->io.send(e->io.arg, p->agent, &msg, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "run %s: step %s waits for its agent: %s", run->id, p->id, err.msg);
     kv_list_clear(&params);
     return ALFUP_OK;
+}
+
+int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
+{
+    return transmit(e, run, rollback, index, 1);
+}
+
+int engine_reask(run_engine_t *e, run_t *run, int rollback, size_t index)
+{
+    return transmit(e, run, rollback, index, 0);
 }
 
 static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
@@ -435,6 +449,8 @@ void run_engine_on_agent_up(run_engine_t *e, const char *agent)
 
 void run_engine_tick(run_engine_t *e)
 {
-    for (run_t *run = e->runs; run; run = run->next)
+    for (run_t *run = e->runs; run; run = run->next) {
         engine_advance(e, run);
+        engine_reask_due(e, run);
+    }
 }

@@ -37,6 +37,14 @@ void engine_finish(run_engine_t *e, run_t *run, run_state_t state);
  * cannot be resolved); the caller moves the run on. */
 int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
 
+/* Sends a step already SENT and journaled again, without journaling it again: the agent
+ * answers from its record, or ignores it while the step runs. */
+int engine_reask(run_engine_t *e, run_t *run, int rollback, size_t index);
+
+/* Asks the online agents again for the results of run's steps in flight that have none after
+ * an interval that grows each time (run_engine_reask.c). */
+void engine_reask_due(run_engine_t *e, run_t *run);
+
 /* Asks agents to stop every main step still running. */
 void engine_cancel_in_flight(run_engine_t *e, run_t *run);
 

@@ -101,12 +101,21 @@ pass "an agent whose config name differs from its certificate refuses to start"
 lab_agent_config rogue1
 bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" revoke "$work/ca" rogue1 >/dev/null
 lab_start_agent rogue1
-sleep 3
-lab_ctl agents --json | grep_all '"name":"rogue1"' && fail "revoked agent listed"
-grep -q "certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
+rogue_refused() {
+    lab_ctl agents --json | python3 -c '
+import json, sys
+print(next((a.get("refused", "") for a in json.load(sys.stdin) if a["name"] == "rogue1"), ""))'
+}
+for i in $(seq 50); do [ "$(rogue_refused)" = "certificate revoked" ] && break; sleep 0.2; done
+[ "$(rogue_refused)" = "certificate revoked" ] || fail "revoked agent not listed refused: $(lab_ctl agents --json)"
+lab_ctl agents --json | grep_all '"name":"rogue1"[^}]*"online":true' && fail "revoked agent listed online"
+grep -q "refused peer .* rogue1: certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
+for i in $(seq 50); do grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" && break; sleep 0.2; done
+grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" ||
+    fail "the revoked agent's next handshake was not refused outright"
 lab_wait_online 3 5 || fail "others still online"
 out=$(lab_ctl ping) || fail "ping after the revoked agent: $out"
-pass "a revoked agent is refused with the reason logged; the others stay served"
+pass "a revoked agent is refused by name (listed offline, refused) with the reason logged; the others stay served"
 
 # Clients that connect to the admin socket and never send hold every slot: commands are refused
 # until the daemon drops them (ADMIN_CLIENT_TIMEOUT_MS, 10 s); then commands and pings work again.

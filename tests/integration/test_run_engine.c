@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <time.h>
 
 #include "cert_identity.h"
 #include "run_engine.h"
@@ -41,6 +43,7 @@ typedef struct world {
     char stray_backup_agent[64]; /* its preflight reports a backup_dir other than the plan's */
     const char *backup_fs;       /* set: preflight steps with an estimate report this filesystem */
     const char *space_free;      /* ...with this many bytes free, each needing BACKUP_NEED_BYTES */
+    unsigned reask_ms;        /* io.reask_ms */
 } world_t;
 
 #define PLAN_BACKUP_DIR "/srv/alfup-backups"
@@ -97,7 +100,7 @@ static void open_engine(world_t *w)
     snprintf(journal, sizeof journal, "%s/journal.db", w->dir);
     w->journal = journal_open(journal, &err);
     assert_non_null(w->journal);
-    run_engine_io_t io = {fake_send, fake_roles, w, fake_refused};
+    run_engine_io_t io = {fake_send, fake_roles, w, fake_refused, w->reask_ms};
     w->engine = run_engine_new(w->journal, w->workflows, &io, &err);
     if (w->engine == NULL)
         fail_msg("engine: %s", err.msg);
@@ -356,6 +359,69 @@ static void test_first_failure_is_the_reason_and_cancelled_siblings_say_so(void 
     assert_int_equal(cancelled, preflight - 1);
 }
 
+/* How many times the journal recorded step_id as sent. */
+static int journal_sends(world_t *w, const char *step_id)
+{
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT sends FROM steps WHERE step_id = ?1", -1,
+                                        &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, step_id, -1, SQLITE_STATIC);
+    int sends = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return sends;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Ticks the engine for ms; how many requests it sent for step_id meanwhile. */
+static size_t tick_for(world_t *w, uint64_t ms, const char *step_id)
+{
+    size_t before = w->sent_count, count = 0;
+    const struct timespec slice = {.tv_nsec = 5 * 1000000L};
+    for (uint64_t start = mono_ms(); mono_ms() - start < ms;) {
+        run_engine_tick(w->engine);
+        nanosleep(&slice, NULL);
+    }
+    for (size_t i = before; i < w->sent_count; i++)
+        count += strcmp(w->sent[i].step_id, step_id) == 0;
+    return count;
+}
+
+/* Issue 15: a result the journal could not record is not acknowledged; so that it does not wait
+ * for the step's timeout, the engine asks the agent again (which answers from its record), at a
+ * growing interval, without journaling another send, and stops once the result is in. */
+static void test_step_without_result_is_asked_again_at_a_growing_interval(void **state)
+{
+    world_t *w = *state;
+    close_engine(w);
+    w->reask_ms = 100;
+    open_engine(w);
+    start(w);
+    assert_true(w->sent_count > 0);
+    size_t first_stage = w->sent_count;
+    char step_id[ALFUP_STEP_ID_MAX + 1];
+    snprintf(step_id, sizeof step_id, "%s", w->sent[0].step_id);
+    assert_int_equal(journal_sends(w, step_id), 1);
+    /* asked at about 100, 300, 700 ms: 2 or 3 times in 800 ms (fewer only if the ticks lag) */
+    size_t asked = tick_for(w, 800, step_id);
+    assert_true(asked >= 1);
+    assert_true(asked <= 3);
+    assert_int_equal(journal_sends(w, step_id), 1); /* asking again is not another send */
+    for (size_t i = 0; i < first_stage; i++) /* each answered once: the first stage is over */
+        if (!w->sent[i].answered && strstr(w->sent[i].step_id, "check-") != NULL) {
+            for (size_t k = i + 1; k < w->sent_count; k++)
+                if (strcmp(w->sent[k].step_id, w->sent[i].step_id) == 0)
+                    w->sent[k].answered = 1;
+            answer(w, &w->sent[i], 0);
+        }
+    assert_int_equal(tick_for(w, 300, step_id), 0); /* it has its result: never asked again */
+}
+
 static void test_second_run_of_same_deployment_refused(void **state)
 {
     world_t *w = *state;
@@ -577,6 +643,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_failure_is_the_reason_and_cancelled_siblings_say_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_second_run_of_same_deployment_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_without_result_is_asked_again_at_a_growing_interval, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_refused_agent_fails_its_sent_step_and_the_run_rolls_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_next_step_on_refused_agent_fails_at_once, setup, teardown),
