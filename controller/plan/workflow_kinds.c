@@ -32,7 +32,8 @@ static const workflow_kind_t KINDS[] = {
     {"configure-solr", "solr_home! data_dir_root! old_solr_home! set.*", "data_dir_root configured unchanged", 600,
      false},
     {"wipe", "path! old_home!", "path files_removed folders_removed bytes_removed", 6 * HOUR, false},
-    {"decommission-tree", "old_home!", "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
+    {"decommission-tree", "old_home! new_home! new_dir_root!",
+     "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
     {"decommission-database", "database! keep", "database approval dropped terminated_sessions", HOUR, true},
 };
 

@@ -713,34 +713,80 @@ static void test_wipe_cancelled(void **state)
 
 /* ---- decommission-tree ---- */
 
+/* The new installation's paths every decommission-tree request carries. */
+static void decommission_params(fixture_t *f, const char *old_home)
+{
+    reset_params(f);
+    param(f, "old_home", old_home);
+    param(f, "new_home", at(f, "v2"));
+    param(f, "new_dir_root", at(f, "data-v2"));
+}
+
 static void test_decommission_needs_approval(void **state)
 {
     fixture_t *f = *state;
     write_file(at(f, "v1/tomcat/webapps/alfresco.war"), "war", 0644);
     write_file(at(f, "v1/alf_data/contentstore/a.bin"), "data", 0644);
-    param(f, "old_home", at(f, "v1"));
+    decommission_params(f, at(f, "v1"));
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
     assert_non_null(strstr(f->result.error, "approval"));
     assert_true(exists(at(f, "v1/alf_data/contentstore/a.bin")));
 
     f->ctx.approval = "operator:alice@2026-11-25T10:00Z";
-    reset_params(f);
-    param(f, "old_home", f->root);   /* contains backup_dir and state_dir */
+    decommission_params(f, f->root);   /* contains backup_dir and state_dir */
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
-    reset_params(f);
-    param(f, "old_home", at(f, "backups"));
+    decommission_params(f, at(f, "backups"));
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
-    reset_params(f);
-    param(f, "old_home", "/");
+    decommission_params(f, "/");
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
 
-    reset_params(f);
-    param(f, "old_home", at(f, "v1"));
+    decommission_params(f, at(f, "v1"));
     assert_int_equal(run(f, "decommission-tree"), STEP_SUCCEEDED);
     assert_false(exists(at(f, "v1")));
     assert_true(exists(at(f, "backups")));
     assert_true(has_output(f, "approval", "operator:alice@2026-11-25T10:00Z"));
     assert_true(has_output(f, "files_removed", "2"));
+}
+
+/* Expects decommission-tree of old_home, with new_home and new_dir_root as
+ * given, to be refused for overlapping the new installation, and v1 kept. */
+static void expect_overlap_refused(fixture_t *f, const char *old_home, const char *new_home,
+                                   const char *new_dir_root)
+{
+    reset_params(f);
+    param(f, "old_home", old_home);
+    param(f, "new_home", new_home);
+    param(f, "new_dir_root", new_dir_root);
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "overlaps the new installation"));
+    assert_true(exists(at(f, "opt/v1/alf_data/contentstore/a.bin")));
+    assert_true(exists(at(f, "opt/v2/tomcat/webapps/alfresco.war")));
+}
+
+static void test_decommission_refuses_the_new_installation(void **state)
+{
+    fixture_t *f = *state;
+    f->ctx.approval = "operator:alice@2026-11-25T10:00Z";
+    write_file(at(f, "opt/v1/alf_data/contentstore/a.bin"), "old data", 0644);
+    write_file(at(f, "opt/v2/tomcat/webapps/alfresco.war"), "new war", 0644);
+    make_dir(at(f, "opt/v1/data-v2"));
+    /* the old home contains the new home, or the new dir_root ... */
+    expect_overlap_refused(f, at(f, "opt"), at(f, "opt/v2"), at(f, "data-v2"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v2"), at(f, "opt/v1/data-v2"));
+    /* ... (one that does not exist yet too) or lies inside either */
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v1/next"), at(f, "data-v2"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v2"), at(f, "opt"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v1"), at(f, "data-v2"));
+    /* both are required, and absolute */
+    reset_params(f);
+    param(f, "old_home", at(f, "opt/v1"));
+    param(f, "new_home", at(f, "opt/v2"));
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "new_dir_root"));
+    param(f, "new_dir_root", "data-v2");
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "absolute"));
+    assert_true(exists(at(f, "opt/v1/alf_data/contentstore/a.bin")));
 }
 
 int main(void)
@@ -760,6 +806,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wipe_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decommission_needs_approval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decommission_refuses_the_new_installation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
