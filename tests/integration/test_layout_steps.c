@@ -262,6 +262,27 @@ static void test_carry_merges_and_copies(void **state)
     free(text);
 }
 
+/* An extension file (or folder) the alfresco user made setuid or setgid is
+ * copied by root with its permission bits only. */
+static void test_carry_drops_special_bits(void **state)
+{
+    fixture_t *f = *state;
+    make_installations(f);
+    write_file(at(f, OLD_EXT "/bin/helper.sh"), "#!/bin/sh\n", 06755);
+    assert_int_equal(chmod(at(f, OLD_EXT "/bin"), 02775), 0);
+    write_file(at(f, OLD_EXT "/sticky.xml"), "<beans/>\n", 01644);
+    carry_params(f);
+    assert_int_equal(run(f, "carry-customizations"), STEP_SUCCEEDED);
+    assert_true(has_output(f, "copied", "bin/helper.sh"));
+    struct stat st;
+    assert_int_equal(stat(at(f, NEW_EXT "/bin/helper.sh"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(stat(at(f, NEW_EXT "/bin"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0775);
+    assert_int_equal(stat(at(f, NEW_EXT "/sticky.xml"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+}
+
 static void test_carry_refuses_old_data(void **state)
 {
     fixture_t *f = *state;
@@ -793,6 +814,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_carry_merges_and_copies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_carry_drops_special_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carry_refuses_old_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_webapps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_amps_runs_the_tool, setup, teardown),
