@@ -71,7 +71,7 @@ int tree_walk_open_parent(const char *path, const char **name);
 
 /* Walks what is below the folder open as dir_fd (taken: closed on return),
  * shown as path in messages, calling opts->ops for every entry, never
- * leaving dir_fd's file system (a mount point is an error) and refusing a
+ * leaving the file system dir_fd is on (a mount point is an error) and refusing a
  * folder that changes between its fstatat and its openat. Checks
  * cancellation between entries and reports progress at most every 250 ms
  * and once at the end. aux_fd (may be -1) is passed to the root's entries.
