@@ -364,6 +364,37 @@ static void test_carry_race(void **state)
     }
 }
 
+/* backup-tree reads the contentstore, which the alfresco user writes: the
+ * archive must hold nothing from outside (restored, nothing is the secret). */
+static void test_backup_race(void **state)
+{
+    fixture_t *f = *state;
+    char tree[1200];
+    path_at(tree, sizeof tree, f->in, "data/contentstore");
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        char archive[1300], restored[1300];
+        snprintf(archive, sizeof archive, "%s/round%d.tar.zst", f->config->backup_dir, round);
+        snprintf(restored, sizeof restored, "%s/restored%d", f->in, round);
+        kv_list_clear(&f->params);
+        param(f, "archive", archive);
+        param(f, "tree", tree);
+        round_of(f, "backup-tree", round, tree);
+        struct stat st;
+        if (lstat(archive, &st) != 0)
+            continue; /* the backup failed (it met the swap): nothing was archived */
+        kv_list_clear(&f->params);
+        param(f, "archive", archive);
+        param(f, "target", restored);
+        step_status_t status = run(f, "restore-tree");
+        if (status != STEP_SUCCEEDED)
+            fail_msg("backup-tree round %d: restoring its archive: %s", round, f->result.error);
+        int secrets = count_secrets(restored);
+        if (secrets != 0)
+            fail_msg("backup-tree round %d: %d files read from outside the allowed roots were archived", round,
+                     secrets);
+    }
+}
+
 /* A component above the walk's root swapped for a symlink (after the path
  * was checked) is refused, not followed. */
 static void test_symlink_above_the_root(void **state)
@@ -395,6 +426,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_solr_clean_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_webapps_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carry_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_above_the_root, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

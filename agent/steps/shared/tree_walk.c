@@ -96,7 +96,7 @@ static int walk_dir(tree_walk_t *walk, int dir_fd, int aux_fd, int depth, alfup_
 /* Opens the folder entry names, refusing one that is not what fstatat saw. */
 static int open_folder(tree_walk_t *walk, const tree_walk_entry_t *entry, alfup_err_t *err)
 {
-    if (entry->st.st_dev != walk->dev)
+    if (entry->st.st_dev != walk->dev && !walk->opts->cross_devices)
         return alfup_err_set(err, "walk %s: a mount point; refusing to cross it", entry->shown);
     if (entry->depth + 1 > walk->max_depth)
         return alfup_err_set(err, "walk %s: folders nested deeper than %d", entry->shown,

@@ -55,6 +55,7 @@ typedef struct tree_walk_options {
     const char *message;            /* the progress message, e.g. "removing" */
     const tree_walk_stats_t *stats; /* what progress reports (the callbacks count); may be NULL */
     int max_depth;                  /* folders deeper are refused; 0: TREE_WALK_DEPTH_MAX */
+    int cross_devices;              /* 1: walk into mount points (reading walks); 0: refuse them */
 } tree_walk_options_t;
 
 /* Opens the canonical absolute path (no "." or "..", no symlink anywhere in
@@ -71,8 +72,10 @@ int tree_walk_open_parent(const char *path, const char **name);
 
 /* Walks what is below the folder open as dir_fd (taken: closed on return),
  * shown as path in messages, calling opts->ops for every entry, never
- * leaving the file system dir_fd is on (a mount point is an error) and refusing a
- * folder that changes between its fstatat and its openat. Checks
+ * leaving the file system dir_fd is on (a mount point is an error) unless
+ * opts->cross_devices, and refusing a folder that changes between its
+ * fstatat and its openat. A callback's own return (other than ALFUP_OK and
+ * the TREE_WALK_ codes) ends the walk and is returned as it is. Checks
  * cancellation between entries and reports progress at most every 250 ms
  * and once at the end. aux_fd (may be -1) is passed to the root's entries.
  * Returns ALFUP_OK, TREE_WALK_CANCELLED, or ALFUP_ERR with err. */
