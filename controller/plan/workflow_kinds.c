@@ -15,8 +15,10 @@ static const workflow_kind_t KINDS[] = {
     {"backup-tree", "archive! tree*! zstd_level threads",
      "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes recovered", 12 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
-    {"restore-tree", "archive! target! tree sha256", "target archive_sha256 files bytes", 12 * HOUR, false},
-    {"install-distribution", "distribution! target! old_home!", "target stripped files", 2 * HOUR, false},
+    {"restore-tree", "archive! target! tree sha256",
+     "target archive_sha256 files bytes cleared_special_bits cleared_special_bits_total", 12 * HOUR, false},
+    {"install-distribution", "distribution! target! old_home!",
+     "target stripped files cleared_special_bits cleared_special_bits_total", 2 * HOUR, false},
     {"db-backup", "database! dest! jobs timeout_s", "dump facts database schema tables total_rows db_size dump_bytes",
      12 * HOUR, false},
     {"db-restore", "dump! database! source! owner! jobs timeout_s",
@@ -35,7 +37,8 @@ static const workflow_kind_t KINDS[] = {
     {"configure-solr", "solr_home! data_dir_root! old_solr_home! set.*", "data_dir_root configured unchanged", 600,
      false},
     {"wipe", "path! old_home!", "path files_removed folders_removed bytes_removed", 6 * HOUR, false},
-    {"decommission-tree", "old_home!", "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
+    {"decommission-tree", "old_home! new_home! new_dir_root!",
+     "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
     {"decommission-database", "database! keep", "database approval dropped terminated_sessions", HOUR, true},
 };
 

@@ -1,11 +1,10 @@
-/* archive_writer.c -- tree backup: fts walk, pax entries, zstd with worker threads, manifest last. */
+/* archive_writer.c -- tree backup: tree_walk, pax entries, zstd with worker threads, manifest last. */
 #include "archive_writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "archive_stream.h"
 #include "file_util.h"
 #include "manifest.h"
+#include "tree_walk.h"
 
 #define WRITER_BLOCK (1024u * 1024u)       /* file read size */
 #define WRITER_ARCHIVE_BLOCK (1024 * 1024) /* bytes libarchive hands to the stream at once */
@@ -37,27 +37,35 @@ struct archive_writer {
     int finished;
 };
 
+/* Counts a regular file for progress (both callbacks of the scan). */
+static int scan_entry(void *user, const tree_walk_entry_t *entry, alfup_err_t *err)
+{
+    archive_progress_t *progress = user;
+    (void)err;
+    if (S_ISREG(entry->st.st_mode)) {
+        progress->counts.files_total++;
+        progress->counts.bytes_total += (uint64_t)entry->st.st_size;
+    }
+    return archive_progress_tick(progress, 0) == ARCHIVE_CANCELLED ? ARCHIVE_CANCELLED : ALFUP_OK;
+}
+
+static int scan_folder(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err)
+{
+    (void)child_aux;
+    int rc = scan_entry(user, entry, err);
+    return rc == ALFUP_OK ? TREE_WALK_DESCEND : rc;
+}
+
+static const tree_walk_ops_t SCAN_OPS = {.visit = scan_entry, .enter = scan_folder};
+
 int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_t *err)
 {
-    char *roots[] = {(char *)root, NULL};
-    FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-    if (fts == NULL)
-        return alfup_err_errno(err, errno, "scan %s", root);
-    int rc = ALFUP_OK;
-    FTSENT *ent = NULL;
-    while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
-        if (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS)
-            rc = alfup_err_errno(err, ent->fts_errno, "scan %s", ent->fts_path);
-        else if (ent->fts_info == FTS_F) {
-            progress->counts.files_total++;
-            progress->counts.bytes_total += (uint64_t)ent->fts_statp->st_size;
-        }
-        if (rc == ALFUP_OK && archive_progress_tick(progress, 0) == ARCHIVE_CANCELLED)
-            rc = ARCHIVE_CANCELLED;
-    }
-    if (rc == ALFUP_OK && errno != 0 && ent == NULL)
-        rc = alfup_err_errno(err, errno, "scan %s", root);
-    fts_close(fts);
+    tree_walk_options_t opts = {.ops = &SCAN_OPS, .user = progress, .cross_devices = 1};
+    int rc = tree_walk(root, -1, &opts, err);
+    if (rc == TREE_WALK_MISSING)
+        return alfup_err_set(err, "scan %s: it does not exist", root);
+    if (rc != ALFUP_OK && rc != ARCHIVE_CANCELLED)
+        alfup_err_prefix(err, "scan %s", root);
     return rc;
 }
 
@@ -185,20 +193,31 @@ static int copy_file_data(archive_writer_t *writer, int fd, const char *where, i
     return archive_digest_final_hex(writer->file_digest, sha, err);
 }
 
-/* Writes one regular file: header, data, manifest record. */
-static int add_file(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
+/* One entry met by the walk of a tree being added: file in the folder open
+ * as dir_fd (-1 for the tree's root), lstat'ed as st, shown in messages. */
+typedef struct tree_item {
+    int dir_fd;
+    const char *file;
+    const struct stat *st;
+    const char *shown;
+} tree_item_t;
+
+/* Writes one regular file: header, data, manifest record. The file is opened
+ * relative to its folder without following a symlink and must be the one
+ * the walk stat'ed (a swap in between fails the backup). */
+static int add_file(archive_writer_t *writer, const tree_item_t *item, const char *name, alfup_err_t *err)
 {
-    int fd = open(ent->fts_accpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int fd = openat(item->dir_fd, item->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return alfup_err_errno(err, errno, "open %s", ent->fts_path);
+        return alfup_err_errno(err, errno, "open %s", item->shown);
     struct stat st;
     int rc = ALFUP_OK;
     if (fstat(fd, &st) != 0) {
-        rc = alfup_err_errno(err, errno, "stat %s", ent->fts_path);
+        rc = alfup_err_errno(err, errno, "stat %s", item->shown);
         goto out;
     }
-    if (!S_ISREG(st.st_mode) || st.st_ino != ent->fts_statp->st_ino) {
-        rc = alfup_err_set(err, "%s changed while it was backed up", ent->fts_path);
+    if (!S_ISREG(st.st_mode) || st.st_ino != item->st->st_ino || st.st_dev != item->st->st_dev) {
+        rc = alfup_err_set(err, "%s changed while it was backed up", item->shown);
         goto out;
     }
     archive_entry_copy_stat(writer->entry, &st);
@@ -207,11 +226,11 @@ static int add_file(archive_writer_t *writer, FTSENT *ent, const char *name, alf
     archive_entry_unset_birthtime(writer->entry);
     archive_entry_set_nlink(writer->entry, 1);
     if (archive_write_header(writer->archive, writer->entry) != ARCHIVE_OK) {
-        rc = archive_failed(writer, ent->fts_path, err);
+        rc = archive_failed(writer, item->shown, err);
         goto out;
     }
     char sha[ARCHIVE_DIGEST_HEX_LEN + 1];
-    rc = copy_file_data(writer, fd, ent->fts_path, st.st_size, sha, err);
+    rc = copy_file_data(writer, fd, item->shown, st.st_size, sha, err);
     if (rc == ALFUP_OK)
         rc = manifest_add(writer->manifest, MANIFEST_FILE, (uint64_t)st.st_size, sha, st.st_mode & 07777, name, NULL,
                           err);
@@ -221,9 +240,9 @@ out:
 }
 
 /* Writes a folder or symlink entry and its manifest record. */
-static int add_other(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
+static int add_other(archive_writer_t *writer, const tree_item_t *item, const char *name, alfup_err_t *err)
 {
-    const struct stat *st = ent->fts_statp;
+    const struct stat *st = item->st;
     char target[ARCHIVE_PATH_MAX];
     archive_entry_copy_stat(writer->entry, st);
     archive_entry_unset_atime(writer->entry);
@@ -231,76 +250,93 @@ static int add_other(archive_writer_t *writer, FTSENT *ent, const char *name, al
     archive_entry_unset_birthtime(writer->entry);
     archive_entry_set_size(writer->entry, 0);
     if (S_ISLNK(st->st_mode)) {
-        ssize_t n = readlink(ent->fts_accpath, target, sizeof target - 1);
+        ssize_t n = readlinkat(item->dir_fd, item->file, target, sizeof target - 1);
         if (n < 0)
-            return alfup_err_errno(err, errno, "readlink %s", ent->fts_path);
+            return alfup_err_errno(err, errno, "readlink %s", item->shown);
         if (n == 0 || (size_t)n >= sizeof target - 1)
-            return alfup_err_set(err, "symlink %s: target empty or too long", ent->fts_path);
+            return alfup_err_set(err, "symlink %s: target empty or too long", item->shown);
         target[n] = '\0';
         archive_entry_copy_symlink(writer->entry, target);
     }
     if (archive_write_header(writer->archive, writer->entry) != ARCHIVE_OK)
-        return archive_failed(writer, ent->fts_path, err);
+        return archive_failed(writer, item->shown, err);
     return manifest_add(writer->manifest, S_ISLNK(st->st_mode) ? MANIFEST_SYMLINK : MANIFEST_DIR, 0, NULL,
                         st->st_mode & 07777, name, S_ISLNK(st->st_mode) ? target : NULL, err);
 }
 
-/* Handles one fts entry of the tree at root (root_len bytes) named name. */
-static int add_entry(archive_writer_t *writer, FTSENT *ent, size_t root_len, const char *name,
-                     archive_tree_stats_t *stats, alfup_err_t *err)
+/* A tree being added: its entries are "name/REL". */
+typedef struct tree_add {
+    archive_writer_t *writer;
+    const char *name;
+    archive_tree_stats_t stats;
+} tree_add_t;
+
+/* Adds one entry of the tree at path rel below its root ("" for the root). */
+static int add_entry(tree_add_t *add, const tree_item_t *item, const char *rel, alfup_err_t *err)
 {
-    if (ent->fts_info == FTS_DP)
-        return ALFUP_OK;
-    if (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS || ent->fts_info == FTS_DC)
-        return alfup_err_errno(err, ent->fts_errno ? ent->fts_errno : ELOOP, "back up %s", ent->fts_path);
-    mode_t type = ent->fts_statp->st_mode & S_IFMT;
+    archive_writer_t *writer = add->writer;
+    mode_t type = item->st->st_mode & S_IFMT;
     if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
         if (writer->log != NULL)
-            str_list_addf(writer->log, "skipped %s: not a file, folder or symlink", ent->fts_path);
+            str_list_addf(writer->log, "skipped %s: not a file, folder or symlink", item->shown);
         return ALFUP_OK;
     }
     char *entry_name = NULL;
-    if (asprintf(&entry_name, "%s%s", name, ent->fts_path + root_len) < 0)
-        return alfup_err_set(err, "%s: out of memory", ent->fts_path);
+    if (asprintf(&entry_name, "%s%s%s", add->name, rel[0] ? "/" : "", rel) < 0)
+        return alfup_err_set(err, "%s: out of memory", item->shown);
     if (!archive_path_is_safe(entry_name)) {
         free(entry_name);
-        return alfup_err_set(err, "%s: name cannot be stored safely", ent->fts_path);
+        return alfup_err_set(err, "%s: name cannot be stored safely", item->shown);
     }
     archive_entry_clear(writer->entry);
     archive_entry_copy_pathname(writer->entry, entry_name);
-    int rc = type == S_IFREG ? add_file(writer, ent, entry_name, err) : add_other(writer, ent, entry_name, err);
+    int rc = type == S_IFREG ? add_file(writer, item, entry_name, err) : add_other(writer, item, entry_name, err);
     free(entry_name);
     if (rc == ALFUP_OK && type == S_IFREG) {
-        stats->files++;
-        stats->bytes += (uint64_t)ent->fts_statp->st_size;
+        add->stats.files++;
+        add->stats.bytes += (uint64_t)item->st->st_size;
         writer->progress->counts.files_done++;
     } else if (rc == ALFUP_OK) {
-        stats->others++;
+        add->stats.others++;
     }
+    if (rc == ALFUP_OK && archive_progress_tick(writer->progress, 0) == ARCHIVE_CANCELLED)
+        rc = ARCHIVE_CANCELLED;
     return rc;
 }
+
+static int add_visit(void *user, const tree_walk_entry_t *entry, alfup_err_t *err)
+{
+    tree_item_t item = {.dir_fd = entry->dir_fd, .file = entry->name, .st = &entry->st, .shown = entry->shown};
+    return add_entry(user, &item, entry->rel, err);
+}
+
+static int add_folder(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err)
+{
+    (void)child_aux;
+    int rc = add_visit(user, entry, err);
+    return rc == ALFUP_OK ? TREE_WALK_DESCEND : rc;
+}
+
+static const tree_walk_ops_t ADD_OPS = {.visit = add_visit, .enter = add_folder};
 
 int archive_writer_add_tree(archive_writer_t *writer, const char *root, const char *name, archive_tree_stats_t *stats,
                             alfup_err_t *err)
 {
-    archive_tree_stats_t local = {0};
-    char *roots[] = {(char *)root, NULL};
-    FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-    if (fts == NULL)
-        return alfup_err_errno(err, errno, "back up %s", root);
-    size_t root_len = strlen(root);
-    int rc = ALFUP_OK;
-    FTSENT *ent = NULL;
-    while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
-        rc = add_entry(writer, ent, root_len, name, &local, err);
-        if (rc == ALFUP_OK && archive_progress_tick(writer->progress, 0) == ARCHIVE_CANCELLED)
-            rc = ARCHIVE_CANCELLED;
+    tree_add_t add = {.writer = writer, .name = name};
+    int fd = tree_walk_open(root, O_DIRECTORY);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "back up %s (not a folder, or a symlink in its path)", root);
+    struct stat st;
+    tree_item_t item = {.dir_fd = -1, .file = NULL, .st = &st, .shown = root};
+    int rc = fstat(fd, &st) == 0 ? add_entry(&add, &item, "", err) : alfup_err_errno(err, errno, "stat %s", root);
+    if (rc != ALFUP_OK) {
+        close(fd);
+    } else {
+        tree_walk_options_t opts = {.ops = &ADD_OPS, .user = &add, .cross_devices = 1};
+        rc = tree_walk_fd(fd, root, -1, &opts, err);
     }
-    if (rc == ALFUP_OK && ent == NULL && errno != 0)
-        rc = alfup_err_errno(err, errno, "back up %s", root);
-    fts_close(fts);
     if (stats != NULL)
-        *stats = local;
+        *stats = add.stats;
     return rc;
 }
 
