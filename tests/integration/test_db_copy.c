@@ -389,7 +389,8 @@ static void test_copy_refuses_foreign_target(void **state)
 
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", SOURCE, "owner", NEW_OWNER, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    db_test_assert_error_mentions(&run.result, "source");
+    db_test_assert_error_mentions(&run.result, "target database " SOURCE " is the source database; "
+                                               "the source is never dropped or written");
     step_run_clear(&run);
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", "template1", "owner", NEW_OWNER,
              NULL);

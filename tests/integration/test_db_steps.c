@@ -333,7 +333,8 @@ static void test_restore_guards(void **state)
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "alfresco", "source",
              "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    db_test_assert_error_mentions(&run.result, "source");
+    db_test_assert_error_mentions(&run.result, "target database alfresco is the source database; "
+                                               "the source is never dropped or written");
     step_run_clear(&run);
 
     db_test_sql(fx->admin, "create database precious owner alfresco");
