@@ -17,41 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/bench-lib.sh"
 source "$HERE/../lib/pg_harness.sh"
-DB_MB=${BENCH_DB_MB:-1024}
-STORE_MB=${BENCH_STORE_MB:-2048}
-RUNS=${BENCH_RUNS:-3}
-JOBS=${BENCH_DB_JOBS:-2}
-export BENCH_DB_JOBS=$JOBS
-BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
-for tool in "$BIN/gen-contentstore" "$BIN/bench_db"; do
-  [[ -x $tool ]] || { echo "bench-dbcopy: $tool missing; build targets gen-contentstore and bench_db" >&2; exit 1; }
-done
-MODES=$(bench_cache_modes)
-TABLES="alf_applied_patch alf_content_url alf_content_data alf_node alf_node_properties"
-
-CLUSTER=$(mktemp -d /tmp/alfup-bdc-XXXXXX)
-WORK=$(realpath "$(mktemp -d "${BENCH_DIR:-/tmp}/alfup-bench-dbcopy.XXXXXX")")
-trap 'pg_harness_stop "$CLUSTER"; rm -rf "$CLUSTER" "$WORK"' EXIT
-bench_init "$WORK"
-pg_harness_start "$CLUSTER" >&2
-# The same settings as bench-db.sh; reloadable, no restart.
-pg_harness_psql "alter system set maintenance_work_mem = '256MB'" "alter system set max_wal_size = '4GB'" \
-  "select pg_reload_conf()" "create role alfresco login" "create role alfresco_new login" \
-  "create database alfresco owner alfresco" >/dev/null
-PGBIN=$PG_HARNESS_BIN
-CONN="host=$PGHOST port=$PGPORT user=$PG_HARNESS_SUPERUSER"
-"$BIN/gen-contentstore" --db "host=$PGHOST port=$PGPORT user=alfresco dbname=alfresco" --size-mb "$STORE_MB" \
-  --db-mb "$DB_MB" >&2
-psql_value() { "$PGBIN/psql" -X -q -At -d "$1" -c "$2"; }
-DB_BYTES=$(psql_value alfresco "select pg_database_size('alfresco')")
-DUMPS=$WORK/backups
-
-counts() { # database -> "table=rows ..." for the generated tables
-  local t out=""
-  for t in $TABLES; do out+="$t=$(psql_value "$1" "select count(*) from $t") "; done
-  echo "$out"
-}
-SOURCE_COUNTS=$(counts alfresco)
+bench_db_start bench-dbcopy bdc "create role alfresco_new login"
 
 # Both targets are alfup's (recorded in WORK/state), so each step may drop and make them again.
 alfup_copy() { "$BIN/bench_db" "$WORK" "$CONN" "$PGBIN" copy alfresco alfresco_copy alfresco_new; }
@@ -72,9 +38,8 @@ one_run() {
 check_restored() {
   local db
   for db in alfresco_copy alfresco_restored; do
-    [[ $(counts "$db") == "$SOURCE_COUNTS" ]] ||
-      { echo "bench-dbcopy: $db has rows $(counts "$db"); the source has $SOURCE_COUNTS" >&2; exit 1; }
-    [[ $(psql_value "$db" "select count(*) from pg_tables where schemaname = 'public' and tableowner <> 'alfresco_new'") == 0 ]] ||
+    bench_db_check_rows bench-dbcopy "$db"
+    [[ $(bench_psql_value "$db" "select count(*) from pg_tables where schemaname = 'public' and tableowner <> 'alfresco_new'") == 0 ]] ||
       { echo "bench-dbcopy: $db has tables not owned by alfresco_new" >&2; exit 1; }
   done
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_test_lib.h"
 #include "file_util.h"
 #include "step.h"
 
@@ -31,7 +32,7 @@
 
 typedef struct fixture {
     char state[FIXTURE_PATH_MAX + 16];
-    char conninfo[PATH_MAX + 64];
+    db_test_env_t env;
     agent_config_t *config;
     PGconn *admin; /* the test's own superuser connection */
 } fixture_t;
@@ -61,12 +62,7 @@ typedef struct step_run {
 
 static PGconn *connect_app(const fixture_t *fx, const char *dbname, const char *app)
 {
-    const char *keywords[] = {"dbname", "dbname", "application_name", NULL};
-    const char *values[] = {fx->conninfo, dbname, app, NULL};
-    PGconn *conn = PQconnectdbParams(keywords, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK)
-        fail_msg("connect %s: %s", dbname, PQerrorMessage(conn));
-    return conn;
+    return db_test_connect(fx->env.conninfo, dbname, app);
 }
 
 static PGconn *connect_db(const fixture_t *fx, const char *dbname)
@@ -74,59 +70,26 @@ static PGconn *connect_db(const fixture_t *fx, const char *dbname)
     return connect_app(fx, dbname, "test_db_copy");
 }
 
-static void sql(PGconn *conn, const char *statement)
-{
-    PGresult *res = PQexec(conn, statement);
-    ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", statement, PQerrorMessage(conn));
-    PQclear(res);
-}
-
-static long long sql_number(PGconn *conn, const char *query)
-{
-    PGresult *res = PQexec(conn, query);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", query, PQerrorMessage(conn));
-    long long value = PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 0)) : -1;
-    PQclear(res);
-    return value;
-}
-
 static void sql_in(const fixture_t *fx, const char *dbname, const char *statement)
 {
     PGconn *conn = connect_db(fx, dbname);
-    sql(conn, statement);
+    db_test_sql(conn, statement);
     PQfinish(conn);
 }
 
 static long long number_in(const fixture_t *fx, const char *dbname, const char *query)
 {
     PGconn *conn = connect_db(fx, dbname);
-    long long value = sql_number(conn, query);
+    long long value = db_test_number(conn, query);
     PQfinish(conn);
     return value;
-}
-
-static int database_exists(const fixture_t *fx, const char *name)
-{
-    char query[256];
-    snprintf(query, sizeof query, "select count(*) from pg_database where datname = '%s'", name);
-    return sql_number(fx->admin, query) == 1;
 }
 
 static long long database_oid(const fixture_t *fx, const char *name)
 {
     char query[256];
     snprintf(query, sizeof query, "select oid from pg_database where datname = '%s'", name);
-    return sql_number(fx->admin, query);
-}
-
-static int guard_recorded(const fixture_t *fx, const char *name)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/databases/%s", fx->state, name);
-    return access(path, F_OK) == 0;
+    return db_test_number(fx->admin, query);
 }
 
 
@@ -162,11 +125,8 @@ static void run_step(step_run_t *run, const fixture_t *fx, const char *kind, ...
 {
     va_list ap;
     va_start(ap, kind);
-    for (const char *key = va_arg(ap, const char *); key; key = va_arg(ap, const char *))
-        assert_int_equal(kv_list_add(&run->params, key, va_arg(ap, const char *)), 0);
+    db_test_add_params(&run->params, ap);
     va_end(ap);
-    const step_kind_t *step = step_kind_find(kind);
-    assert_non_null(step);
     run->fx = fx;
     step_context_t ctx = {.config = fx->config,
                           .step_id = "copy-1",
@@ -177,10 +137,7 @@ static void run_step(step_run_t *run, const fixture_t *fx, const char *kind, ...
                           .progress_arg = run,
                           .cancel = &run->cancel,
                           .interrupted = run->interrupted};
-    run->status = step->run(&ctx);
-    if (run->status != STEP_SUCCEEDED)
-        printf("  %s -> %s: %s\n", kind, step_status_name(run->status),
-               run->result.error ? run->result.error : "(no error)");
+    run->status = db_test_run_step(kind, &ctx);
 }
 
 static void run_copy(step_run_t *run, const fixture_t *fx)
@@ -197,33 +154,12 @@ static void step_run_clear(step_run_t *run)
     memset(run, 0, sizeof *run);
 }
 
-static const char *output(const step_run_t *run, const char *key)
-{
-    const char *value = kv_list_get(&run->result.outputs, key);
-    return value ? value : "";
-}
-
-static void assert_error_mentions(const step_run_t *run, const char *text)
-{
-    assert_non_null(run->result.error);
-    if (strstr(run->result.error, text) == NULL)
-        fail_msg("error '%s' does not mention '%s'", run->result.error, text);
-}
-
-static int log_mentions(const step_run_t *run, const char *text)
-{
-    for (size_t i = 0; i < run->result.log_lines.count; i++)
-        if (strstr(run->result.log_lines.items[i], text) != NULL)
-            return 1;
-    return 0;
-}
-
 static void drop_target(step_run_t *run, const fixture_t *fx)
 {
     run_step(run, fx, "db-drop-scratch", "database", TARGET, NULL);
     assert_int_equal(run->status, STEP_SUCCEEDED);
     step_run_clear(run);
-    assert_false(database_exists(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
 }
 
 /* Every schema, relation, routine and type outside the system schemas with its
@@ -255,63 +191,52 @@ static char *owner_listing(const fixture_t *fx, const char *dbname)
 
 static void create_source_database(fixture_t *fx)
 {
-    sql(fx->admin, "create role " OLD_OWNER " login");
-    sql(fx->admin, "create role " OTHER_OWNER " nologin");
-    sql(fx->admin, "create role " NEW_OWNER " login");
-    sql(fx->admin, "create database " SOURCE " owner " OLD_OWNER);
+    db_test_sql(fx->admin, "create role " OLD_OWNER " login");
+    db_test_sql(fx->admin, "create role " OTHER_OWNER " nologin");
+    db_test_sql(fx->admin, "create role " NEW_OWNER " login");
+    db_test_sql(fx->admin, "create database " SOURCE " owner " OLD_OWNER);
     PGconn *db = connect_db(fx, SOURCE);
-    sql(db, "set role " OLD_OWNER);
-    sql(db, "create table alf_applied_patch (id varchar(64) primary key, "
-            "applied_to_schema integer not null)");
-    sql(db, "insert into alf_applied_patch values ('patch.a', -1), ('patch.b', 14001), "
-            "('patch.c', 15000), ('patch.d', 16000)");
-    sql(db, "create sequence hibernate_sequence");
-    sql(db, "create table alf_node (id bigint primary key, uuid text)");
-    sql(db, "insert into alf_node select g, md5(g::text) from generate_series(1, 500) g");
-    sql(db, "create table alf_content_url (id serial primary key, content_url text)");
-    sql(db, "insert into alf_content_url (content_url) select 'store://' || g "
-            "from generate_series(1, 300) g");
-    sql(db, "create table \"Odd Name\" (x integer)");
-    sql(db, "insert into \"Odd Name\" select generate_series(1, 7)");
-    sql(db, "create view alf_node_ids as select id from alf_node");
-    sql(db, "create function alf_node_count() returns bigint language sql "
-            "as 'select count(*) from alf_node'");
-    sql(db, "create type alf_state as enum ('live', 'archived')");
-    sql(db, "reset role");
-    sql(db, "create schema audit authorization " OTHER_OWNER);
-    sql(db, "set role " OTHER_OWNER);
-    sql(db, "create table audit.alf_audit_entry (id integer, state text)");
-    sql(db, "insert into audit.alf_audit_entry select g, 'x' from generate_series(1, 20) g");
-    sql(db, "reset role");
-    sql(db, "create table alf_admin_only (x integer)"); /* owned by the superuser */
-    sql(db, "insert into alf_admin_only values (1), (2), (3)");
+    db_test_sql(db, "set role " OLD_OWNER);
+    db_test_sql(db, "create table alf_applied_patch (id varchar(64) primary key, "
+                    "applied_to_schema integer not null)");
+    db_test_sql(db, "insert into alf_applied_patch values ('patch.a', -1), ('patch.b', 14001), "
+                    "('patch.c', 15000), ('patch.d', 16000)");
+    db_test_sql(db, "create sequence hibernate_sequence");
+    db_test_sql(db, "create table alf_node (id bigint primary key, uuid text)");
+    db_test_sql(db, "insert into alf_node select g, md5(g::text) from generate_series(1, 500) g");
+    db_test_sql(db, "create table alf_content_url (id serial primary key, content_url text)");
+    db_test_sql(db, "insert into alf_content_url (content_url) select 'store://' || g "
+                    "from generate_series(1, 300) g");
+    db_test_sql(db, "create table \"Odd Name\" (x integer)");
+    db_test_sql(db, "insert into \"Odd Name\" select generate_series(1, 7)");
+    db_test_sql(db, "create view alf_node_ids as select id from alf_node");
+    db_test_sql(db, "create function alf_node_count() returns bigint language sql "
+                    "as 'select count(*) from alf_node'");
+    db_test_sql(db, "create type alf_state as enum ('live', 'archived')");
+    db_test_sql(db, "reset role");
+    db_test_sql(db, "create schema audit authorization " OTHER_OWNER);
+    db_test_sql(db, "set role " OTHER_OWNER);
+    db_test_sql(db, "create table audit.alf_audit_entry (id integer, state text)");
+    db_test_sql(db, "insert into audit.alf_audit_entry select g, 'x' from generate_series(1, 20) g");
+    db_test_sql(db, "reset role");
+    db_test_sql(db, "create table alf_admin_only (x integer)"); /* owned by the superuser */
+    db_test_sql(db, "insert into alf_admin_only values (1), (2), (3)");
     PQfinish(db);
 }
 
 static int setup(void **state)
 {
-    const char *base = getenv("DB_TEST_WORK");
-    const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
-    const char *user = getenv("PG_HARNESS_SUPERUSER"), *bin = getenv("PG_HARNESS_BIN");
-    if (!base || !host || !port || !user || !bin) {
-        fprintf(stderr, "run through tests/integration/db_test.sh (needs the harness env)\n");
+    db_test_env_t env;
+    if (db_test_env_read(&env) != 0)
         return -1;
-    }
     fixture_t *fx = calloc(1, sizeof *fx);
-    char work[FIXTURE_PATH_MAX], root[PATH_MAX];
-    snprintf(work, sizeof work, "%.900s/dbcopy", base);
+    fx->env = env;
+    char work[FIXTURE_PATH_MAX];
+    snprintf(work, sizeof work, "%.900s/dbcopy", fx->env.work);
     snprintf(fx->state, sizeof fx->state, "%s/state", work);
-    snprintf(fx->conninfo, sizeof fx->conninfo, "host=%s port=%s user=%s", host, port, user);
-    if (file_mkdir_p(fx->state, 0700, NULL) != 0 || realpath(work, root) == NULL)
+    if (file_mkdir_p(fx->state, 0700, NULL) != 0 ||
+        (fx->config = db_test_agent_config(&fx->env, fx->state, NULL, work)) == NULL)
         return -1;
-    agent_config_t *config = calloc(1, sizeof *config);
-    config->name = strdup("db1");
-    config->state_dir = strdup(fx->state);
-    config->backup_dir = strdup(root);
-    str_list_add(&config->allowed_roots, root);
-    config->postgres.conninfo = strdup(fx->conninfo);
-    config->postgres.bin_dir = strdup(bin);
-    fx->config = config;
     fx->admin = connect_db(fx, "postgres");
     create_source_database(fx);
     *state = fx;
@@ -339,19 +264,19 @@ static void test_copy_round_trip(void **state)
     step_run_t run = {0};
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "database"), TARGET);
-    assert_string_equal(output(&run, "owner"), NEW_OWNER);
-    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
-    assert_string_equal(output(&run, "strategy"), "file_copy");
-    assert_string_equal(output(&run, "recovered"), "no");
-    assert_int_equal(atoi(output(&run, "tables")), EXPECTED_TABLES);
-    assert_int_equal(atoll(output(&run, "rows")), EXPECTED_ROWS);
-    assert_true(atoll(output(&run, "bytes")) > 0);
-    assert_true(atoll(output(&run, "reassigned")) >= 10);
-    assert_non_null(strchr(output(&run, "seconds"), '.'));
+    assert_string_equal(db_test_output(&run.result, "database"), TARGET);
+    assert_string_equal(db_test_output(&run.result, "owner"), NEW_OWNER);
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
+    assert_string_equal(db_test_output(&run.result, "strategy"), "file_copy");
+    assert_string_equal(db_test_output(&run.result, "recovered"), "no");
+    assert_int_equal(atoi(db_test_output(&run.result, "tables")), EXPECTED_TABLES);
+    assert_int_equal(atoll(db_test_output(&run.result, "rows")), EXPECTED_ROWS);
+    assert_true(atoll(db_test_output(&run.result, "bytes")) > 0);
+    assert_true(atoll(db_test_output(&run.result, "reassigned")) >= 10);
+    assert_non_null(strchr(db_test_output(&run.result, "seconds"), '.'));
     assert_true(run.saw_start && run.saw_copied && run.saw_verified);
     step_run_clear(&run);
-    assert_true(guard_recorded(fx, TARGET));
+    assert_true(db_test_guard_recorded(fx->state, TARGET));
 
     /* Checked independently of the step: rows, schema number, owners. */
     static const char *const COUNTS[] = {
@@ -370,9 +295,9 @@ static void test_copy_round_trip(void **state)
                                            "in ('pg_catalog', 'information_schema') "
                                            "and tableowner <> '" NEW_OWNER "'"),
                      0);
-    assert_int_equal(sql_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
-                                           "r.oid = d.datdba where d.datname = '" TARGET
-                                           "' and r.rolname = '" NEW_OWNER "'"),
+    assert_int_equal(db_test_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
+                                               "r.oid = d.datdba where d.datname = '" TARGET
+                                               "' and r.rolname = '" NEW_OWNER "'"),
                      1);
     /* The sequence behind the serial column still works, now the new owner's. */
     assert_int_equal(number_in(fx, TARGET, "select nextval('alf_content_url_id_seq')"), 301);
@@ -397,9 +322,9 @@ static void test_copy_round_trip(void **state)
     free(restored);
     free(source_before);
     free(source_after);
-    assert_int_equal(sql_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
-                                           "r.oid = d.datdba where d.datname = '" SOURCE
-                                           "' and r.rolname = '" OLD_OWNER "'"),
+    assert_int_equal(db_test_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
+                                               "r.oid = d.datdba where d.datname = '" SOURCE
+                                               "' and r.rolname = '" OLD_OWNER "'"),
                      1);
     run_step(&run, fx, "db-drop-scratch", "database", "alf_restored", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
@@ -412,21 +337,21 @@ static void test_copy_refuses_connected_client(void **state)
 {
     fixture_t *fx = *state;
     PGconn *client = connect_app(fx, SOURCE, CLIENT_APP);
-    sql(client, "select 1");
+    db_test_sql(client, "select 1");
     step_run_t run = {0};
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, CLIENT_APP);
+    db_test_assert_error_mentions(&run.result, CLIENT_APP);
     char user[128];
     snprintf(user, sizeof user, "user %s", getenv("PG_HARNESS_SUPERUSER"));
-    assert_error_mentions(&run, user);
-    assert_error_mentions(&run, "does not end them");
-    assert_true(log_mentions(&run, CLIENT_APP));
+    db_test_assert_error_mentions(&run.result, user);
+    db_test_assert_error_mentions(&run.result, "does not end them");
+    assert_true(db_test_log_mentions(&run.result, CLIENT_APP));
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
     /* Never terminated: the client still works. */
-    assert_int_equal(sql_number(client, "select count(*) from \"Odd Name\""), 7);
+    assert_int_equal(db_test_number(client, "select count(*) from \"Odd Name\""), 7);
     PQfinish(client);
 }
 
@@ -439,32 +364,33 @@ static void test_copy_client_races_in(void **state)
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_FAILED);
     assert_non_null(run.client);
-    assert_error_mentions(&run, CLIENT_APP);
+    db_test_assert_error_mentions(&run.result, CLIENT_APP);
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
 }
 
 /* A target alfup did not create is never dropped; bad names never reach SQL. */
 static void test_copy_refuses_foreign_target(void **state)
 {
     fixture_t *fx = *state;
-    sql(fx->admin, "create database alf_precious owner " OLD_OWNER);
+    db_test_sql(fx->admin, "create database alf_precious owner " OLD_OWNER);
     sql_in(fx, "alf_precious", "create table keep_me (x int)");
     step_run_t run = {0};
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", "alf_precious", "owner", NEW_OWNER,
              NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "not created by alfup");
+    db_test_assert_error_mentions(&run.result, "not created by alfup");
     step_run_clear(&run);
     assert_int_equal(
         number_in(fx, "alf_precious", "select count(*) from pg_tables where tablename = 'keep_me'"),
         1);
-    sql(fx->admin, "drop database alf_precious");
+    db_test_sql(fx->admin, "drop database alf_precious");
 
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", SOURCE, "owner", NEW_OWNER, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "source");
+    db_test_assert_error_mentions(&run.result, "target database " SOURCE " is the source database; "
+                                               "the source is never dropped or written");
     step_run_clear(&run);
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", "template1", "owner", NEW_OWNER,
              NULL);
@@ -477,16 +403,16 @@ static void test_copy_refuses_foreign_target(void **state)
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", "no_such_role",
              NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "no_such_role");
+    db_test_assert_error_mentions(&run.result, "no_such_role");
     step_run_clear(&run);
     run_step(&run, fx, "db-copy", "source", "no_such_db", "database", TARGET, "owner", NEW_OWNER,
              NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "no_such_db");
+    db_test_assert_error_mentions(&run.result, "no_such_db");
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
-    assert_true(database_exists(fx, SOURCE));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
+    assert_true(db_test_database_exists(fx->admin, SOURCE));
 }
 
 /* A row written into the source after it was counted and before the copy: the
@@ -497,12 +423,13 @@ static void test_copy_verification_fails(void **state)
     step_run_t run = {.hook = HOOK_INSERT_ROW};
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "public.alf_node has 501 rows");
+    db_test_assert_error_mentions(&run.result, "database " TARGET ": table public.alf_node has 501 "
+                                               "rows, the source " SOURCE " had 500");
     assert_true(run.saw_copied);
-    assert_true(log_mentions(&run, "removed the unfinished copy"));
+    assert_true(db_test_log_mentions(&run.result, "removed the unfinished copy"));
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
     sql_in(fx, SOURCE, "delete from alf_node where id = 100000");
 }
 
@@ -515,17 +442,17 @@ static void test_copy_cancel(void **state)
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_CANCELLED);
     assert_true(run.saw_tick);
-    assert_error_mentions(&run, "canceling statement");
+    db_test_assert_error_mentions(&run.result, "canceling statement");
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
 
     run.cancel_on_progress = 1; /* at the first report, before anything is created */
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_CANCELLED);
     step_run_clear(&run);
-    assert_false(database_exists(fx, TARGET));
-    assert_false(guard_recorded(fx, TARGET));
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
 }
 
 /* Asked again after the agent died: a verified copy is kept; a copy whose
@@ -543,9 +470,9 @@ static void test_copy_interrupted(void **state)
     run.interrupted = 1;
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recovered"), "yes");
-    assert_int_equal(atoll(output(&run, "rows")), EXPECTED_ROWS);
-    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
+    assert_string_equal(db_test_output(&run.result, "recovered"), "yes");
+    assert_int_equal(atoll(db_test_output(&run.result, "rows")), EXPECTED_ROWS);
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
     step_run_clear(&run);
     assert_int_equal(database_oid(fx, TARGET), first); /* kept, not copied again */
 
@@ -554,8 +481,8 @@ static void test_copy_interrupted(void **state)
     run.interrupted = 1;
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recovered"), "no");
-    assert_true(log_mentions(&run, "copied again"));
+    assert_string_equal(db_test_output(&run.result, "recovered"), "no");
+    assert_true(db_test_log_mentions(&run.result, "copied again"));
     step_run_clear(&run);
     long long second = database_oid(fx, TARGET);
     assert_true(second != first);
@@ -566,7 +493,7 @@ static void test_copy_interrupted(void **state)
 
     run_copy(&run, fx);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recovered"), "no");
+    assert_string_equal(db_test_output(&run.result, "recovered"), "no");
     step_run_clear(&run);
     assert_true(database_oid(fx, TARGET) != second);
     drop_target(&run, fx);

@@ -15,13 +15,12 @@
 #include "db_owner.h"
 #include "db_params.h"
 #include "db_sessions.h"
+#include "db_target.h"
 #include "message.h"
 
 /* The server's message when the template has sessions (createdb, errcode 55006). */
 #define TEMPLATE_BUSY_TEXT "is being accessed by other users"
 #define SUMMARY_MAX 1024
-/* How long a failed copy waits for a restarting server to drop what it half-made. */
-#define LEFTOVER_RECONNECT_S 30u
 /* How long sessions on the source get to finish leaving before the refusal. */
 #define SESSION_GRACE_MS 5000u
 #define SESSION_POLL_NS (100L * 1000L * 1000L)
@@ -51,15 +50,8 @@ static void report(step_context_t *ctx, const char *fmt, ...)
 
 static step_status_t read_params(step_context_t *ctx, copy_job_t *job)
 {
-    if (!db_param_config_ready(ctx) || (job->target = db_param_ident(ctx, "database")) == NULL ||
-        (job->source = db_param_ident(ctx, "source")) == NULL ||
-        (job->owner = db_param_ident(ctx, "owner")) == NULL)
+    if (db_param_target_source_owner(ctx, &job->target, &job->source, &job->owner) != 0)
         return STEP_REFUSED;
-    if (strcmp(job->target, job->source) == 0)
-        return step_fail(ctx, STEP_REFUSED,
-                         "%s: target database %s is the source database; the source is never "
-                         "dropped or written",
-                         ctx->step_id, job->target);
     const char *system = db_ident_is_system_database(job->target)   ? job->target
                          : db_ident_is_system_database(job->source) ? job->source
                                                                     : NULL;
@@ -96,25 +88,11 @@ static int verify_copy(step_context_t *ctx, copy_job_t *job, alfup_err_t *err)
     db_conn_t *conn = db_conn_open(ctx->config, job->target, ctx->cancel, err);
     if (conn == NULL)
         return ALFUP_ERR;
-    char *schema_number = NULL;
-    int rc = db_facts_schema_number(conn, &schema_number, err);
-    if (rc == ALFUP_OK && strcmp(schema_number, job->facts.schema_number) != 0)
-        rc = alfup_err_set(err, "database %s: schema number %s, the source %s has %s", job->target,
-                           schema_number, job->source, job->facts.schema_number);
-    for (size_t i = 0; rc == ALFUP_OK && i < job->facts.table_count; i++) {
-        const db_table_count_t *want = &job->facts.tables[i];
-        int64_t rows = 0;
-        rc = db_facts_count_table(conn, want->schema, want->table, &rows, err);
-        if (rc == ALFUP_OK && rows != want->rows)
-            rc = alfup_err_set(err,
-                               "database %s: table %s.%s has %" PRId64
-                               " rows, the source %s had %" PRId64,
-                               job->target, want->schema, want->table, rows, job->source,
-                               want->rows);
-    }
+    char origin[sizeof "the source  had" + DB_IDENT_MAX];
+    snprintf(origin, sizeof origin, "the source %s had", job->source);
+    int rc = db_facts_verify(conn, job->target, &job->facts, origin, err);
     if (rc == ALFUP_OK)
         rc = db_owner_check(conn, job->owner, err);
-    free(schema_number);
     db_conn_destroy(&conn);
     return rc;
 }
@@ -248,19 +226,11 @@ enum { TARGET_ABSENT, TARGET_KEPT, TARGET_TO_DROP };
 static step_status_t inspect_target(step_context_t *ctx, copy_job_t *job, int *target)
 {
     alfup_err_t err;
-    int exists = db_admin_database_exists(job->admin, job->target, &err);
-    int recorded = exists == 1 ? db_guard_is_recorded(ctx->config, job->target, &err) : 0;
+    int exists = 0;
     *target = TARGET_ABSENT;
-    if (exists < 0 || recorded < 0)
-        return step_fail(ctx, STEP_FAILED, "%s: copy to %s: %s", ctx->step_id, job->target,
-                         err.msg);
-    if (exists == 0)
-        return STEP_SUCCEEDED;
-    if (recorded == 0)
-        return step_fail(ctx, STEP_REFUSED,
-                         "%s: database %s exists and was not created by alfup on this agent "
-                         "(no record in %s/%s); refusing to drop it",
-                         ctx->step_id, job->target, ctx->config->state_dir, DB_GUARD_FOLDER);
+    step_status_t status = db_target_replaceable(ctx, job->admin, job->target, "copy to", &exists);
+    if (status != STEP_SUCCEEDED || !exists)
+        return status;
     *target = TARGET_TO_DROP;
     if (!ctx->interrupted)
         return STEP_SUCCEEDED;
@@ -333,48 +303,6 @@ static step_status_t do_copy(step_context_t *ctx, copy_job_t *job)
     return finish_copy(ctx, job);
 }
 
-/* A new admin session once the server answers again: tried once a second for up
- * to LEFTOVER_RECONNECT_S (once only when the step was cancelled). */
-static int reconnect_admin(step_context_t *ctx, copy_job_t *job, alfup_err_t *err)
-{
-    unsigned tries = step_cancelled(ctx) ? 1 : LEFTOVER_RECONNECT_S;
-    for (unsigned i = 0; i < tries; i++) {
-        if (i > 0) {
-            report(ctx, "waiting for the database server to remove the half-made copy %s",
-                   job->target);
-            nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
-        }
-        db_conn_t *fresh = db_conn_open(ctx->config, DB_MAINTENANCE_DATABASE, NULL, err);
-        if (fresh != NULL) {
-            db_conn_destroy(&job->admin);
-            job->admin = fresh;
-            return ALFUP_OK;
-        }
-    }
-    return ALFUP_ERR;
-}
-
-/* After a failure or cancel once the CREATE may have run: the half-made or
- * unverified copy goes (it is recorded, so the guard allows it), then its record. */
-static void remove_leftover(step_context_t *ctx, copy_job_t *job)
-{
-    alfup_err_t err;
-    db_conn_ignore_cancel(job->admin);
-    int exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists < 0 && reconnect_admin(ctx, job, &err) == ALFUP_OK)
-        exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists == 1 && db_admin_drop_database(job->admin, job->target, NULL, &err) == ALFUP_OK)
-        str_list_addf(&ctx->result->log_lines, "removed the unfinished copy %s", job->target);
-    else if (exists != 0) {
-        /* The record stays, so a later db-copy or db-drop-scratch may remove it. */
-        str_list_addf(&ctx->result->log_lines, "unfinished copy %s not removed: %s", job->target,
-                      err.msg);
-        return;
-    }
-    if (db_guard_forget(ctx->config, job->target, &err) != ALFUP_OK)
-        str_list_addf(&ctx->result->log_lines, "%s", err.msg);
-}
-
 static step_status_t add_outputs(step_context_t *ctx, copy_job_t *job)
 {
     alfup_err_t err;
@@ -413,7 +341,7 @@ step_status_t step_db_copy_run(step_context_t *ctx)
         status = add_outputs(ctx, &job);
     }
     if (status != STEP_SUCCEEDED && job.created && job.admin != NULL)
-        remove_leftover(ctx, &job);
+        db_target_remove_leftover(ctx, &job.admin, job.target, "unfinished copy");
     db_conn_destroy(&job.admin);
     db_facts_clear(&job.facts);
     return status;
