@@ -5,8 +5,8 @@ set -euo pipefail
 
 ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libssl-dev openssl libpq-dev libarchive-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
-    libcmocka-dev zstd)
-ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps)
+    libcmocka-dev zstd libical-dev)
+ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps tzdata)
 ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump)
 
 missing_packages() {
