@@ -124,11 +124,11 @@ static void read_blackout(plan_diag_t *diag, const yaml_doc_node_t *map, icaltim
         return;
     }
     out->reason = plan_get_text(diag, map, "reason", false);
-    fleet_local_t day;
-    if (date && read_local(diag, map, "date", true, false, &day) && zone != NULL) {
-        if (!day.is_date)
+    fleet_local_t day = {0};
+    if (date) {
+        if (read_local(diag, map, "date", true, false, &day) && !day.is_date)
             plan_diag_at(diag, yaml_doc_get(map, "date"), "a date (YYYY-MM-DD); for a time range use from and to");
-        else
+        else if (day.is_date && zone != NULL)
             out->fixed = whole_days(&day, &day, zone);
     } else if (range) {
         read_range(diag, map, zone, &out->fixed);
