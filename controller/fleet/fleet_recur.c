@@ -17,6 +17,11 @@ int fleet_recur_parse_rule(const char *text, struct icalrecurrencetype *rule, al
         return alfup_err_set(err, "rrule '%s': RSCALE (non-Gregorian calendars) is not supported", text);
     icalerror_clear_errno();
     struct icalrecurrencetype parsed = icalrecurrencetype_from_string(text);
+    if (icalerrno == ICAL_NO_ERROR && parsed.freq < ICAL_DAILY_RECURRENCE)
+        return alfup_err_set(err,
+                             "rrule '%s': FREQ finer than DAILY is not supported (windows and blackouts recur at "
+                             "most daily)",
+                             text);
     if (icalerrno != ICAL_NO_ERROR || parsed.freq == ICAL_NO_RECURRENCE) {
         const char *why = icalerrno != ICAL_NO_ERROR ? icalerror_strerror(icalerrno) : "no FREQ";
         icalerror_clear_errno();
@@ -66,6 +71,8 @@ out:
 
 int fleet_recur_next(const fleet_recur_t *recur, int64_t after, fleet_interval_t *out, alfup_err_t *err)
 {
+    /* Every occurrence from DTSTART: libical's icalrecur_iterator_set_start would skip ahead, but
+     * it shifts the clock time when the jump and DTSTART have different UTC offsets (DST). */
     icalrecur_iterator *it = icalrecur_iterator_new(recur->rule, recur->start);
     if (it == NULL)
         return alfup_err_set(err, "libical refused the rule");

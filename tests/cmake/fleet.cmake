@@ -10,3 +10,12 @@ alfup_script_test(fleet_cli ${ALFUP_TESTS_DIR}/integration/fleet_cli.sh TIMEOUT 
 
 alfup_fuzz_target(fuzz_fleet SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_fleet.c
                   LIBS alfup_controller_fleet CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/fleet)
+
+# The decision for 1,000 deployments per tick against a baseline that only reads the states
+# (docs/benchmarks.md); the smoke run checks the decisions on a few ticks, not the time.
+add_executable(bench-fleet ${ALFUP_TESTS_DIR}/bench/bench_fleet.c)
+target_link_libraries(bench-fleet PRIVATE alfup_controller_fleet)
+if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
+  add_test(NAME fleet_bench_smoke COMMAND bench-fleet 5)
+  set_tests_properties(fleet_bench_smoke PROPERTIES LABELS "smoke;fleet" TIMEOUT 120)
+endif()

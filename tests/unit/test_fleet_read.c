@@ -142,6 +142,8 @@ static void test_window_rules(void **state)
                    "fleet.yaml:6:", "occurrences overlap");
     refused_window("  start: 2027-01-02T01:00\n  rrule: FREQ=DAILY;RSCALE=HEBREW\n  duration: 1h\n",
                    "fleet.yaml:6:", "RSCALE");
+    refused_window("  start: 2027-01-02T01:00\n  rrule: FREQ=HOURLY;INTERVAL=5\n  duration: 1h\n", "fleet.yaml:6:",
+                   "FREQ finer than DAILY");
     refused_window("  start: 2027-01-02T01:00\n  rrule: FREQ=DAILY\n  duration: 30s\n",
                    "fleet.yaml:7:", "at least 1 minute");
     refused_window("  start: 2027-01-02\n  rrule: FREQ=DAILY\n  duration: 1h\n", "fleet.yaml:5:", "is not a date-time");
