@@ -85,8 +85,7 @@ static int plan_waves(const fleet_t *fleet, int64_t from, wave_plan_t *plans, al
 static void show_text(const fleet_t *fleet, int64_t from, int windows, const wave_plan_t *plans, FILE *out)
 {
     char a[FLEET_TIME_TEXT_MAX], b[FLEET_TIME_TEXT_MAX], c[FLEET_TIME_TEXT_MAX];
-    fleet_utc_text(fleet->window.start.year ? fleet_ical_to_utc(fleet->window.start, fleet->zone) : 0, fleet->zone, a,
-                   sizeof a);
+    fleet_utc_text(fleet_ical_to_utc(fleet->window.start, fleet->zone), fleet->zone, a, sizeof a);
     fleet_duration_text(fleet->window.duration_s, b, sizeof b);
     fprintf(out, "fleet %s (%s): %zu deployments in %zu waves\n", fleet->name, fleet->path, fleet->deployment_count,
             fleet->wave_count);

@@ -9,6 +9,13 @@
 static const char *const WINDOW_KEYS[] = {"timezone", "start", "rrule", "duration", NULL};
 static const char *const BLACKOUT_KEYS[] = {"date", "from", "to", "start", "rrule", "duration", "reason", NULL};
 
+/* Adds the error at node and returns false, so a reader can `return refuse(...)`. */
+static bool refuse(plan_diag_t *diag, const yaml_doc_node_t *node, const char *message)
+{
+    plan_diag_at(diag, node, "%s", message);
+    return false;
+}
+
 /* A local date or date-time under key (no offset: times are in the window's zone). */
 static bool read_local(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key, bool required,
                        bool date_time_only, fleet_local_t *out)
@@ -50,17 +57,17 @@ static bool read_recur(plan_diag_t *diag, const yaml_doc_node_t *map, icaltimezo
     bool ok = read_local(diag, map, "start", true, date_time_only, &start);
     ok = read_rule(diag, map, &recur->rule, rrule_text) && ok;
     if (yaml_doc_get(map, "duration") == NULL)
-        ok = plan_diag_at(diag, map, "missing required key 'duration'") && false;
+        ok = refuse(diag, map, "missing required key 'duration'");
     fleet_read_duration(diag, map, "duration", false, &recur->duration_s);
     if (!ok || zone == NULL || recur->duration_s == 0)
         return false;
     if (recur->duration_s < FLEET_WINDOW_MIN_S)
-        return plan_diag_at(diag, yaml_doc_get(map, "duration"), "at least 1 minute") && false;
+        return refuse(diag, yaml_doc_get(map, "duration"), "at least 1 minute");
     recur->zone = zone;
     recur->start = fleet_local_to_ical(&start, zone);
     alfup_err_t err;
     if (fleet_recur_check(recur, &err) != 0)
-        return plan_diag_at(diag, yaml_doc_get(map, "rrule"), "%s", err.msg) && false;
+        return refuse(diag, yaml_doc_get(map, "rrule"), err.msg);
     return true;
 }
 
@@ -102,7 +109,7 @@ static bool read_range(plan_diag_t *diag, const yaml_doc_node_t *map, icaltimezo
     if (!ok || zone == NULL)
         return false;
     if (from.is_date != to.is_date)
-        return plan_diag_at(diag, map, "from and to must both be dates or both date-times") && false;
+        return refuse(diag, map, "from and to must both be dates or both date-times");
     if (from.is_date) {
         *out = whole_days(&from, &to, zone);
     } else {
@@ -110,7 +117,7 @@ static bool read_range(plan_diag_t *diag, const yaml_doc_node_t *map, icaltimezo
         out->end = fleet_local_to_utc(&to, zone);
     }
     if (out->end <= out->start)
-        return plan_diag_at(diag, yaml_doc_get(map, "to"), "the blackout ends before it starts") && false;
+        return refuse(diag, yaml_doc_get(map, "to"), "the blackout ends before it starts");
     return true;
 }
 
