@@ -5,8 +5,8 @@ set -euo pipefail
 
 ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libssl-dev openssl libpq-dev libarchive-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
-    libcmocka-dev zstd)
-ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps)
+    libcmocka-dev zstd libical-dev)
+ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps tzdata)
 # tomcat10, a JDK and the PostgreSQL JDBC driver: the real Tomcat 10 the repository stand-in webapp runs in
 # (tests/e2e/tomcat_slow_stop_test.sh); curl for its probes.
 ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump tomcat10 openjdk-17-jdk-headless
