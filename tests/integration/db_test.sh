@@ -6,6 +6,7 @@ set -u
 : "${DB_TEST_BINARY:?which test binary to run (DB_TEST_BINARY)}"
 
 source "$ALFUP_SOURCE_DIR/tests/lib/pg_harness.sh"
+source "$ALFUP_SOURCE_DIR/tests/lib/err_trap.sh"   # inert here (no set -e: every exit is explicit), kept for the day it is
 
 cluster=$(mktemp -d /tmp/alfup-pg-XXXXXX) || exit 1
 work=$(mktemp -d /tmp/alfup-dbwork-XXXXXX) || exit 1

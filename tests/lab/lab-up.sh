@@ -19,6 +19,7 @@ source "$here/lab-net.sh"
 source "$here/lab-files.sh"
 source "$here/lab-db.sh"
 source "$here/lab-configs.sh"
+source "$here/../lib/err_trap.sh"   # a command that fails says which, where
 
 dir=$1
 mkdir -p "$dir"

@@ -3,6 +3,7 @@
 # Source it; call lab_init DIR first. Everything lives under DIR; lab_cleanup stops it all.
 
 source "$(dirname "${BASH_SOURCE[0]}")/grep_all.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/err_trap.sh"
 LAB_BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
 
 lab_init() {
