@@ -66,7 +66,7 @@ pass "plan check refuses a plan whose agents are offline or lack the roles it gi
 # An agent killed and restarted comes back.
 kill -9 "$LAB_PID_db1"
 wait "$LAB_PID_db1" 2>/dev/null || true
-lab_wait_online 2 30 || fail "db1 seen offline after SIGKILL"
+lab_wait_online 2 30 || fail "db1 not seen offline within 30 s of its SIGKILL"
 lab_start_agent db1
 lab_wait_online 3 || fail "db1 back online after restart"
 pass "agent killed with SIGKILL and restarted is back online"
