@@ -1,6 +1,7 @@
 #!/bin/bash
 # controller_killed_phase4_test.sh -- e2e: the controller is killed (SIGKILL) in phase 4 while the agents
-# restore the backups into the new installation, and started again 2 s later; the run comes back paused and
+# restore the backups into the new installation, and started again once the agents have finished the steps
+# they were given (their results recorded, waiting for the controller); the run comes back paused and
 # `resume` finishes it to the decommission gate (schema upgrade, new repository ready, content and row
 # counts kept). Every step ran exactly once: one journal row per step id, one result and one "started" line
 # per step id on each agent. Restore steps that finished while the controller was down (their result was
@@ -20,9 +21,10 @@ killed_ms=$(fr_now_ms)
 inflight=$(fr_sql "select group_concat(step_id, ' ') from steps where step_id like '$RUN.%' and state not in ('succeeded', 'failed')")
 [ -n "$inflight" ] || fail "no step in flight when the controller was killed"
 pass "controller killed with SIGKILL in phase 4 (restore), in flight: ${inflight//$RUN./}"
-sleep 2   # the agents finish what they were given; their results wait for the controller
-fr_restart_paused
+# The agents finish what they were given; their results wait for the controller.
+fr_wait_agents_done "$inflight" 120 || fail "the agents did not finish the steps they took while the controller was down"
 restart_ms=$(fr_now_ms)
+fr_restart_paused
 pass "controller restarted; run $RUN is paused, the agents are back"
 
 # Results recorded by the agents while the controller was down.
@@ -30,7 +32,7 @@ while_down=()
 for id in $inflight; do
     step=${id#"$RUN".} host=${step##*@} step=${step%@*}
     t=$(fr_result_mtime_ms "$host" "$step")
-    [ -n "$t" ] && [ "$t" -gt "$killed_ms" ] && [ "$t" -lt "$restart_ms" ] && while_down+=("$step@$host")
+    if [ -n "$t" ] && [ "$t" -gt "$killed_ms" ] && [ "$t" -lt "$restart_ms" ]; then while_down+=("$step@$host"); fi
 done
 [ "${#while_down[@]}" -ge 1 ] || fail "no step finished while the controller was down (in flight: $inflight)"
 

@@ -9,6 +9,7 @@ export ALFUP_LAB_START_TIMEOUT_S=${ALFUP_LAB_START_TIMEOUT_S:-20}
 source "$E2E_SRC/tests/lab/lab-lib.sh"
 source "$E2E_SRC/tests/lab/lab-verify.sh"
 source "$E2E_SRC/tests/lib/grep_all.sh"
+source "$E2E_SRC/tests/lib/err_trap.sh"
 
 E2E_DIR=$(mktemp -d /tmp/alfup-e2e.XXXXXX)
 e2e_cleanup() {
@@ -26,14 +27,20 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
+# e2e_show_lab -- the controller's status and the tail of every log of the lab (on stderr).
+e2e_show_lab() {
+    [ -n "${LAB_DIR:-}" ] || return 0
+    echo "--- status" >&2
+    lab_ctl status 2>/dev/null | tail -n 40 >&2 || true
+    local f
+    for f in "$LAB_DIR"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2 || true; done
+}
+# A command that fails under set -e: err_trap.sh names it, then the lab is shown as fail() shows it.
+err_trap_hook() { e2e_show_lab; }
+
 fail() {
     echo "FAIL: $*" >&2
-    if [ -n "${LAB_DIR:-}" ]; then
-        echo "--- status" >&2
-        lab_ctl status 2>/dev/null | tail -n 40 >&2 || true
-        local f
-        for f in "$LAB_DIR"/logs/*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
-    fi
+    e2e_show_lab
     exit 1
 }
 pass() { echo "ok - $*"; }

@@ -87,10 +87,37 @@ fr_check_once() {
     [ "$results" = "$FR_PLANNED" ] || fail "$results agent results for $FR_PLANNED steps"
 }
 
-# fr_result_mtime_ms HOST STEP -- when HOST's agent recorded its result of RUN.STEP@HOST (ms; empty if none).
+# fr_result_mtime_ms HOST STEP -- when HOST's agent recorded its result of RUN.STEP@HOST (ms; prints
+# nothing, and returns 0, when it has recorded none: a step still running has no result file yet).
 fr_result_mtime_ms() {
     local f=$LAB_DIR/hosts/$1/state/results/$RUN.$2@$1.result
-    [ -f "$f" ] && echo $(( $(stat -c %.3Y "$f" | tr -d .) ))
+    [ -f "$f" ] || return 0
+    echo $(( $(stat -c %.3Y "$f" | tr -d .) ))
+}
+
+# fr_running IDS -- of the step ids IDS (RUN.STEP@HOST), those their agent took (its state_dir/results
+# holds ID.started) and has not finished (no ID.result yet); one per line.
+fr_running() {
+    local id host
+    for id in $1; do
+        host=${id##*@}
+        [ -e "$LAB_DIR/hosts/$host/state/results/$id.started" ] || continue
+        [ -e "$LAB_DIR/hosts/$host/state/results/$id.result" ] || echo "$id"
+    done
+}
+
+# fr_wait_agents_done IDS SECONDS -- until the agents have finished every step of IDS they took (see
+# fr_running; a step sent but never received is not waited for). Polls every 100 ms; 1, naming the
+# steps still running, when it gives up after SECONDS.
+fr_wait_agents_done() {
+    local ids=$1 limit=$2 _ running
+    for _ in $(seq $((limit * 10))); do
+        running=$(fr_running "$ids")
+        [ -z "$running" ] && return 0
+        sleep 0.1
+    done
+    echo "steps still running after ${limit} s: $(echo $running)" >&2
+    return 1
 }
 
 # fr_pg_ctl ARGS... -- the lab cluster's pg_ctl on db1, run as the cluster's owner (postgres when root).

@@ -21,7 +21,15 @@ for _ in $(seq 200); do   # the daemon's pidfile (the start command itself exits
     sleep 0.05
 done
 [ -n "$hung" ] || fail "no new repository process seen while start-validate runs"
-sleep 2
+# The hang fault strikes after the stand-in logs that it starts its Repository subsystem: from then on
+# it serves nothing and waits for its stop.
+for _ in $(seq 600); do
+    grep -q "Starting 'Repository' subsystem" "$LAB_NEW_HOME/tomcat/logs/catalina.out" 2>/dev/null && break
+    lab_pid_is "$hung" "$LAB_BIN/alfresco-standin" || break
+    sleep 0.05
+done
+grep -q "Starting 'Repository' subsystem" "$LAB_NEW_HOME/tomcat/logs/catalina.out" ||
+    fail "the new repository (pid $hung) did not reach its hang point (no subsystem line in 30 s)"
 lab_pid_is "$hung" "$LAB_BIN/alfresco-standin" || fail "the new repository (pid $hung) exited instead of hanging"
 pass "the new repository (pid $hung) hangs in its start"
 set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/run.out" 2>&1; RC=$?; set -e

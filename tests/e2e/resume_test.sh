@@ -10,10 +10,9 @@ e2e_lab_up
 
 RUN=$(lab_ctl run "$LAB_DIR/plan.yaml") || fail "run: $RUN"
 RUN=$(echo "$RUN" | head -n1)
-for i in $(seq 300); do
-    [ "$(fr_sql "select count(*) from steps where step_id like '$RUN.stop-old@%'")" = 1 ] && break
-    sleep 0.05
-done
+stop_old_sent() { [ "$(fr_sql "select count(*) from steps where step_id like '$RUN.stop-old@%'")" = 1 ]; }
+for _ in $(seq 1200); do stop_old_sent && break; sleep 0.05; done
+stop_old_sent || fail "stop-old not sent within 60 s: $(fr_sql "select group_concat(step_id || ' ' || state, ', ') from steps where step_id like '$RUN.%'")"
 fr_kill_controller
 sent=$(fr_sql "select count(*) from steps where step_id like '$RUN.%'")
 [ "$sent" -ge 6 ] || fail "controller killed before phase 1 (only $sent steps sent)"
@@ -21,7 +20,9 @@ done_before=$(fr_sql "select count(*) from steps where step_id like '$RUN.%' and
 phase1=$(fr_sql "select count(*) from steps where step_id like '$RUN.install-new-solr@%'")
 [ "$phase1" = 0 ] || fail "phase 1 was already over when the controller was killed"
 pass "controller killed with SIGKILL during phase 1 ($sent steps sent, $done_before results journaled)"
-sleep 2   # the agents go on with what they were given; their results wait for the controller
+# The agents go on with what they were given; their results wait for the controller.
+inflight=$(fr_sql "select group_concat(step_id, ' ') from steps where step_id like '$RUN.%' and state not in ('succeeded', 'failed')")
+fr_wait_agents_done "$inflight" 120 || fail "the agents did not finish the steps they took while the controller was down"
 
 fr_restart_paused
 pass "controller restarted; run $RUN is paused, the agents are back"

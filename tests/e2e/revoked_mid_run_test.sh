@@ -18,12 +18,12 @@ journal=$LAB_DIR/ctl/journal.db
 
 RUN=$(lab_ctl run "$LAB_DIR/plan.yaml") || fail "run: $RUN"
 RUN=$(echo "$RUN" | head -n1)
-for i in $(seq 600); do
+for i in $(seq 1800); do
     [ "$(sqlite3 "$journal" "select state from steps where step_id = '$RUN.backup-database@db1'" 2>/dev/null)" = succeeded ] && break
     sleep 0.05
 done
 [ "$(sqlite3 "$journal" "select state from steps where step_id = '$RUN.backup-database@db1'")" = succeeded ] ||
-    fail "db1's backup did not succeed"
+    fail "db1's backup did not succeed within 90 s: $(sqlite3 "$journal" "select state from steps where step_id = '$RUN.backup-database@db1'")"
 [ ! -e "$LAB_BACKUPS/$RUN/contentstore.tar.zst" ] || fail "phase 1's contentstore backup was over before the revocation"
 log_lines=$(wc -l < "$LAB_DIR/logs/agent-db1.log")
 ctl_lines=$(wc -l < "$LAB_DIR/logs/controller.log")
@@ -36,13 +36,13 @@ pass "db1's certificate revoked during phase 1 (crl.pem rewritten)"
 
 # The live session is cut for the revocation, without waiting for a handshake.
 ctl_since() { tail -n +"$((ctl_lines + 1))" "$LAB_DIR/logs/controller.log"; }
-for i in $(seq 50); do
+for i in $(seq 100); do   # the controller rereads the CRL every second: 20 s is generous under load
     ctl_since | grep_all "refused peer $(lab_addr db1) db1: certificate revoked" && break
     sleep 0.2
 done
 kill -CONT "$repo_pid"
 ctl_since | grep_all "refused peer $(lab_addr db1) db1: certificate revoked" ||
-    fail "the controller did not cut db1's session within 10 s of the revocation"
+    fail "the controller did not cut db1's session within 20 s of the revocation"
 ctl_since | grep_all "agent db1 refused: certificate revoked" || fail "the controller does not say db1 is refused"
 ! faults_agent_online db1 || fail "the controller still lists db1 online after cutting its session"
 refused=$(lab_ctl agents --json | python3 -c '
@@ -52,13 +52,13 @@ print(next((a.get("refused", "") for a in json.load(sys.stdin) if a["name"] == "
 pass "db1's live session cut $((SECONDS - revoked_at)) s after the revocation; agents: offline, refused: $refused"
 
 # The agent reconnects by itself: each handshake is refused, and it is told why.
-for i in $(seq 75); do
+for i in $(seq 150); do
     ctl_since | grep_all "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" &&
         tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep_all "certificate revoked" && break
     sleep 0.2
 done
 ctl_since | grep_all "refused peer $(lab_addr db1): TLS handshake: certificate refused (certificate revoked)" ||
-    fail "db1's agent did not come back to a refused handshake"
+    fail "db1's agent did not come back to a refused handshake within 30 s"
 tail -n +"$((log_lines + 1))" "$LAB_DIR/logs/agent-db1.log" | grep_all "certificate revoked" ||
     fail "db1's agent was not told its certificate is revoked"
 pass "db1's agent reconnected by itself; its handshake is refused (certificate revoked)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # certs_test.sh -- integration test of certs/alfup-certs: a real CA, real certificates, checked with the openssl CLI.
 set -euo pipefail
+source "${ALFUP_SOURCE_DIR:?}/tests/lib/err_trap.sh"
 
 TOOL=${ALFUP_SOURCE_DIR:?ALFUP_SOURCE_DIR must name the source tree}/certs/alfup-certs
 [[ -x $TOOL ]] || { echo "FAIL: $TOOL is missing or not executable" >&2; exit 1; }

@@ -14,6 +14,13 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; echo "--- logs" >&2; tail -n 30 "$work"/logs/*.log >&2; exit 1; }
 pass() { echo "ok - $*"; }
+# wait_for SECONDS CMD... -- until CMD succeeds (polls every 100 ms); 1 when it did not within SECONDS.
+wait_for() {
+    local limit=$1 _
+    shift
+    for _ in $(seq $((limit * 10))); do "$@" && return 0; sleep 0.1; done
+    "$@"
+}
 
 lab_init "$work"
 lab_certs
@@ -26,9 +33,9 @@ for a in repo1 db1 solr1; do lab_agent_config "$a"; done
 
 # The wire: capture the controller's port when tcpdump is here (root).
 if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
-    tcpdump -i lo -U -w "$work/wire.pcap" "tcp port $LAB_PORT" 2>/dev/null &
+    tcpdump -i lo -U -w "$work/wire.pcap" "tcp port $LAB_PORT" 2>"$work/tcpdump.err" &
     capture_pid=$!
-    sleep 1
+    wait_for 30 grep -q "listening on lo" "$work/tcpdump.err" || fail "tcpdump did not start: $(cat "$work/tcpdump.err")"
 fi
 
 lab_start_controller || fail "controller start"
@@ -59,7 +66,7 @@ pass "plan check refuses a plan whose agents are offline or lack the roles it gi
 # An agent killed and restarted comes back.
 kill -9 "$LAB_PID_db1"
 wait "$LAB_PID_db1" 2>/dev/null || true
-lab_wait_online 2 15 || fail "db1 seen offline after SIGKILL"
+lab_wait_online 2 30 || fail "db1 not seen offline within 30 s of its SIGKILL"
 lab_start_agent db1
 lab_wait_online 3 || fail "db1 back online after restart"
 pass "agent killed with SIGKILL and restarted is back online"
@@ -67,26 +74,22 @@ pass "agent killed with SIGKILL and restarted is back online"
 # A result not acknowledged before a controller restart is delivered after it.
 lab_ctl ping --hold-ms=3000 >/dev/null 2>&1 &
 ping_pid=$!
-sleep 1
-step=$(sqlite3 "$work/journal.db" "select step_id from steps where agent='repo1' and state='sent' order by sent_unix_ms desc limit 1")
-[ -n "$step" ] || fail "held ping step journaled as sent"
+held_step() { sqlite3 "$work/journal.db" "select step_id from steps where agent='repo1' and state='sent' order by sent_unix_ms desc limit 1"; }
+held_step_sent() { [ -n "$(held_step)" ]; }
+wait_for 30 held_step_sent || fail "held ping step not journaled as sent within 30 s"
+step=$(held_step)
 kill -9 "$LAB_CONTROLLER_PID"
 wait "$LAB_CONTROLLER_PID" 2>/dev/null || true
 wait "$ping_pid" 2>/dev/null || true
-sleep 3   # the agents finish the held step while the controller is down
-[ -f "$work/hosts/repo1/state/results/$step.result" ] || fail "repo1 recorded $step"
+# The agents finish the held step (held 3 s) while the controller is down.
+wait_for 60 test -f "$work/hosts/repo1/state/results/$step.result" || fail "repo1 did not record $step within 60 s"
 [ ! -f "$work/hosts/repo1/state/results/$step.acked" ] || fail "$step acked while the controller was down"
 lab_start_controller || fail "controller restart"
 lab_wait_online 3 || fail "agents back after the controller restart, untouched"
 pass "controller restarted: every agent back online without being touched"
-for i in $(seq 50); do
-    [ "$(sqlite3 "$work/journal.db" "select state from steps where step_id='$step'")" = succeeded ] && break
-    sleep 0.2
-done
-[ "$(sqlite3 "$work/journal.db" "select state from steps where step_id='$step'")" = succeeded ] \
-    || fail "result of $step delivered after the restart"
-for i in $(seq 25); do [ -f "$work/hosts/repo1/state/results/$step.acked" ] && break; sleep 0.2; done
-[ -f "$work/hosts/repo1/state/results/$step.acked" ] || fail "$step acknowledged after delivery"
+step_succeeded() { [ "$(sqlite3 "$work/journal.db" "select state from steps where step_id='$step'")" = succeeded ]; }
+wait_for 30 step_succeeded || fail "result of $step not delivered within 30 s of the restart"
+wait_for 30 test -f "$work/hosts/repo1/state/results/$step.acked" || fail "$step not acknowledged within 30 s of its delivery"
 pass "a result not acknowledged before the restart is delivered and acknowledged after it"
 
 # A config whose name differs from its certificate: the agent refuses to start.
@@ -106,13 +109,12 @@ rogue_refused() {
 import json, sys
 print(next((a.get("refused", "") for a in json.load(sys.stdin) if a["name"] == "rogue1"), ""))'
 }
-for i in $(seq 50); do [ "$(rogue_refused)" = "certificate revoked" ] && break; sleep 0.2; done
-[ "$(rogue_refused)" = "certificate revoked" ] || fail "revoked agent not listed refused: $(lab_ctl agents --json)"
+rogue_is_refused() { [ "$(rogue_refused)" = "certificate revoked" ]; }
+wait_for 30 rogue_is_refused || fail "revoked agent not listed refused within 30 s: $(lab_ctl agents --json)"
 lab_ctl agents --json | grep_all '"name":"rogue1"[^}]*"online":true' && fail "revoked agent listed online"
 grep -q "refused peer .* rogue1: certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
-for i in $(seq 50); do grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" && break; sleep 0.2; done
-grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" ||
-    fail "the revoked agent's next handshake was not refused outright"
+wait_for 30 grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" ||
+    fail "the revoked agent's next handshake was not refused outright within 30 s"
 lab_wait_online 3 5 || fail "others still online"
 out=$(lab_ctl ping) || fail "ping after the revoked agent: $out"
 pass "a revoked agent is refused by name (listed offline, refused) with the reason logged; the others stay served"
@@ -147,7 +149,11 @@ wait "$idle_pid" || fail "idle clients: $(cat "$work/idle.out")"
 pass "idle admin clients holding every slot are dropped ($(tail -n1 "$work/idle.out")); ping answered again"
 
 if [ -n "$capture_pid" ]; then
-    sleep 1
+    # tcpdump writes packets as it gets them, which may be a while after they passed: a marker sent
+    # last to the port is in the capture once everything before it is.
+    marker="alfup-wire-capture-end-$$"
+    exec 3<>"/dev/tcp/127.0.0.1/$LAB_PORT" && printf '%s' "$marker" >&3 && exec 3>&- || fail "marker connection"
+    wait_for 30 grep -a -q "$marker" "$work/wire.pcap" || fail "the capture did not get the end marker within 30 s"
     kill "$capture_pid"; wait "$capture_pid" 2>/dev/null || true; capture_pid=""
     [ -s "$work/wire.pcap" ] || fail "capture is empty"
     for secret in repo1 db1 solr1 alfup-ping; do

@@ -6,9 +6,10 @@ set -u
 : "${DB_TEST_BINARY:?which test binary to run (DB_TEST_BINARY)}"
 
 source "$ALFUP_SOURCE_DIR/tests/lib/pg_harness.sh"
+source "$ALFUP_SOURCE_DIR/tests/lib/err_trap.sh"   # inert here (no set -e: every exit is explicit), kept for the day it is
 
-cluster=$(mktemp -d /tmp/alfup-pg-XXXXXX) || exit 1
-work=$(mktemp -d /tmp/alfup-dbwork-XXXXXX) || exit 1
+cluster=$(mktemp -d /tmp/alfup-pg-XXXXXX) || { echo "FAIL: mktemp for the cluster" >&2; exit 1; }
+work=$(mktemp -d /tmp/alfup-dbwork-XXXXXX) || { echo "FAIL: mktemp for the work folder" >&2; exit 1; }
 cleanup() {
     pg_harness_stop "$cluster"
     rm -rf "$cluster"
@@ -19,6 +20,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pg_harness_start "$cluster" || exit 1
+pg_harness_start "$cluster" || { echo "FAIL: no PostgreSQL for $DB_TEST_BINARY (pg_harness_start, above)" >&2; exit 1; }
 export DB_TEST_WORK="$work"
 "$ALFUP_BIN/$DB_TEST_BINARY"

@@ -53,6 +53,19 @@ ping_all() {
 }
 first_answered=""
 handshake_timeouts() { grep -c "handshake not finished within" "$work/logs/controller.log" || true; }
+tls_refusals() {
+    grep -Ec "refused peer .*(wrong version|packet length too long|record|unexpected message|ssl)" \
+        "$work/logs/controller.log" || true
+}
+# wait_until SECONDS CMD... -- polls CMD every 100 ms until it succeeds; 1 when it has not within SECONDS.
+wait_until() {
+    local limit=$1 _
+    shift
+    for _ in $(seq $((limit * 10))); do "$@" && return 0; sleep 0.1; done
+    "$@"
+}
+# flights_sent FILE -- the hostile peer writing to FILE has queued every flight (it now holds them).
+flights_sent() { grep -q ": flights sent" "$1" 2>/dev/null; }
 
 # Stops the controller with SIGTERM: it must exit 0 with no sanitizer report in its log.
 stop_controller() {
@@ -67,18 +80,22 @@ stop_controller() {
 
 # One flood: half-open handshakes, garbage and oversized frames at once, pings while it holds.
 flood() {
-    local round=$1 before_timeouts
+    local round=$1 before_timeouts before_tls
     before_timeouts=$(handshake_timeouts)
+    before_tls=$(tls_refusals)
     flood_pids=()
     # garbage first, so some of it reaches TLS before the half-open flood takes every slot
     "$peer" "$endpoint" garbage "$GARBAGE_CONNECTIONS" "$HOLD_MS" >"$work/garbage.$round" 2>&1 &
     flood_pids+=($!)
     "$peer" "$endpoint" oversized "$OVERSIZED_CONNECTIONS" "$HOLD_MS" >"$work/oversized.$round" 2>&1 &
     flood_pids+=($!)
-    sleep 0.5
+    tls_refused_since() { [ "$(tls_refusals)" -gt "$before_tls" ]; }
+    wait_until 30 tls_refused_since || fail "flood $round: no data before a handshake refused with the TLS reason within 30 s"
     "$peer" "$endpoint" half-open "$FLOOD_CONNECTIONS" "$HOLD_MS" >"$work/half-open.$round" 2>&1 &
     flood_pids+=($!)
-    sleep 2
+    # the pings go while the hostile peers hold their connections (HOLD_MS from their "flights sent")
+    wait_until 30 flights_sent "$work/half-open.$round" ||
+        fail "flood $round: the half-open peer did not send its flights within 30 s: $(cat "$work/half-open.$round")"
     ping_all "during flood $round"
     lab_wait_online 3 1 || fail "all three agents online during flood $round"
     local pid
@@ -95,7 +112,10 @@ flood() {
         || fail "flood $round: $answered half-open handshakes got a session, flood 1 got $first_answered: slots leak"
     grep -q " handshakes=0 " "$work/garbage.$round" || fail "flood $round: data before a handshake got a session"
     grep -q " answered=0 " "$work/oversized.$round" || fail "flood $round: an oversized frame got an answer"
-    sleep $((HANDSHAKE_TIMEOUT_S + 1))
+    # every half-open session that got a handshake answer expires HANDSHAKE_TIMEOUT_S after it started
+    expired_since() { [ $(( $(handshake_timeouts) - before_timeouts )) -ge "$answered" ]; }
+    wait_until $((HANDSHAKE_TIMEOUT_S + 30)) expired_since ||
+        fail "flood $round: $(( $(handshake_timeouts) - before_timeouts )) of the $answered half-open sessions expired within $((HANDSHAKE_TIMEOUT_S + 30)) s"
     local timed_out=$(( $(handshake_timeouts) - before_timeouts ))
     [ "$timed_out" -ge 1 ] && [ "$timed_out" -le "$MAX_PENDING" ] \
         || fail "flood $round: $timed_out half-open sessions expired; want 1..$MAX_PENDING"
@@ -116,7 +136,7 @@ rss_after_first=$(rss_kb)
 
 # Cleaned up: an agent that reconnects now gets a handshake slot.
 kill "$LAB_PID_solr1"; wait "$LAB_PID_solr1" 2>/dev/null || true
-lab_wait_online 2 15 || fail "solr1 seen offline"
+lab_wait_online 2 30 || fail "solr1 not seen offline within 30 s"
 lab_start_agent solr1
 lab_wait_online 3 || fail "solr1 back online after the flood: pending handshakes were not cleaned up"
 pass "after the flood a reconnecting agent is served at once"

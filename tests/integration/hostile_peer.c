@@ -7,7 +7,8 @@
  * HOLD_MS while noting how the controller answered each, then closes them all and prints
  * "MODE: connections=N answered=A handshakes=H refusals=R": A connections got any frame, H got
  * TLS handshake records (a session was started for them), R got only refusals (RESET frames or
- * TLS alerts). Exits non-zero only when it could not do its part. */
+ * TLS alerts). Once every flight is queued, before it holds, it prints "MODE: flights sent" (flushed:
+ * a test polls for it). Exits non-zero only when it could not do its part. */
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -226,7 +227,11 @@ int main(int argc, char **argv)
         SSL_CTX_set_min_proto_version(tls, TLS1_3_VERSION) != 1 ||
         zmq_ctx_set(f.zmq, ZMQ_MAX_SOCKETS, f.count + 16) != 0)
         goto out;
-    if (open_connections(&f, argv[1]) != 0 || hold(&f, hold_ms) != 0)
+    if (open_connections(&f, argv[1]) != 0)
+        goto out;
+    printf("%s: flights sent\n", argv[2]);
+    fflush(stdout);
+    if (hold(&f, hold_ms) != 0)
         goto out;
     for (int i = 0; i < f.count; i++) {
         answered += f.answer[i] != ANSWER_NONE;

@@ -4,6 +4,7 @@
 set -euo pipefail
 src=${ALFUP_SOURCE_DIR:?}
 source "$src/tests/lib/grep_all.sh"
+source "$src/tests/lib/err_trap.sh"
 ctl=${ALFUP_BIN:?}/alfup-controller
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

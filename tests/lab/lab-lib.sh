@@ -68,8 +68,8 @@ lab_spawn() {
     fi
     LAB_SPAWNED_PID=$!
     lab_state_add "pid $LAB_SPAWNED_PID $exe $name"
-    local i   # setsid and ip netns exec exec the program: wait until the pid runs it
-    for i in $(seq 50); do
+    local i   # setsid and ip netns exec exec the program: wait until the pid runs it (10 s)
+    for i in $(seq 500); do
         [ "$(readlink "/proc/$LAB_SPAWNED_PID/exe" 2>/dev/null)" = "$exe" ] && return 0
         kill -0 "$LAB_SPAWNED_PID" 2>/dev/null || return 0
         sleep 0.02
@@ -102,13 +102,13 @@ lab_start_controller() {
     lab_spawn ctl controller "$LAB_BIN/alfup-controller" serve --config "$LAB_DIR/ctl/controller.yaml"
     LAB_CONTROLLER_PID=$LAB_SPAWNED_PID
     echo "$LAB_CONTROLLER_PID" > "$LAB_DIR/ctl/controller.pid"
-    local i
-    for i in $(seq 100); do
+    local deadline=$((SECONDS + 30))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         lab_ctl agents >/dev/null 2>&1 && return 0
         kill -0 "$LAB_CONTROLLER_PID" 2>/dev/null || break
         sleep 0.1
     done
-    lab_say "the controller did not start; its log:"
+    lab_say "the controller did not answer on its admin socket within 30 s (or exited); its log:"
     tail -n 20 "$LAB_DIR/logs/controller.log" >&2
     return 1
 }

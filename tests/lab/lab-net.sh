@@ -32,13 +32,14 @@ lab_net_up() {
         ip -n "$ns" addr add "$(lab_addr "$host")/24" dev eth0 || return 1
         ip -n "$ns" link set eth0 up || return 1
     done
-    # Wait until every host's link has its carrier (the agents retry their connections anyway).
+    # Wait until every host's link has its carrier (10 s; the agents retry their connections anyway).
     local i
     for host in "${LAB_HOSTS[@]}"; do
-        for i in $(seq 50); do
+        for i in $(seq 100); do
             ip -n "$(lab_ns "$host")" -o link show eth0 | grep -q LOWER_UP && break
             sleep 0.1
         done
+        ip -n "$(lab_ns "$host")" -o link show eth0 | grep -q LOWER_UP || lab_say "$host: eth0 has no carrier after 10 s"
     done
 }
 
@@ -60,15 +61,15 @@ lab_net_cut() {
     ip -n "$(lab_ns br)" link set "v-$1" down
 }
 
-# lab_net_restore HOST -- brings HOST's bridge port up again and waits (5 s) until its eth0 has its carrier back.
+# lab_net_restore HOST -- brings HOST's bridge port up again and waits (15 s) until its eth0 has its carrier back.
 lab_net_restore() {
     [ "$LAB_MODE" = netns ] || { lab_say "lab_net_restore needs netns mode"; return 1; }
     ip -n "$(lab_ns br)" link set "v-$1" up || return 1
     local i
-    for i in $(seq 50); do
+    for i in $(seq 150); do
         ip -n "$(lab_ns "$1")" -o link show eth0 | grep -q LOWER_UP && return 0
         sleep 0.1
     done
-    lab_say "$1: eth0 has no carrier 5 s after its bridge port came up"
+    lab_say "$1: eth0 has no carrier 15 s after its bridge port came up"
     return 1
 }

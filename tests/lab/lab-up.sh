@@ -19,6 +19,7 @@ source "$here/lab-net.sh"
 source "$here/lab-files.sh"
 source "$here/lab-db.sh"
 source "$here/lab-configs.sh"
+source "$here/../lib/err_trap.sh"   # a command that fails says which, where
 
 dir=$1
 mkdir -p "$dir"
@@ -127,14 +128,14 @@ lab_state_add "pidfile $LAB_NEW_HOME/tomcat/temp/catalina.pid $bin/alfresco-stan
 lab_state_add "pidfile $LAB_OLD_SOLR/solr/bin/solr-$LAB_SOLR_PORT.pid $bin/solr-standin"
 lab_state_add "pidfile $LAB_NEW_SOLR/solr/bin/solr-$LAB_SOLR_PORT.pid $bin/solr-standin"
 
-# wait_ready HOST URL WHAT -- until URL answers 200 from HOST (20 s).
+# wait_ready HOST URL WHAT -- until URL answers 200 from HOST (60 s).
 wait_ready() {
-    local i
-    for i in $(seq 100); do
+    local deadline=$((SECONDS + 60))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         [ "$(lab_http_code "$1" "$2")" = 200 ] && return 0
         sleep 0.2
     done
-    lab_die "$3 not ready ($2)"
+    lab_die "$3 not ready within 60 s ($2 answers $(lab_http_code "$1" "$2"))"
 }
 
 step "old repository: creates its schema (7.4.1, schema 19100), then the content rows"

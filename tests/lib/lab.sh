@@ -3,6 +3,7 @@
 # Source it; call lab_init DIR first. Everything lives under DIR; lab_cleanup stops it all.
 
 source "$(dirname "${BASH_SOURCE[0]}")/grep_all.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/err_trap.sh"
 LAB_BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
 
 lab_init() {
@@ -58,8 +59,12 @@ lab_start_controller() {
     LAB_CONTROLLER_PID=$!
     LAB_PIDS+=("$LAB_CONTROLLER_PID")
     local i
-    for i in $(seq 100); do [ -S "$LAB_DIR/run/admin.sock" ] && return 0; sleep 0.1; done
-    echo "controller did not start; its log:" >&2
+    for i in $(seq 300); do
+        [ -S "$LAB_DIR/run/admin.sock" ] && return 0
+        kill -0 "$LAB_CONTROLLER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "controller did not start (no admin socket within 30 s, or it exited); its log:" >&2
     cat "$LAB_DIR/logs/controller.log" >&2
     return 1
 }
@@ -78,12 +83,12 @@ lab_ctl() {
 
 # lab_wait_online N [SECONDS] -- waits until N agents are online
 lab_wait_online() {
-    local want=$1 limit=${2:-20} i
+    local want=$1 limit=${2:-60} i
     for i in $(seq $((limit * 5))); do
         [ "$(lab_ctl agents --json 2>/dev/null | grep -o '"online":true' | wc -l)" -eq "$want" ] && return 0
         sleep 0.2
     done
-    echo "expected $want agents online; have:" >&2
+    echo "expected $want agents online within ${limit} s; have:" >&2
     lab_ctl agents >&2 || true
     return 1
 }
