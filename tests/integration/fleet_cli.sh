@@ -3,6 +3,7 @@
 # and on broken copies: exit codes, FILE:LINE errors (the fleet's and its plans'), the timeline as text and JSON.
 set -euo pipefail
 src=${ALFUP_SOURCE_DIR:?}
+source "$src/tests/lib/err_trap.sh"
 ctl=${ALFUP_BIN:?}/alfup-controller
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
