@@ -60,6 +60,22 @@ int archive_param_int(step_context_t *ctx, const char *key, int def, int min, in
     return 0;
 }
 
+int archive_param_bool(step_context_t *ctx, const char *key, int def, int *out)
+{
+    const char *value = kv_list_get(ctx->params, key);
+    if (value == NULL || value[0] == '\0')
+        *out = def;
+    else if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+        *out = 1;
+    else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+        *out = 0;
+    else {
+        step_fail(ctx, STEP_REFUSED, "%s: parameter %s: '%.40s' is not true or false", ctx->step_id, key, value);
+        return -1;
+    }
+    return 0;
+}
+
 step_status_t archive_target_prepare(step_context_t *ctx, const char *target, int *created)
 {
     alfup_err_t err = {{0}};

@@ -17,9 +17,20 @@
 #include "archive_stream.h"
 #include "file_util.h"
 #include "manifest.h"
+#include "online_state.h"
+#include "rate_limit.h"
 
 #define WRITER_BLOCK (1024u * 1024u)       /* file read size */
 #define WRITER_ARCHIVE_BLOCK (1024 * 1024) /* bytes libarchive hands to the stream at once */
+#define LEFT_OUT 2                         /* online: an entry was not archived (counted, its folder dirty) */
+
+/* Where an entry is read from: fts's entry, or a folder descriptor and a name in it (deltas). */
+typedef struct entry_source {
+    int dirfd;                 /* AT_FDCWD for fts paths */
+    const char *accpath;       /* relative to dirfd */
+    const char *shown;         /* for messages */
+    const struct stat *listed; /* the lstat taken when the entry was listed */
+} entry_source_t;
 
 struct archive_writer {
     char *path; /* final name */
@@ -35,6 +46,10 @@ struct archive_writer {
     str_list_t *log;
     int opened;   /* libarchive's filter chain is open (archive_write_open succeeded) */
     int finished;
+    int online;
+    rate_limit_t rate;
+    str_list_t dirty; /* online: folders to mark dirty when the manifest is finished */
+    archive_online_counts_t online_counts;
 };
 
 int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_t *err)
@@ -114,6 +129,8 @@ archive_writer_t *archive_writer_new(const char *path, const archive_writer_opti
     writer->fd = -1;
     writer->progress = progress;
     writer->log = log;
+    writer->online = options->online;
+    rate_limit_init(&writer->rate, options->online ? options->max_bytes_per_s : 0);
     writer->path = strdup(path);
     if (writer->path == NULL || asprintf(&writer->tmp_path, "%s.tmp.XXXXXX", path) < 0) {
         writer->tmp_path = NULL;
@@ -153,24 +170,58 @@ static int archive_failed(archive_writer_t *writer, const char *what, alfup_err_
     return alfup_err_set(err, "%s: %s", what, io ? io : archive_error_string(writer->archive));
 }
 
+/* Online: the file's bytes after the change are not what the header says.
+ * Pads with zeros up to left bytes so the entry stays well-formed. */
+static int pad_entry(archive_writer_t *writer, int64_t left, const char *where, alfup_err_t *err)
+{
+    memset(writer->block, 0, WRITER_BLOCK);
+    while (left > 0) {
+        size_t n = left < (int64_t)WRITER_BLOCK ? (size_t)left : WRITER_BLOCK;
+        if (archive_digest_update(writer->file_digest, writer->block, n, err) != ALFUP_OK)
+            return ALFUP_ERR;
+        if (archive_write_data(writer->archive, writer->block, n) != (la_ssize_t)n)
+            return archive_failed(writer, where, err);
+        left -= (int64_t)n;
+    }
+    return ALFUP_OK;
+}
+
+/* Reads one block into writer->block, waiting for the bandwidth cap first. n, or -1 with err, or ARCHIVE_CANCELLED
+ * as -2. */
+static ssize_t read_block(archive_writer_t *writer, int fd, const char *where, alfup_err_t *err)
+{
+    if (rate_limit_take(&writer->rate, WRITER_BLOCK, writer->progress) == ARCHIVE_CANCELLED)
+        return -2;
+    for (;;) {
+        ssize_t n = read(fd, writer->block, WRITER_BLOCK);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return alfup_err_errno(err, errno, "read %s", where), -1;
+    }
+}
+
 /* Copies the open regular file fd (size bytes per lstat) into the archive,
- * hashing it. Fails when the file changes size while it is read. */
-static int copy_file_data(archive_writer_t *writer, int fd, const char *where, int64_t size,
+ * hashing it. Offline it fails when the file changes size while it is read;
+ * online it sets *changed and archives what the header promised. */
+static int copy_file_data(archive_writer_t *writer, int fd, const char *where, int64_t size, int *changed,
                           char sha[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
 {
     if (archive_digest_reset(writer->file_digest, err) != ALFUP_OK)
         return ALFUP_ERR;
     int64_t left = size;
     for (;;) {
-        ssize_t n = read(fd, writer->block, WRITER_BLOCK);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = read_block(writer, fd, where, err);
         if (n < 0)
-            return alfup_err_errno(err, errno, "read %s", where);
+            return n == -2 ? ARCHIVE_CANCELLED : ALFUP_ERR;
         if (n == 0)
             break;
-        if (n > left)
+        if (n > left && !writer->online)
             return alfup_err_set(err, "%s grew while it was backed up", where);
+        if (n > left) {
+            *changed = 1;
+            n = (ssize_t)left;
+        }
         if (archive_digest_update(writer->file_digest, writer->block, (size_t)n, err) != ALFUP_OK)
             return ALFUP_ERR;
         if (archive_write_data(writer->archive, writer->block, (size_t)n) != n)
@@ -179,26 +230,110 @@ static int copy_file_data(archive_writer_t *writer, int fd, const char *where, i
         writer->progress->counts.bytes_done += (uint64_t)n;
         if (archive_progress_tick(writer->progress, 0) == ARCHIVE_CANCELLED)
             return ARCHIVE_CANCELLED;
+        if (*changed)
+            break;
     }
-    if (left != 0)
+    if (left != 0 && !writer->online)
         return alfup_err_set(err, "%s shrank while it was backed up", where);
+    if (left != 0) {
+        *changed = 1;
+        if (pad_entry(writer, left, where, err) != ALFUP_OK)
+            return ALFUP_ERR;
+    }
     return archive_digest_final_hex(writer->file_digest, sha, err);
 }
 
-/* Writes one regular file: header, data, manifest record. */
-static int add_file(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
+/* Online: name's folder ("a/b" for "a/b/c") must be listed again by the delta. */
+static int mark_parent_dirty(archive_writer_t *writer, const char *name, alfup_err_t *err)
 {
-    int fd = open(ent->fts_accpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    const char *slash = strrchr(name, '/');
+    size_t len = slash ? (size_t)(slash - name) : strlen(name);
+    if (str_list_addf(&writer->dirty, "%.*s", (int)len, name) != 0)
+        return alfup_err_set(err, "%s: out of memory", name);
+    return ALFUP_OK;
+}
+
+/* Online: a file or folder that is not archived (why is for the log). */
+static int leave_out(archive_writer_t *writer, const char *name, const char *why, alfup_err_t *err)
+{
+    writer->online_counts.left_out++;
+    if (writer->log != NULL)
+        str_list_addf(writer->log, "online: left %s out of the base (%s); the delta takes it", name, why);
+    return mark_parent_dirty(writer, name, err);
+}
+
+/* Online: the file changed after its header was written: its bytes are not the file's. */
+static int mark_untrusted(archive_writer_t *writer, const char *name, alfup_err_t *err)
+{
+    writer->online_counts.untrusted++;
+    if (manifest_add_untrusted(writer->manifest, name, err) != ALFUP_OK)
+        return ALFUP_ERR;
+    return mark_parent_dirty(writer, name, err);
+}
+
+static int same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Online: whether the opened file is archived now. 1 yes, 0 left out (counted, folder dirty), or ALFUP_ERR. */
+static int online_take_file(archive_writer_t *writer, const entry_source_t *src, const struct stat *st,
+                            const char *name, const struct timespec *before, alfup_err_t *err)
+{
+    const char *why = NULL;
+    if (!S_ISREG(st->st_mode) || st->st_ino != src->listed->st_ino)
+        why = "replaced while listed";
+    else if (online_is_racy(st, before))
+        why = "changed in the last seconds";
+    if (why == NULL)
+        return 1;
+    return leave_out(writer, name, why, err) == ALFUP_OK ? 0 : ALFUP_ERR;
+}
+
+/* The file data and its manifest record, after the header. */
+static int write_file_body(archive_writer_t *writer, int fd, const struct stat *st, const char *where,
+                           const char *name, alfup_err_t *err)
+{
+    char sha[ARCHIVE_DIGEST_HEX_LEN + 1];
+    int changed = 0;
+    int rc = copy_file_data(writer, fd, where, st->st_size, &changed, sha, err);
+    struct stat after;
+    if (rc == ALFUP_OK && writer->online && !changed && (fstat(fd, &after) != 0 || !same_file_state(st, &after)))
+        changed = 1;
+    if (rc == ALFUP_OK)
+        rc = manifest_add(writer->manifest, MANIFEST_FILE, (uint64_t)st->st_size, sha, st->st_mode & 07777, name,
+                          NULL, err);
+    if (rc == ALFUP_OK && changed)
+        rc = mark_untrusted(writer, name, err);
+    return rc;
+}
+
+/* Writes one regular file: header, data, manifest record. Returns 0, ALFUP_ERR, ARCHIVE_CANCELLED, or (online)
+ * LEFT_OUT when the file was not archived. */
+static int add_file(archive_writer_t *writer, const entry_source_t *src, const char *name, alfup_err_t *err)
+{
+    struct timespec before;
+    clock_gettime(CLOCK_REALTIME, &before);
+    int fd = openat(src->dirfd, src->accpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 && writer->online && (errno == ENOENT || errno == ELOOP))
+        return leave_out(writer, name, "vanished", err) == ALFUP_OK ? LEFT_OUT : ALFUP_ERR;
     if (fd < 0)
-        return alfup_err_errno(err, errno, "open %s", ent->fts_path);
+        return alfup_err_errno(err, errno, "open %s", src->shown);
     struct stat st;
     int rc = ALFUP_OK;
     if (fstat(fd, &st) != 0) {
-        rc = alfup_err_errno(err, errno, "stat %s", ent->fts_path);
+        rc = alfup_err_errno(err, errno, "stat %s", src->shown);
         goto out;
     }
-    if (!S_ISREG(st.st_mode) || st.st_ino != ent->fts_statp->st_ino) {
-        rc = alfup_err_set(err, "%s changed while it was backed up", ent->fts_path);
+    if (writer->online) {
+        rc = online_take_file(writer, src, &st, name, &before, err);
+        rc = rc == 1 ? ALFUP_OK : rc == 0 ? LEFT_OUT : ALFUP_ERR;
+        if (rc != ALFUP_OK)
+            goto out;
+    } else if (!S_ISREG(st.st_mode) || st.st_ino != src->listed->st_ino) {
+        rc = alfup_err_set(err, "%s changed while it was backed up", src->shown);
         goto out;
     }
     archive_entry_copy_stat(writer->entry, &st);
@@ -207,23 +342,41 @@ static int add_file(archive_writer_t *writer, FTSENT *ent, const char *name, alf
     archive_entry_unset_birthtime(writer->entry);
     archive_entry_set_nlink(writer->entry, 1);
     if (archive_write_header(writer->archive, writer->entry) != ARCHIVE_OK) {
-        rc = archive_failed(writer, ent->fts_path, err);
+        rc = archive_failed(writer, src->shown, err);
         goto out;
     }
-    char sha[ARCHIVE_DIGEST_HEX_LEN + 1];
-    rc = copy_file_data(writer, fd, ent->fts_path, st.st_size, sha, err);
-    if (rc == ALFUP_OK)
-        rc = manifest_add(writer->manifest, MANIFEST_FILE, (uint64_t)st.st_size, sha, st.st_mode & 07777, name, NULL,
-                          err);
+    rc = write_file_body(writer, fd, &st, src->shown, name, err);
 out:
     close(fd);
     return rc;
 }
 
-/* Writes a folder or symlink entry and its manifest record. */
-static int add_other(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
+/* Online: records a folder's identity and change times from an lstat taken
+ * now, before fts lists it (it does so at the next fts_read). */
+static int record_folder(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
 {
-    const struct stat *st = ent->fts_statp;
+    struct timespec before;
+    struct stat st;
+    clock_gettime(CLOCK_REALTIME, &before);
+    int gone = lstat(ent->fts_accpath, &st) != 0;
+    if (gone && errno != ENOENT && errno != ENOTDIR)
+        return alfup_err_errno(err, errno, "lstat %s", ent->fts_path);
+    manifest_folder_t folder;
+    if (gone || !S_ISDIR(st.st_mode) || st.st_ino != ent->fts_statp->st_ino) {
+        st = *ent->fts_statp; /* vanished or replaced: recorded dirty, the delta looks again */
+        online_folder_from_stat(&folder, name, &st, &before);
+        folder.dirty = 1;
+    } else {
+        online_folder_from_stat(&folder, name, &st, &before);
+    }
+    writer->online_counts.folders++;
+    return manifest_add_folder(writer->manifest, &folder, err);
+}
+
+/* Writes a folder or symlink entry and its manifest record. */
+static int add_other(archive_writer_t *writer, const entry_source_t *src, const char *name, alfup_err_t *err)
+{
+    const struct stat *st = src->listed;
     char target[ARCHIVE_PATH_MAX];
     archive_entry_copy_stat(writer->entry, st);
     archive_entry_unset_atime(writer->entry);
@@ -231,18 +384,75 @@ static int add_other(archive_writer_t *writer, FTSENT *ent, const char *name, al
     archive_entry_unset_birthtime(writer->entry);
     archive_entry_set_size(writer->entry, 0);
     if (S_ISLNK(st->st_mode)) {
-        ssize_t n = readlink(ent->fts_accpath, target, sizeof target - 1);
+        ssize_t n = readlinkat(src->dirfd, src->accpath, target, sizeof target - 1);
+        if (n < 0 && writer->online && (errno == ENOENT || errno == EINVAL))
+            return leave_out(writer, name, "vanished or replaced", err) == ALFUP_OK ? LEFT_OUT : ALFUP_ERR;
         if (n < 0)
-            return alfup_err_errno(err, errno, "readlink %s", ent->fts_path);
+            return alfup_err_errno(err, errno, "readlink %s", src->shown);
         if (n == 0 || (size_t)n >= sizeof target - 1)
-            return alfup_err_set(err, "symlink %s: target empty or too long", ent->fts_path);
+            return alfup_err_set(err, "symlink %s: target empty or too long", src->shown);
         target[n] = '\0';
         archive_entry_copy_symlink(writer->entry, target);
     }
     if (archive_write_header(writer->archive, writer->entry) != ARCHIVE_OK)
-        return archive_failed(writer, ent->fts_path, err);
+        return archive_failed(writer, src->shown, err);
     return manifest_add(writer->manifest, S_ISLNK(st->st_mode) ? MANIFEST_SYMLINK : MANIFEST_DIR, 0, NULL,
                         st->st_mode & 07777, name, S_ISLNK(st->st_mode) ? target : NULL, err);
+}
+
+/* Online: fts could not stat or list the entry because it vanished meanwhile. */
+static int vanished_while_listed(const archive_writer_t *writer, const FTSENT *ent)
+{
+    return writer->online && (ent->fts_info == FTS_NS || ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR) &&
+           (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
+}
+
+/* The entry's name in the archive ("name/rel"); NULL with err. Caller frees. */
+static char *entry_name_of(const FTSENT *ent, size_t root_len, const char *name, alfup_err_t *err)
+{
+    char *entry_name = NULL;
+    if (asprintf(&entry_name, "%s%s", name, ent->fts_path + root_len) < 0)
+        return alfup_err_set(err, "%s: out of memory", ent->fts_path), NULL;
+    if (!archive_path_is_safe(entry_name)) {
+        free(entry_name);
+        return alfup_err_set(err, "%s: name cannot be stored safely", ent->fts_path), NULL;
+    }
+    return entry_name;
+}
+
+/* Online: a vanished entry. A folder that could not be listed is itself dirty as well as its parent. */
+static int handle_vanished(archive_writer_t *writer, const FTSENT *ent, const char *entry_name, alfup_err_t *err)
+{
+    if (ent->fts_info == FTS_DNR && str_list_add(&writer->dirty, entry_name) != 0)
+        return alfup_err_set(err, "%s: out of memory", entry_name);
+    if (ent->fts_info == FTS_DNR) {
+        writer->online_counts.left_out++;
+        return mark_parent_dirty(writer, entry_name, err);
+    }
+    return leave_out(writer, entry_name, "vanished", err);
+}
+
+/* Writes the entry once its name is known. */
+static int write_entry(archive_writer_t *writer, FTSENT *ent, const char *entry_name, archive_tree_stats_t *stats,
+                       alfup_err_t *err)
+{
+    mode_t type = ent->fts_statp->st_mode & S_IFMT;
+    if (writer->online && type == S_IFDIR && record_folder(writer, ent, entry_name, err) != ALFUP_OK)
+        return ALFUP_ERR;
+    entry_source_t src = {AT_FDCWD, ent->fts_accpath, ent->fts_path, ent->fts_statp};
+    archive_entry_clear(writer->entry);
+    archive_entry_copy_pathname(writer->entry, entry_name);
+    int rc = type == S_IFREG ? add_file(writer, &src, entry_name, err) : add_other(writer, &src, entry_name, err);
+    if (rc == LEFT_OUT)
+        return ALFUP_OK;
+    if (rc == ALFUP_OK && type == S_IFREG) {
+        stats->files++;
+        stats->bytes += (uint64_t)ent->fts_statp->st_size;
+        writer->progress->counts.files_done++;
+    } else if (rc == ALFUP_OK) {
+        stats->others++;
+    }
+    return rc;
 }
 
 /* Handles one fts entry of the tree at root (root_len bytes) named name. */
@@ -251,32 +461,21 @@ static int add_entry(archive_writer_t *writer, FTSENT *ent, size_t root_len, con
 {
     if (ent->fts_info == FTS_DP)
         return ALFUP_OK;
-    if (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS || ent->fts_info == FTS_DC)
+    int vanished = vanished_while_listed(writer, ent) && ent->fts_level > FTS_ROOTLEVEL;
+    if (!vanished &&
+        (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS || ent->fts_info == FTS_DC))
         return alfup_err_errno(err, ent->fts_errno ? ent->fts_errno : ELOOP, "back up %s", ent->fts_path);
     mode_t type = ent->fts_statp->st_mode & S_IFMT;
-    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
+    if (!vanished && type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
         if (writer->log != NULL)
             str_list_addf(writer->log, "skipped %s: not a file, folder or symlink", ent->fts_path);
         return ALFUP_OK;
     }
-    char *entry_name = NULL;
-    if (asprintf(&entry_name, "%s%s", name, ent->fts_path + root_len) < 0)
-        return alfup_err_set(err, "%s: out of memory", ent->fts_path);
-    if (!archive_path_is_safe(entry_name)) {
-        free(entry_name);
-        return alfup_err_set(err, "%s: name cannot be stored safely", ent->fts_path);
-    }
-    archive_entry_clear(writer->entry);
-    archive_entry_copy_pathname(writer->entry, entry_name);
-    int rc = type == S_IFREG ? add_file(writer, ent, entry_name, err) : add_other(writer, ent, entry_name, err);
+    char *entry_name = entry_name_of(ent, root_len, name, err);
+    if (entry_name == NULL)
+        return ALFUP_ERR;
+    int rc = vanished ? handle_vanished(writer, ent, entry_name, err) : write_entry(writer, ent, entry_name, stats, err);
     free(entry_name);
-    if (rc == ALFUP_OK && type == S_IFREG) {
-        stats->files++;
-        stats->bytes += (uint64_t)ent->fts_statp->st_size;
-        writer->progress->counts.files_done++;
-    } else if (rc == ALFUP_OK) {
-        stats->others++;
-    }
     return rc;
 }
 
@@ -302,6 +501,41 @@ int archive_writer_add_tree(archive_writer_t *writer, const char *root, const ch
     if (stats != NULL)
         *stats = local;
     return rc;
+}
+
+int archive_writer_add_at(archive_writer_t *writer, int dirfd, const char *name_in_dir, const char *shown,
+                          const struct stat *listed, const char *entry_name, archive_tree_stats_t *stats,
+                          alfup_err_t *err)
+{
+    mode_t type = listed->st_mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK)
+        return alfup_err_set(err, "%s: not a file, folder or symlink", shown);
+    if (!archive_path_is_safe(entry_name))
+        return alfup_err_set(err, "%s: name cannot be stored safely", shown);
+    entry_source_t src = {dirfd, name_in_dir, shown, listed};
+    archive_entry_clear(writer->entry);
+    archive_entry_copy_pathname(writer->entry, entry_name);
+    int rc = type == S_IFREG ? add_file(writer, &src, entry_name, err) : add_other(writer, &src, entry_name, err);
+    if (rc == LEFT_OUT)
+        return alfup_err_set(err, "%s: changed while it was backed up", shown);
+    if (rc == ALFUP_OK && type == S_IFREG) {
+        stats->files++;
+        stats->bytes += (uint64_t)listed->st_size;
+        writer->progress->counts.files_done++;
+    } else if (rc == ALFUP_OK) {
+        stats->others++;
+    }
+    return rc;
+}
+
+int archive_writer_add_removed(archive_writer_t *writer, const char *entry_name, alfup_err_t *err)
+{
+    return manifest_add_removed(writer->manifest, entry_name, err);
+}
+
+int archive_writer_set_base(archive_writer_t *writer, const char *base_sha256, alfup_err_t *err)
+{
+    return manifest_set_base(writer->manifest, base_sha256, err);
 }
 
 /* Writes the formatted manifest as the archive's last entry. */
@@ -367,11 +601,33 @@ static void remove_beside(const char *path)
     }
 }
 
+void archive_writer_online_counts(const archive_writer_t *writer, archive_online_counts_t *counts)
+{
+    *counts = writer->online_counts;
+}
+
+/* Online: sets the dirty flag of every folder collected while writing, and counts the dirty folders. */
+static int apply_dirty_marks(archive_writer_t *writer, alfup_err_t *err)
+{
+    for (size_t i = 0; i < writer->dirty.count; i++) {
+        manifest_folder_t *folder = manifest_folder_find(writer->manifest, writer->dirty.items[i]);
+        if (folder == NULL) /* every folder is recorded before its entries: a defect, never a silent gap */
+            return alfup_err_set(err, "online backup: no folder state for %s", writer->dirty.items[i]);
+        folder->dirty = 1;
+    }
+    writer->online_counts.folders_dirty = 0;
+    for (size_t i = 0; i < manifest_folder_count(writer->manifest); i++)
+        writer->online_counts.folders_dirty += manifest_folder_at(writer->manifest, i)->dirty != 0;
+    return ALFUP_OK;
+}
+
 int archive_writer_finish(archive_writer_t *writer, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
 {
     char *text = NULL, *manifest_path = NULL;
     size_t len = 0;
-    int rc = manifest_format(writer->manifest, &text, &len, err);
+    int rc = writer->online ? apply_dirty_marks(writer, err) : ALFUP_OK;
+    if (rc == ALFUP_OK)
+        rc = manifest_format(writer->manifest, &text, &len, err);
     if (rc != ALFUP_OK)
         goto out;
     if ((rc = add_manifest_entry(writer, text, len, err)) != ALFUP_OK ||
@@ -422,6 +678,7 @@ void archive_writer_destroy(archive_writer_t **writer_p)
     manifest_destroy(&writer->manifest);
     archive_digest_destroy(&writer->file_digest);
     free(writer->block);
+    str_list_clear(&writer->dirty);
     free(writer->path);
     free(writer->tmp_path);
     free(writer);
