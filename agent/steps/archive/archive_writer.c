@@ -190,12 +190,14 @@ static int pad_entry(archive_writer_t *writer, int64_t left, const char *where, 
  * as -2. */
 static ssize_t read_block(archive_writer_t *writer, int fd, const char *where, alfup_err_t *err)
 {
-    if (rate_limit_take(&writer->rate, WRITER_BLOCK, writer->progress) == ARCHIVE_CANCELLED)
+    if (rate_limit_wait(&writer->rate, writer->progress) == ARCHIVE_CANCELLED)
         return -2;
     for (;;) {
         ssize_t n = read(fd, writer->block, WRITER_BLOCK);
-        if (n >= 0)
+        if (n >= 0) {
+            rate_limit_spend(&writer->rate, (uint64_t)n);
             return n;
+        }
         if (errno != EINTR)
             return alfup_err_errno(err, errno, "read %s", where), -1;
     }

@@ -150,7 +150,7 @@ static int write_added(const char *delta, const char *target, const char *tree, 
     archive_extract_t *extract = archive_extract_new(target, &extract_options, err);
     if (extract == NULL)
         return ALFUP_ERR;
-    archive_check_options_t options = {.tree = tree, .extract = extract};
+    archive_check_options_t options = {.tree = tree, .extract = extract, .tree_may_be_absent = 1};
     int rc = archive_check_run(delta, &options, progress, added, err);
     if (rc == ALFUP_OK)
         rc = archive_extract_close(extract, err);

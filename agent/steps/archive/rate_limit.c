@@ -20,16 +20,14 @@ static void refill(rate_limit_t *limit)
         limit->tokens = burst;
 }
 
-int rate_limit_take(rate_limit_t *limit, uint64_t bytes, archive_progress_t *progress)
+int rate_limit_wait(rate_limit_t *limit, archive_progress_t *progress)
 {
     if (limit->bytes_per_s == 0)
         return 0;
     for (;;) {
         refill(limit);
-        if (limit->tokens >= 0) { /* no debt: read now, and owe what exceeds the tokens */
-            limit->tokens -= (int64_t)bytes;
+        if (limit->tokens >= 0)
             return 0;
-        }
         uint64_t wait_ms = (uint64_t)(-limit->tokens) * MS_PER_S / limit->bytes_per_s + 1;
         if (wait_ms > RATE_LIMIT_SLICE_MS)
             wait_ms = RATE_LIMIT_SLICE_MS;
@@ -38,4 +36,10 @@ int rate_limit_take(rate_limit_t *limit, uint64_t bytes, archive_progress_t *pro
         if (archive_progress_tick(progress, 0) == ARCHIVE_CANCELLED)
             return ARCHIVE_CANCELLED;
     }
+}
+
+void rate_limit_spend(rate_limit_t *limit, uint64_t bytes)
+{
+    if (limit->bytes_per_s != 0)
+        limit->tokens -= (int64_t)bytes;
 }

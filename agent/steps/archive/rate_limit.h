@@ -19,8 +19,11 @@ typedef struct rate_limit {
 
 void rate_limit_init(rate_limit_t *limit, uint64_t bytes_per_s);
 
-/* Waits until bytes may be read, then takes them. Ticks progress at each
- * slice. 0, or ARCHIVE_CANCELLED when the step was asked to stop. */
-int rate_limit_take(rate_limit_t *limit, uint64_t bytes, archive_progress_t *progress);
+/* Waits until nothing is owed (the bytes read so far fit the cap). Ticks
+ * progress at each slice. 0, or ARCHIVE_CANCELLED when the step was asked to stop. */
+int rate_limit_wait(rate_limit_t *limit, archive_progress_t *progress);
+
+/* Counts bytes that were read (they may put the bucket in debt). */
+void rate_limit_spend(rate_limit_t *limit, uint64_t bytes);
 
 #endif
