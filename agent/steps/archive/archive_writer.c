@@ -52,7 +52,7 @@ struct archive_writer {
     archive_online_counts_t online_counts;
 };
 
-int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_t *err)
+int archive_tree_scan(const char *root, int online, archive_progress_t *progress, alfup_err_t *err)
 {
     char *roots[] = {(char *)root, NULL};
     FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
@@ -61,7 +61,10 @@ int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_
     int rc = ALFUP_OK;
     FTSENT *ent = NULL;
     while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
-        if (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS)
+        int failed = ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS;
+        int vanished = online && ent->fts_level > FTS_ROOTLEVEL &&
+                       (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
+        if (failed && !vanished)
             rc = alfup_err_errno(err, ent->fts_errno, "scan %s", ent->fts_path);
         else if (ent->fts_info == FTS_F) {
             progress->counts.files_total++;

@@ -41,8 +41,10 @@ typedef struct archive_tree_stats {
 typedef struct archive_writer archive_writer_t;
 
 /* Counts the regular files and bytes below root (symlinks not followed) into
- * progress->counts.files_total / bytes_total. 0, ARCHIVE_CANCELLED, or ALFUP_ERR. */
-int archive_tree_scan(const char *root, archive_progress_t *progress, alfup_err_t *err);
+ * progress->counts.files_total / bytes_total. With online, entries that vanish
+ * while counted are not an error (the totals are an estimate then). 0,
+ * ARCHIVE_CANCELLED, or ALFUP_ERR. */
+int archive_tree_scan(const char *root, int online, archive_progress_t *progress, alfup_err_t *err);
 
 /* Starts an archive that will be called path (which must not exist yet): the
  * bytes go to a temporary file beside it. NULL with err on failure. log

@@ -132,7 +132,7 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
     archive_progress_init(&progress, ctx, "backup");
     int rc = ALFUP_OK;
     for (size_t i = 0; rc == ALFUP_OK && i < job->count; i++)
-        rc = archive_tree_scan(job->roots[i], &progress, &err);
+        rc = archive_tree_scan(job->roots[i], job->options.online, &progress, &err);
     archive_progress_tick(&progress, 1);
     char *parent = strdup(job->archive);
     if (rc == ALFUP_OK && (parent == NULL || file_mkdir_p(dirname(parent), 0700, &err) != ALFUP_OK))
