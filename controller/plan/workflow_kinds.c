@@ -12,9 +12,9 @@ static const workflow_kind_t KINDS[] = {
     {"preflight", "path_exists* path_absent* size_tree* database service* tool*", "*", 1800, false},
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
-    {"backup-tree", "archive! tree*! zstd_level threads online max_mb_per_s",
+    {"backup-tree", "archive! tree*! zstd_level threads online max_mb_per_s settle_s",
      "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes recovered online folders "
-     "folders_dirty files_left_out files_untrusted",
+     "folders_dirty files_left_out files_untrusted files_recent",
      12 * HOUR, false},
     {"backup-delta", "base! archive! tree*! target base_sha256 zstd_level threads",
      "archive manifest sha256_file archive_sha256 base_sha256 files_added bytes_added files_removed folders_relisted "

@@ -337,10 +337,13 @@ static void scenario_init(fixture_t *f, scenario_t *s, const char *name)
 }
 
 /* The online base copy, then the new dir.root laid from it (restore-tree). */
-static void base_copy(fixture_t *f, scenario_t *s, const char *max_mb_per_s, msg_step_result_t *base_result)
+/* settle_s NULL: the default (files written in the last 10 minutes are taken again by the delta). */
+static void base_copy(fixture_t *f, scenario_t *s, const char *max_mb_per_s, const char *settle_s,
+                      msg_step_result_t *base_result)
 {
     assert_int_equal(run_step(f, "backup-tree", base_result, NULL, NULL, NULL, "tree", s->cs, "tree", s->deleted,
-                              "archive", s->base, "online", "true", "max_mb_per_s", max_mb_per_s, NULL),
+                              "archive", s->base, "online", "true", "max_mb_per_s", max_mb_per_s,
+                              settle_s ? "settle_s" : NULL, settle_s, NULL),
                      STEP_SUCCEEDED);
     snprintf(s->base_sha, sizeof s->base_sha, "%s", kv_list_get(&base_result->outputs, "archive_sha256"));
     msg_step_result_t result;
@@ -392,13 +395,15 @@ static void test_base_while_writing_then_delta_equals_the_stop(void **state)
     assert_int_equal(pthread_create(&writer, NULL, production_run, &production), 0);
     msg_step_result_t base_result;
     /* 1 MB/s over ~1.2 MB: the copy lasts about a second while the writer works */
-    base_copy(f, &s, "1", &base_result);
+    base_copy(f, &s, "1", NULL, &base_result);
     atomic_store(&production.stop, 1);
     assert_int_equal(pthread_join(writer, NULL), 0);
-    print_message("  base: %s folders, %s dirty, %s left out, %s untrusted; writer added %u, moved %u\n",
+    print_message("  base: %s folders, %s dirty, %s files left out, %s untrusted, %s recent; writer added %u, moved "
+                  "%u\n",
                   kv_list_get(&base_result.outputs, "folders"), kv_list_get(&base_result.outputs, "folders_dirty"),
                   kv_list_get(&base_result.outputs, "files_left_out"),
-                  kv_list_get(&base_result.outputs, "files_untrusted"), production.added, production.moved);
+                  kv_list_get(&base_result.outputs, "files_untrusted"),
+                  kv_list_get(&base_result.outputs, "files_recent"), production.added, production.moved);
     assert_true(production.added > 0 && production.moved > 0);
     msg_step_result_clear(&base_result);
 
@@ -425,7 +430,7 @@ static unsigned long long relisted_after_changes(fixture_t *f, const char *name,
     make_store(s.root, months);
     wait_until_settled();
     msg_step_result_t result;
-    base_copy(f, &s, "0", &result);
+    base_copy(f, &s, "0", "2", &result);
     assert_int_equal(output_u64(&result, "folders_dirty"), 0); /* settled: every folder's state is trusted */
     assert_int_equal(output_u64(&result, "files_left_out"), 0);
     msg_step_result_clear(&result);
@@ -520,7 +525,7 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
 
     msg_step_result_t result;
     assert_int_equal(run_step(f, "backup-tree", &result, grow_while_read, &hook, NULL, "tree", s.cs, "tree",
-                              s.deleted, "archive", s.base, "online", "yes", "max_mb_per_s", "2", NULL),
+                              s.deleted, "archive", s.base, "online", "yes", "max_mb_per_s", "2", "settle_s", "2", NULL),
                      STEP_SUCCEEDED);
     assert_true(hook.grown);
     assert_int_equal(hook.io_class, ONLINE_IOPRIO_CLASS_IDLE);
@@ -544,6 +549,38 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
     assert_chain_restores(f, &s, "restored");
 }
 
+/* An upload that paused (its file is not new enough to be racy) while the base copy read it, and went on after:
+ * the file grew without touching its folder. Written within settle_s of the copy, it was recorded untrusted, and the
+ * delta copies it again. */
+static void test_upload_paused_during_base_copy_is_completed_by_the_delta(void **state)
+{
+    fixture_t *f = *state;
+    scenario_t s;
+    scenario_init(f, &s, "paused");
+    make_store(s.root, 1);
+    char upload[PATH_MAX];
+    path_join(upload, s.cs, "2024/1/1/10/upload.bin");
+    int fd = open(upload, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "first part;", 11), 11);
+    wait_until_settled();
+    msg_step_result_t result;
+    base_copy(f, &s, "0", NULL, &result);
+    assert_int_equal(output_u64(&result, "folders_dirty"), 0);
+    unsigned long long recent = output_u64(&result, "files_recent");
+    assert_int_equal(recent, DAYS * HOURS * FILES_PER_FOLDER + 1);
+    msg_step_result_clear(&result);
+    assert_int_equal(write(fd, "second part", 11), 11); /* the upload goes on: the folder does not change */
+    assert_int_equal(close(fd), 0);
+
+    assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
+    assert_int_equal(output_u64(&result, "files_added"), recent);
+    assert_int_equal(output_u64(&result, "folders_relisted"), 0);
+    msg_step_result_clear(&result);
+    assert_same_tree(s.root, s.target);
+    assert_chain_restores(f, &s, "restored");
+}
+
 /* Folders and files made just before the online copy cannot be trusted (racy timestamps): the folders are recorded
  * dirty, the files left out, and the delta lists the folders again and takes the files. */
 static void test_fresh_folders_are_dirty(void **state)
@@ -553,7 +590,7 @@ static void test_fresh_folders_are_dirty(void **state)
     scenario_init(f, &s, "fresh");
     make_store(s.root, 1);
     msg_step_result_t result;
-    base_copy(f, &s, "0", &result);
+    base_copy(f, &s, "0", "2", &result);
     unsigned long long folders = output_u64(&result, "folders");
     unsigned long long left_out = output_u64(&result, "files_left_out");
     assert_int_equal(output_u64(&result, "folders_dirty"), folders);
@@ -579,7 +616,7 @@ static void test_interrupted_delta_asked_again(void **state)
     make_store(s.root, 1);
     wait_until_settled();
     msg_step_result_t result;
-    base_copy(f, &s, "0", &result);
+    base_copy(f, &s, "0", "2", &result);
     msg_step_result_clear(&result);
     production_t production = {.months = 1, .seed = 1};
     fmt_path(production.root, "%s", s.root);
@@ -690,6 +727,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_base_while_writing_then_delta_equals_the_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_cost_grows_with_changes_not_with_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_changing_during_online_copy_ends_up_right, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upload_paused_during_base_copy_is_completed_by_the_delta, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fresh_folders_are_dirty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_delta_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_refusals, setup, teardown),

@@ -47,6 +47,7 @@ struct archive_writer {
     int opened;   /* libarchive's filter chain is open (archive_write_open succeeded) */
     int finished;
     int online;
+    unsigned settle_s;
     rate_limit_t rate;
     str_list_t dirty; /* online: folders to mark dirty when the manifest is finished */
     archive_online_counts_t online_counts;
@@ -133,6 +134,7 @@ archive_writer_t *archive_writer_new(const char *path, const archive_writer_opti
     writer->progress = progress;
     writer->log = log;
     writer->online = options->online;
+    writer->settle_s = options->settle_s;
     rate_limit_init(&writer->rate, options->online ? options->max_bytes_per_s : 0);
     writer->path = strdup(path);
     if (writer->path == NULL || asprintf(&writer->tmp_path, "%s.tmp.XXXXXX", path) < 0) {
@@ -297,8 +299,9 @@ static int online_take_file(archive_writer_t *writer, const entry_source_t *src,
     return leave_out(writer, name, why, err) == ALFUP_OK ? 0 : ALFUP_ERR;
 }
 
-/* The file data and its manifest record, after the header. */
-static int write_file_body(archive_writer_t *writer, int fd, const struct stat *st, const char *where,
+/* The file data and its manifest record, after the header. recent: written
+ * within settle_s before it was read (online). */
+static int write_file_body(archive_writer_t *writer, int fd, const struct stat *st, int recent, const char *where,
                            const char *name, alfup_err_t *err)
 {
     char sha[ARCHIVE_DIGEST_HEX_LEN + 1];
@@ -312,6 +315,10 @@ static int write_file_body(archive_writer_t *writer, int fd, const struct stat *
                           NULL, err);
     if (rc == ALFUP_OK && changed)
         rc = mark_untrusted(writer, name, err);
+    else if (rc == ALFUP_OK && recent) {
+        writer->online_counts.recent++;
+        rc = manifest_add_untrusted(writer->manifest, name, err);
+    }
     return rc;
 }
 
@@ -350,7 +357,8 @@ static int add_file(archive_writer_t *writer, const entry_source_t *src, const c
         rc = archive_failed(writer, src->shown, err);
         goto out;
     }
-    rc = write_file_body(writer, fd, &st, src->shown, name, err);
+    int recent = writer->online && online_is_recent(&st, &before, (long)writer->settle_s);
+    rc = write_file_body(writer, fd, &st, recent, src->shown, name, err);
 out:
     close(fd);
     return rc;

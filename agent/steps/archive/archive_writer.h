@@ -22,6 +22,7 @@ typedef struct archive_writer_options {
     int threads;    /* zstd worker threads; 0 = as many as online CPUs */
     int online;     /* the trees change while they are read: see archive_writer_add_tree */
     uint64_t max_bytes_per_s; /* online only: cap on file reads; 0 = none */
+    unsigned settle_s;        /* online only: files written this recently are archived untrusted */
 } archive_writer_options_t;
 
 /* What an online backup found (all 0 offline). */
@@ -29,7 +30,8 @@ typedef struct archive_online_counts {
     uint64_t folders;       /* folder states recorded */
     uint64_t folders_dirty; /* of them, marked dirty: a delta lists them again */
     uint64_t left_out;      /* files not archived: vanished, replaced, or changed too recently */
-    uint64_t untrusted;     /* files archived but changed while read: recorded as "x" */
+    uint64_t untrusted;     /* files archived but changed while read: recorded as "x", folder dirty */
+    uint64_t recent;        /* files archived but written within settle_s: recorded as "x" */
 } archive_online_counts_t;
 
 typedef struct archive_tree_stats {
@@ -81,8 +83,9 @@ int archive_writer_set_base(archive_writer_t *writer, const char *base_sha256, a
  * folder that vanishes, is replaced, or whose times are too recent is left out
  * and its folder marked dirty; a file that changes while it is read is
  * archived as read (cut or zero-padded to its header size), recorded as
- * untrusted, and its folder marked dirty. A delta (backup-delta) picks all of
- * them up. */
+ * untrusted, and its folder marked dirty; a file written within
+ * options.settle_s is archived and recorded untrusted (its folder stays
+ * clean). A delta (backup-delta) picks all of them up. */
 void archive_writer_online_counts(const archive_writer_t *writer, archive_online_counts_t *counts);
 
 /* Appends the manifest entry, flushes and fsyncs the temporary file, writes

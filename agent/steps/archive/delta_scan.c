@@ -148,7 +148,7 @@ static int find_changed_folders(scan_t *scan, alfup_err_t *err)
     return ALFUP_OK;
 }
 
-/* A base folder without a recorded state, or an untrusted file's folder, is listed again too. */
+/* A base folder without a recorded state is listed again too. */
 static int add_unrecorded(scan_t *scan, alfup_err_t *err)
 {
     if (manifest_folder_find(scan->base, scan->name) == NULL)
@@ -159,9 +159,69 @@ static int add_unrecorded(scan_t *scan, alfup_err_t *err)
         int unrecorded = entry->type == MANIFEST_DIR && manifest_folder_find(scan->base, entry->path) == NULL;
         if (unrecorded && add_relist(scan, entry->path, strlen(entry->path), err) != ALFUP_OK)
             return ALFUP_ERR;
-        if (manifest_is_untrusted(scan->base, entry->path) &&
-            add_relist(scan, entry->path, parent_len(entry->path), err) != ALFUP_OK)
-            return ALFUP_ERR;
+    }
+    return ALFUP_OK;
+}
+
+static int compare_names(const void *a, const void *b);
+
+static void sort_relist(scan_t *scan)
+{
+    if (scan->relist.count > 1)
+        qsort(scan->relist.items, scan->relist.count, sizeof *scan->relist.items, compare_names);
+}
+
+/* Whether the folder of path will be listed again (the relist list is sorted). */
+static int parent_relisted(const scan_t *scan, const char *path)
+{
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", (int)parent_len(path), path);
+    const char *key = parent;
+    return scan->relist.count > 0 &&
+           bsearch(&key, scan->relist.items, scan->relist.count, sizeof *scan->relist.items, compare_names);
+}
+
+/* The lstat of a base file below the tree root: 0, or -1 with errno (ENOENT etc. when gone). */
+static int stat_in_tree(const scan_t *scan, const char *path, struct stat *st, int *parent_fd, char *name)
+{
+    *parent_fd = folder_beneath_open_parent(scan->rootfd, rel_of(scan, path), name);
+    if (*parent_fd < 0)
+        return -1;
+    if (fstatat(*parent_fd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0;
+    int saved = errno;
+    close(*parent_fd);
+    *parent_fd = -1;
+    errno = saved;
+    return -1;
+}
+
+/* Untrusted files (changed while read, or written within settle_s of the
+ * base) in folders that are not listed again: one that is still there is
+ * copied again; one that is gone or replaced makes its folder listed again. */
+static int recheck_untrusted(scan_t *scan, int copy, alfup_err_t *err)
+{
+    for (size_t i = 0; i < scan->kid_count; i++) {
+        const manifest_entry_t *entry = scan->kids[i];
+        if (entry->type != MANIFEST_FILE || !manifest_is_untrusted(scan->base, entry->path) ||
+            parent_relisted(scan, entry->path))
+            continue;
+        struct stat st;
+        char name[NAME_MAX + 1];
+        int fd = -1, rc = ALFUP_OK;
+        if (stat_in_tree(scan, entry->path, &st, &fd, name) != 0 && !gone_errno(errno))
+            return alfup_err_errno(err, errno, "delta: stat %s/%s", scan->root, rel_of(scan, entry->path));
+        if (!copy && (fd < 0 || !S_ISREG(st.st_mode)))
+            rc = add_relist(scan, entry->path, parent_len(entry->path), err);
+        if (copy && fd >= 0) {
+            rc = archive_writer_add_at(scan->writer, fd, name, entry->path, &st, entry->path, &scan->stats, err);
+            scan->counts->files_added += rc == ALFUP_OK;
+            scan->counts->bytes_added += rc == ALFUP_OK ? (uint64_t)st.st_size : 0;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (rc != ALFUP_OK)
+            return rc;
     }
     return ALFUP_OK;
 }
@@ -329,8 +389,7 @@ static int relist_folder(scan_t *scan, const char *folder, int is_new, alfup_err
 static int relist_changed(scan_t *scan, alfup_err_t *err)
 {
     str_list_t *relist = &scan->relist;
-    if (relist->count > 1)
-        qsort(relist->items, relist->count, sizeof *relist->items, compare_names);
+    sort_relist(scan);
     for (size_t i = 0; i < relist->count; i++) {
         if (i > 0 && strcmp(relist->items[i], relist->items[i - 1]) == 0)
             continue;
@@ -354,6 +413,14 @@ int delta_scan_tree(manifest_t *base, const char *root, const char *name, archiv
         rc = add_unrecorded(&scan, err);
     if (rc == ALFUP_OK)
         rc = find_changed_folders(&scan, err);
+    if (rc == ALFUP_OK) {
+        sort_relist(&scan);
+        rc = recheck_untrusted(&scan, 0, err); /* gone ones: their folders join the list */
+    }
+    if (rc == ALFUP_OK) {
+        sort_relist(&scan);
+        rc = recheck_untrusted(&scan, 1, err); /* present ones in folders not listed: copied */
+    }
     if (rc == ALFUP_OK)
         rc = relist_changed(&scan, err);
     close(scan.rootfd);

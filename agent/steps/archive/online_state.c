@@ -6,10 +6,15 @@ static int later_than(const struct timespec *t, const struct timespec *limit)
     return t->tv_sec > limit->tv_sec || (t->tv_sec == limit->tv_sec && t->tv_nsec > limit->tv_nsec);
 }
 
+int online_is_recent(const struct stat *st, const struct timespec *before, long seconds)
+{
+    struct timespec limit = {before->tv_sec - seconds, before->tv_nsec};
+    return later_than(&st->st_mtim, &limit) || later_than(&st->st_ctim, &limit);
+}
+
 int online_is_racy(const struct stat *st, const struct timespec *before)
 {
-    struct timespec limit = {before->tv_sec - ONLINE_RACY_MARGIN_S, before->tv_nsec};
-    return later_than(&st->st_mtim, &limit) || later_than(&st->st_ctim, &limit);
+    return online_is_recent(st, before, ONLINE_RACY_MARGIN_S);
 }
 
 void online_folder_from_stat(manifest_folder_t *folder, const char *path, const struct stat *st,

@@ -14,8 +14,16 @@
  * stat'ed may change again without its times showing it: it is not trusted. */
 #define ONLINE_RACY_MARGIN_S 2
 
-/* Non-zero when st's mtime or ctime is later than (before - ONLINE_RACY_MARGIN_S),
- * where before is a clock reading taken before st was read. */
+/* A file written less than this long before the online copy reads it may be
+ * an upload that paused and will go on, growing the file without touching its
+ * folder: it is archived, but recorded untrusted so the delta copies it again. */
+#define ONLINE_SETTLE_S_DEFAULT 600
+
+/* Non-zero when st's mtime or ctime is later than (before - seconds), where
+ * before is a clock reading taken before st was read. */
+int online_is_recent(const struct stat *st, const struct timespec *before, long seconds);
+
+/* online_is_recent with ONLINE_RACY_MARGIN_S. */
 int online_is_racy(const struct stat *st, const struct timespec *before);
 
 /* Fills folder (path is set to the given pointer, not copied) from st, read

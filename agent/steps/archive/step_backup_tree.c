@@ -16,10 +16,12 @@
 #include "file_stale.h"
 #include "file_util.h"
 #include "online_priority.h"
+#include "online_state.h"
 #include "path_policy.h"
 
 #define BACKUP_TREES_MAX 16
 #define BACKUP_MAX_MB_PER_S 100000
+#define BACKUP_SETTLE_S_MAX 86400
 #define BYTES_PER_MB (1024u * 1024u)
 
 typedef struct backup_job {
@@ -85,13 +87,17 @@ static step_status_t read_params(step_context_t *ctx, backup_job_t *job)
                           &job->options.zstd_level) != 0 ||
         archive_param_int(ctx, "threads", 0, 0, ARCHIVE_THREADS_MAX, &job->options.threads) != 0)
         return STEP_REFUSED;
-    int max_mb_per_s = 0;
+    int max_mb_per_s = 0, settle_s = 0;
     if (archive_param_bool(ctx, "online", 0, &job->options.online) != 0 ||
-        archive_param_int(ctx, "max_mb_per_s", 0, 0, BACKUP_MAX_MB_PER_S, &max_mb_per_s) != 0)
+        archive_param_int(ctx, "max_mb_per_s", 0, 0, BACKUP_MAX_MB_PER_S, &max_mb_per_s) != 0 ||
+        archive_param_int(ctx, "settle_s", ONLINE_SETTLE_S_DEFAULT, ONLINE_RACY_MARGIN_S, BACKUP_SETTLE_S_MAX,
+                          &settle_s) != 0)
         return STEP_REFUSED;
-    if (max_mb_per_s > 0 && !job->options.online)
-        return step_fail(ctx, STEP_REFUSED, "%s: max_mb_per_s applies to online backups only", ctx->step_id);
+    if (!job->options.online && (kv_list_get(ctx->params, "max_mb_per_s") || kv_list_get(ctx->params, "settle_s")))
+        return step_fail(ctx, STEP_REFUSED, "%s: max_mb_per_s and settle_s apply to online backups only",
+                         ctx->step_id);
     job->options.max_bytes_per_s = (uint64_t)max_mb_per_s * BYTES_PER_MB;
+    job->options.settle_s = (unsigned)settle_s;
     return STEP_SUCCEEDED;
 }
 
@@ -120,6 +126,7 @@ static int add_outputs(step_context_t *ctx, const backup_job_t *job, const char 
         rc |= kv_list_addf(out, "folders_dirty", "%llu", (unsigned long long)c->folders_dirty);
         rc |= kv_list_addf(out, "files_left_out", "%llu", (unsigned long long)c->left_out);
         rc |= kv_list_addf(out, "files_untrusted", "%llu", (unsigned long long)c->untrusted);
+        rc |= kv_list_addf(out, "files_recent", "%llu", (unsigned long long)c->recent);
     }
     return rc;
 }
