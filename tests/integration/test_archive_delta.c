@@ -137,8 +137,14 @@ static step_status_t run_step(fixture_t *f, const char *kind, msg_step_result_t 
         assert_int_equal(kv_list_add(&params, key, va_arg(ap, const char *)), 0);
     va_end(ap);
     memset(result, 0, sizeof *result);
-    step_context_t ctx = {.config = f->config, .step_id = "t-1", .params = &params, .approval = "",
-                          .result = result, .progress = hook, .progress_arg = hook_arg, .cancel = cancel,
+    step_context_t ctx = {.config = f->config,
+                          .step_id = "t-1",
+                          .params = &params,
+                          .approval = "",
+                          .result = result,
+                          .progress = hook,
+                          .progress_arg = hook_arg,
+                          .cancel = cancel,
                           .interrupted = f->interrupted};
     step_status_t status = step->run(&ctx);
     if (status != STEP_SUCCEEDED)
@@ -261,8 +267,8 @@ static void production_add(production_t *p)
     char folder[PATH_MAX], path[PATH_MAX];
     unsigned n = p->seed++;
     if (n % 2 == 0)
-        fmt_path(folder, "%s/contentstore/2024/%u/%u/%u", p->root, 1 + n % (unsigned)p->months,
-                 1 + n % DAYS, 10 + n % HOURS);
+        fmt_path(folder, "%s/contentstore/2024/%u/%u/%u", p->root, 1 + n % (unsigned)p->months, 1 + n % DAYS,
+                 10 + n % HOURS);
     else
         fmt_path(folder, "%s/contentstore/2026/12/7/%u/%u", p->root, n % 3, n % 5);
     make_dirs(folder);
@@ -524,8 +530,8 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
     int nice_before = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
 
     msg_step_result_t result;
-    assert_int_equal(run_step(f, "backup-tree", &result, grow_while_read, &hook, NULL, "tree", s.cs, "tree",
-                              s.deleted, "archive", s.base, "online", "yes", "max_mb_per_s", "2", "settle_s", "2", NULL),
+    assert_int_equal(run_step(f, "backup-tree", &result, grow_while_read, &hook, NULL, "tree", s.cs, "tree", s.deleted,
+                              "archive", s.base, "online", "yes", "max_mb_per_s", "2", "settle_s", "2", NULL),
                      STEP_SUCCEEDED);
     assert_true(hook.grown);
     assert_int_equal(hook.io_class, ONLINE_IOPRIO_CLASS_IDLE);
@@ -537,9 +543,9 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
     assert_true(output_u64(&result, "folders_dirty") >= 1);
     snprintf(s.base_sha, sizeof s.base_sha, "%s", kv_list_get(&result.outputs, "archive_sha256"));
     msg_step_result_clear(&result);
-    assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, NULL, "archive", s.base, "target", s.target,
-                              NULL),
-                     STEP_SUCCEEDED);
+    assert_int_equal(
+        run_step(f, "restore-tree", &result, NULL, NULL, NULL, "archive", s.base, "target", s.target, NULL),
+        STEP_SUCCEEDED);
     msg_step_result_clear(&result);
 
     assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
@@ -684,31 +690,31 @@ static void test_delta_refusals(void **state)
                      STEP_SUCCEEDED);
     snprintf(s.base_sha, sizeof s.base_sha, "%s", kv_list_get(&result.outputs, "archive_sha256"));
     msg_step_result_clear(&result);
-    assert_int_equal(run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", s.base, "archive", s.delta, "tree",
-                              s.cs, NULL),
-                     STEP_REFUSED);
+    assert_int_equal(
+        run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", s.base, "archive", s.delta, "tree", s.cs, NULL),
+        STEP_REFUSED);
     assert_non_null(strstr(result.error, "online=true"));
     msg_step_result_clear(&result);
 
     char online[PATH_MAX], second[PATH_MAX];
     path_join(online, f->backups, "online.tar.zst");
     path_join(second, f->backups, "second.tar.zst");
-    assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, NULL, "tree", s.cs, "archive", online, "online",
-                              "true", NULL),
-                     STEP_SUCCEEDED);
+    assert_int_equal(
+        run_step(f, "backup-tree", &result, NULL, NULL, NULL, "tree", s.cs, "archive", online, "online", "true", NULL),
+        STEP_SUCCEEDED);
     msg_step_result_clear(&result);
     assert_int_equal(run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", online, "archive", s.delta, "tree",
                               s.cs, "base_sha256", s.base_sha, NULL),
                      STEP_FAILED);
     assert_non_null(strstr(result.error, "expected"));
     msg_step_result_clear(&result);
-    assert_int_equal(run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", online, "archive", s.delta, "tree",
-                              s.cs, NULL),
-                     STEP_SUCCEEDED);
+    assert_int_equal(
+        run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", online, "archive", s.delta, "tree", s.cs, NULL),
+        STEP_SUCCEEDED);
     msg_step_result_clear(&result);
-    assert_int_equal(run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", s.delta, "archive", second,
-                              "tree", s.cs, NULL),
-                     STEP_REFUSED);
+    assert_int_equal(
+        run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", s.delta, "archive", second, "tree", s.cs, NULL),
+        STEP_REFUSED);
     assert_non_null(strstr(result.error, "itself a delta"));
     msg_step_result_clear(&result);
     assert_int_equal(run_step(f, "backup-delta", &result, NULL, NULL, NULL, "base", online, "archive", second, "tree",
@@ -727,8 +733,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_base_while_writing_then_delta_equals_the_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_cost_grows_with_changes_not_with_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_changing_during_online_copy_ends_up_right, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upload_paused_during_base_copy_is_completed_by_the_delta, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_upload_paused_during_base_copy_is_completed_by_the_delta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_folders_are_dirty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_delta_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_refusals, setup, teardown),

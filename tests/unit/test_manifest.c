@@ -122,8 +122,14 @@ static void test_version_2_round_trip(void **state)
     assert_int_equal(manifest_format(m, &text, &len, &err), 0);
     assert_string_equal(text, "alfup-manifest 1\nd - - 0755 cs\nend 1\n");
     free(text);
-    manifest_folder_t folder = {.path = "cs/a b", .dev = 2049, .ino = 77, .mtime_sec = 1700000000,
-                                .mtime_nsec = 5, .ctime_sec = -3, .ctime_nsec = 999999999, .dirty = 1};
+    manifest_folder_t folder = {.path = "cs/a b",
+                                .dev = 2049,
+                                .ino = 77,
+                                .mtime_sec = 1700000000,
+                                .mtime_nsec = 5,
+                                .ctime_sec = -3,
+                                .ctime_nsec = 999999999,
+                                .dirty = 1};
     assert_int_equal(manifest_add_folder(m, &folder, &err), 0);
     folder.path = "cs";
     folder.dirty = 0;

@@ -44,7 +44,7 @@ struct archive_writer {
     unsigned char *block;
     archive_progress_t *progress;
     str_list_t *log;
-    int opened;   /* libarchive's filter chain is open (archive_write_open succeeded) */
+    int opened; /* libarchive's filter chain is open (archive_write_open succeeded) */
     int finished;
     int online;
     unsigned settle_s;
@@ -63,8 +63,8 @@ int archive_tree_scan(const char *root, int online, archive_progress_t *progress
     FTSENT *ent = NULL;
     while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
         int failed = ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS;
-        int vanished = online && ent->fts_level > FTS_ROOTLEVEL &&
-                       (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
+        int vanished =
+            online && ent->fts_level > FTS_ROOTLEVEL && (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
         if (failed && !vanished)
             rc = alfup_err_errno(err, ent->fts_errno, "scan %s", ent->fts_path);
         else if (ent->fts_info == FTS_F) {
@@ -311,8 +311,8 @@ static int write_file_body(archive_writer_t *writer, int fd, const struct stat *
     if (rc == ALFUP_OK && writer->online && !changed && (fstat(fd, &after) != 0 || !same_file_state(st, &after)))
         changed = 1;
     if (rc == ALFUP_OK)
-        rc = manifest_add(writer->manifest, MANIFEST_FILE, (uint64_t)st->st_size, sha, st->st_mode & 07777, name,
-                          NULL, err);
+        rc = manifest_add(writer->manifest, MANIFEST_FILE, (uint64_t)st->st_size, sha, st->st_mode & 07777, name, NULL,
+                          err);
     if (rc == ALFUP_OK && changed)
         rc = mark_untrusted(writer, name, err);
     else if (rc == ALFUP_OK && recent) {
@@ -487,7 +487,8 @@ static int add_entry(archive_writer_t *writer, FTSENT *ent, size_t root_len, con
     char *entry_name = entry_name_of(ent, root_len, name, err);
     if (entry_name == NULL)
         return ALFUP_ERR;
-    int rc = vanished ? handle_vanished(writer, ent, entry_name, err) : write_entry(writer, ent, entry_name, stats, err);
+    int rc =
+        vanished ? handle_vanished(writer, ent, entry_name, err) : write_entry(writer, ent, entry_name, stats, err);
     free(entry_name);
     return rc;
 }

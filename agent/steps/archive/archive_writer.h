@@ -18,9 +18,9 @@
 #define ARCHIVE_THREADS_MAX 64
 
 typedef struct archive_writer_options {
-    int zstd_level; /* 1..ARCHIVE_ZSTD_LEVEL_MAX */
-    int threads;    /* zstd worker threads; 0 = as many as online CPUs */
-    int online;     /* the trees change while they are read: see archive_writer_add_tree */
+    int zstd_level;           /* 1..ARCHIVE_ZSTD_LEVEL_MAX */
+    int threads;              /* zstd worker threads; 0 = as many as online CPUs */
+    int online;               /* the trees change while they are read: see archive_writer_add_tree */
     uint64_t max_bytes_per_s; /* online only: cap on file reads; 0 = none */
     unsigned settle_s;        /* online only: files written this recently are archived untrusted */
 } archive_writer_options_t;

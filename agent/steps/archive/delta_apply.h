@@ -17,8 +17,8 @@ int delta_read_archive_sha256(const char *archive, char sha256[ARCHIVE_DIGEST_HE
 manifest_t *delta_read_manifest(const char *archive, alfup_err_t *err);
 
 typedef struct delta_apply_result {
-    uint64_t removed;              /* removed paths that were present in target */
-    archive_check_result_t added;  /* entries written */
+    uint64_t removed;             /* removed paths that were present in target */
+    archive_check_result_t added; /* entries written */
 } delta_apply_result_t;
 
 /* Applies delta to target (a canonical existing folder holding the trees as

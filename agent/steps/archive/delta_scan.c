@@ -152,8 +152,7 @@ static int find_changed_folders(scan_t *scan, alfup_err_t *err)
 static int add_unrecorded(scan_t *scan, alfup_err_t *err)
 {
     if (manifest_folder_find(scan->base, scan->name) == NULL)
-        return alfup_err_set(err, "delta: the base has no folder state for tree %s (not an online base?)",
-                             scan->name);
+        return alfup_err_set(err, "delta: the base has no folder state for tree %s (not an online base?)", scan->name);
     for (size_t i = 0; i < scan->kid_count; i++) {
         const manifest_entry_t *entry = scan->kids[i];
         int unrecorded = entry->type == MANIFEST_DIR && manifest_folder_find(scan->base, entry->path) == NULL;
@@ -403,8 +402,14 @@ static int relist_changed(scan_t *scan, alfup_err_t *err)
 int delta_scan_tree(manifest_t *base, const char *root, const char *name, archive_writer_t *writer,
                     archive_progress_t *progress, delta_counts_t *counts, str_list_t *log, alfup_err_t *err)
 {
-    scan_t scan = {.base = base, .root = root, .name = name, .name_len = strlen(name), .writer = writer,
-                   .progress = progress, .counts = counts, .log = log};
+    scan_t scan = {.base = base,
+                   .root = root,
+                   .name = name,
+                   .name_len = strlen(name),
+                   .writer = writer,
+                   .progress = progress,
+                   .counts = counts,
+                   .log = log};
     scan.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (scan.rootfd < 0)
         return alfup_err_errno(err, errno, "delta: open tree %s", root);

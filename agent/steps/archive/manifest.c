@@ -20,13 +20,13 @@ typedef struct manifest_path {
 struct manifest {
     manifest_entry_t *entries;
     size_t count, capacity;
-    size_t *sorted;      /* indices sorted by path; rebuilt when stale */
-    size_t sorted_count; /* how many entries 'sorted' covers */
-    int version;         /* 1, or 2 once a version 2 record was added */
+    size_t *sorted;                        /* indices sorted by path; rebuilt when stale */
+    size_t sorted_count;                   /* how many entries 'sorted' covers */
+    int version;                           /* 1, or 2 once a version 2 record was added */
     char base[ARCHIVE_DIGEST_HEX_LEN + 1]; /* "" when none */
-    path_records_t folders;   /* manifest_folder_t */
-    path_records_t untrusted; /* manifest_path_t */
-    path_records_t removed;   /* manifest_path_t */
+    path_records_t folders;                /* manifest_folder_t */
+    path_records_t untrusted;              /* manifest_path_t */
+    path_records_t removed;                /* manifest_path_t */
 };
 
 /* A growable output buffer for manifest_format. */
@@ -425,8 +425,8 @@ static int parse_v2_record(manifest_t *manifest, const field_t *fields, size_t c
 }
 
 /* One line that is not the end line. */
-static int parse_line(manifest_t *manifest, const field_t *fields, size_t count, size_t line_no, char *path,
-                      char *link, alfup_err_t *err)
+static int parse_line(manifest_t *manifest, const field_t *fields, size_t count, size_t line_no, char *path, char *link,
+                      alfup_err_t *err)
 {
     if (count == 0)
         return alfup_err_set(err, "malformed record");

@@ -4,7 +4,7 @@
 
 #include "alfup_error.h"
 
-#define ONLINE_NICE 19         /* setpriority's lowest CPU priority */
+#define ONLINE_NICE 19             /* setpriority's lowest CPU priority */
 #define ONLINE_IOPRIO_CLASS_IDLE 3 /* IOPRIO_CLASS_IDLE of linux/ioprio.h */
 
 /* What the thread had before, to restore. Plain value. */

@@ -7,8 +7,8 @@
 
 #include "archive_progress.h"
 
-#define RATE_LIMIT_SLICE_MS 100u  /* longest single sleep */
-#define RATE_LIMIT_BURST_MS 250u  /* tokens that may pile up while idle */
+#define RATE_LIMIT_SLICE_MS 100u /* longest single sleep */
+#define RATE_LIMIT_BURST_MS 250u /* tokens that may pile up while idle */
 
 /* Plain value; bytes_per_s 0 means no cap. */
 typedef struct rate_limit {

@@ -83,8 +83,9 @@ static step_status_t load_base(step_context_t *ctx, delta_job_t *job)
     if (job->base_manifest == NULL || delta_read_archive_sha256(job->base, job->base_sha256, &err) != ALFUP_OK)
         return step_fail(ctx, STEP_FAILED, "%s: base: %s", ctx->step_id, err.msg);
     if (manifest_base(job->base_manifest) != NULL)
-        return step_fail(ctx, STEP_REFUSED, "%s: %s is itself a delta; a delta is taken against a full online base only",
-                         ctx->step_id, job->base);
+        return step_fail(ctx, STEP_REFUSED,
+                         "%s: %s is itself a delta; a delta is taken against a full online base only", ctx->step_id,
+                         job->base);
     if (manifest_folder_count(job->base_manifest) == 0)
         return step_fail(ctx, STEP_REFUSED, "%s: %s records no folder states: back it up with online=true",
                          ctx->step_id, job->base);

@@ -94,8 +94,7 @@ static step_status_t read_params(step_context_t *ctx, backup_job_t *job)
                           &settle_s) != 0)
         return STEP_REFUSED;
     if (!job->options.online && (kv_list_get(ctx->params, "max_mb_per_s") || kv_list_get(ctx->params, "settle_s")))
-        return step_fail(ctx, STEP_REFUSED, "%s: max_mb_per_s and settle_s apply to online backups only",
-                         ctx->step_id);
+        return step_fail(ctx, STEP_REFUSED, "%s: max_mb_per_s and settle_s apply to online backups only", ctx->step_id);
     job->options.max_bytes_per_s = (uint64_t)max_mb_per_s * BYTES_PER_MB;
     job->options.settle_s = (unsigned)settle_s;
     return STEP_SUCCEEDED;

@@ -53,8 +53,7 @@ static int apply_delta(step_context_t *ctx, const char *delta, const char *targe
     int rc = delta_apply_run(delta, target, tree, base_sha256, &progress, applied, err);
     const char *expected = kv_list_get(ctx->params, "delta_sha256");
     if (rc == ALFUP_OK && expected != NULL && strcmp(expected, applied->added.archive_sha256) != 0)
-        rc = alfup_err_set(err, "delta %s has sha-256 %s, expected %s", delta, applied->added.archive_sha256,
-                           expected);
+        rc = alfup_err_set(err, "delta %s has sha-256 %s, expected %s", delta, applied->added.archive_sha256, expected);
     if (rc == ALFUP_OK)
         rc = sync_target(target, err);
     return rc;
@@ -68,10 +67,9 @@ static step_status_t add_outputs(step_context_t *ctx, const char *target, const 
         kv_list_addf(out, "files", "%llu", (unsigned long long)checked->files) != 0 ||
         kv_list_addf(out, "bytes", "%llu", (unsigned long long)checked->bytes) != 0)
         return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
-    if (applied != NULL &&
-        (kv_list_add(out, "delta_sha256", applied->added.archive_sha256) != 0 ||
-         kv_list_addf(out, "delta_files", "%llu", (unsigned long long)applied->added.files) != 0 ||
-         kv_list_addf(out, "delta_removed", "%llu", (unsigned long long)applied->removed) != 0))
+    if (applied != NULL && (kv_list_add(out, "delta_sha256", applied->added.archive_sha256) != 0 ||
+                            kv_list_addf(out, "delta_files", "%llu", (unsigned long long)applied->added.files) != 0 ||
+                            kv_list_addf(out, "delta_removed", "%llu", (unsigned long long)applied->removed) != 0))
         return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
     return STEP_SUCCEEDED;
 }
