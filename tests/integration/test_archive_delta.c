@@ -678,6 +678,76 @@ static void test_interrupted_delta_asked_again(void **state)
     msg_step_result_clear(&result);
 }
 
+/* Counts progress reports; cancels at the first one with bytes done when cancel is set. */
+typedef struct throttle_hook {
+    unsigned reports;
+    atomic_int *cancel;
+} throttle_hook_t;
+
+static void count_reports(void *arg, const step_progress_t *progress)
+{
+    throttle_hook_t *hook = arg;
+    hook->reports++;
+    if (hook->cancel != NULL && progress->bytes_done > 0)
+        atomic_store(hook->cancel, 1);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* max_mb_per_s holds the reads to the cap (checked as a lower bound on the time, which a loaded machine cannot
+ * break), progress keeps coming while throttled, and a cancel while throttled stops the step and leaves nothing. */
+static void test_bandwidth_cap_throttles_and_can_be_cancelled(void **state)
+{
+    fixture_t *f = *state;
+    char tree[PATH_MAX], file[PATH_MAX], archive[PATH_MAX];
+    path_join(tree, f->allowed, "capped");
+    make_dirs(tree);
+    path_join(file, tree, "big.bin");
+    const size_t big = 4u * 1024u * 1024u;
+    unsigned char *bytes = calloc(1, big);
+    assert_non_null(bytes);
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, big), (ssize_t)big);
+    assert_int_equal(close(fd), 0);
+    free(bytes);
+    wait_until_settled();
+
+    path_join(archive, f->backups, "capped.tar.zst");
+    throttle_hook_t hook = {0};
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    msg_step_result_t result;
+    assert_int_equal(run_step(f, "backup-tree", &result, count_reports, &hook, NULL, "tree", tree, "archive", archive,
+                              "online", "true", "max_mb_per_s", "2", NULL),
+                     STEP_SUCCEEDED);
+    double elapsed = seconds_since(&start);
+    msg_step_result_clear(&result);
+    print_message("  4 MiB at 2 MiB/s: %.2f s, %u progress reports\n", elapsed, hook.reports);
+    assert_true(elapsed >= 1.5);
+    assert_true(hook.reports >= 3);
+
+    atomic_int cancel = 0;
+    throttle_hook_t cancelling = {.cancel = &cancel};
+    path_join(archive, f->backups, "cancelled.tar.zst");
+    assert_int_equal(run_step(f, "backup-tree", &result, count_reports, &cancelling, &cancel, "tree", tree, "archive",
+                              archive, "online", "true", "max_mb_per_s", "1", NULL),
+                     STEP_CANCELLED);
+    msg_step_result_clear(&result);
+    assert_int_equal(access(archive, F_OK), -1);
+    DIR *dir = opendir(f->backups);
+    assert_non_null(dir);
+    for (struct dirent *d; (d = readdir(dir)) != NULL;)
+        if (strstr(d->d_name, "cancelled") != NULL)
+            fail_msg("%s left behind by the cancelled backup", d->d_name);
+    closedir(dir);
+}
+
 /* What backup-delta refuses: an offline base (no folder states), a delta as a base, a target outside the policy. */
 static void test_delta_refusals(void **state)
 {
@@ -736,6 +806,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upload_paused_during_base_copy_is_completed_by_the_delta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_folders_are_dirty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_delta_asked_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bandwidth_cap_throttles_and_can_be_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
