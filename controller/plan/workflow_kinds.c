@@ -18,7 +18,7 @@ static const workflow_kind_t KINDS[] = {
      12 * HOUR, false},
     {"backup-delta", "base! archive! tree*! target base_sha256 zstd_level threads",
      "archive manifest sha256_file archive_sha256 base_sha256 files_added bytes_added files_removed folders_relisted "
-     "folders_total target target_removed target_files_written seconds recovered",
+     "folders_total target target_removed target_files_written target_pruned seconds recovered",
      12 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
     {"restore-tree", "archive! target! tree sha256 delta delta_sha256",

@@ -662,14 +662,20 @@ static void test_interrupted_delta_asked_again(void **state)
     assert_int_equal(access(moved_back, F_OK), -1);
     assert_same_tree(s.root, s.target);
 
-    /* a damaged archive of the attempt is written again */
+    /* a damaged archive of the attempt is written again; a file the cut-off attempt wrote into the copy and the
+     * source no longer has (the writer removed it in between) is pruned from the folders the delta listed */
     int fd = open(s.delta, O_WRONLY | O_TRUNC | O_CLOEXEC);
     assert_true(fd >= 0);
     close(fd);
+    char ghost[PATH_MAX];
+    fmt_path(ghost, "%s/contentstore/2026/12/7/1/1/ghost.bin", s.target);
+    write_content(ghost, 98);
     assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
     assert_null(kv_list_get(&result.outputs, "recovered"));
     assert_int_equal(output_u64(&result, "files_added"), added);
+    assert_int_equal(output_u64(&result, "target_pruned"), 1);
     msg_step_result_clear(&result);
+    assert_int_equal(access(ghost, F_OK), -1);
     assert_same_tree(s.root, s.target);
     assert_chain_restores(f, &s, "restored");
 

@@ -28,6 +28,7 @@ typedef struct scan {
     archive_tree_stats_t stats;
     archive_progress_t *progress;
     delta_counts_t *counts;
+    str_list_t *listed; /* may be NULL: every folder listed */
     str_list_t *log;
 } scan_t;
 
@@ -371,6 +372,10 @@ static int relist_folder(scan_t *scan, const char *folder, int is_new, alfup_err
     if (fd < 0)
         return alfup_err_errno(err, errno, "delta: open %s/%s", scan->root, rel_of(scan, folder));
     scan->counts->folders_relisted++;
+    if (scan->listed != NULL && str_list_add(scan->listed, folder) != 0) {
+        close(fd);
+        return alfup_err_set(err, "delta: out of memory");
+    }
     str_list_t names = {0};
     int rc = list_names(fd, folder, &names, err);
     if (rc == ALFUP_OK && !is_new)
@@ -400,9 +405,11 @@ static int relist_changed(scan_t *scan, alfup_err_t *err)
 }
 
 int delta_scan_tree(manifest_t *base, const char *root, const char *name, archive_writer_t *writer,
-                    archive_progress_t *progress, delta_counts_t *counts, str_list_t *log, alfup_err_t *err)
+                    archive_progress_t *progress, delta_counts_t *counts, str_list_t *relisted, str_list_t *log,
+                    alfup_err_t *err)
 {
-    scan_t scan = {.base = base,
+    scan_t scan = {.listed = relisted,
+                   .base = base,
                    .root = root,
                    .name = name,
                    .name_len = strlen(name),

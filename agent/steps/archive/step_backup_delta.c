@@ -16,6 +16,7 @@
 #include "archive_path.h"
 #include "archive_writer.h"
 #include "delta_apply.h"
+#include "delta_prune.h"
 #include "delta_scan.h"
 #include "file_stale.h"
 #include "file_util.h"
@@ -33,6 +34,8 @@ typedef struct delta_job {
     char archive_sha256[ARCHIVE_DIGEST_HEX_LEN + 1];
     archive_writer_options_t options;
     delta_counts_t counts;
+    str_list_t relisted[DELTA_TREES_MAX]; /* per tree: the folders the scan listed */
+    uint64_t pruned;
     delta_apply_result_t applied;
     int recovered;
 } delta_job_t;
@@ -42,8 +45,10 @@ static void job_clear(delta_job_t *job)
     free(job->base);
     free(job->archive);
     free(job->target);
-    for (size_t i = 0; i < job->count; i++)
+    for (size_t i = 0; i < job->count; i++) {
         free(job->roots[i]);
+        str_list_clear(&job->relisted[i]);
+    }
     manifest_destroy(&job->base_manifest);
 }
 
@@ -140,7 +145,7 @@ static int write_delta(step_context_t *ctx, delta_job_t *job, archive_progress_t
         rc = archive_writer_set_base(writer, job->base_sha256, err);
     for (size_t i = 0; rc == ALFUP_OK && i < job->count; i++)
         rc = delta_scan_tree(job->base_manifest, job->roots[i], job->names[i], writer, progress, &job->counts,
-                             &ctx->result->log_lines, err);
+                             &job->relisted[i], &ctx->result->log_lines, err);
     if (rc == ALFUP_OK)
         rc = archive_writer_finish(writer, job->archive_sha256, err);
     archive_writer_destroy(&writer); /* removes the temporary file unless finished */
@@ -214,6 +219,7 @@ static int add_outputs(step_context_t *ctx, const delta_job_t *job, double secon
         rc |= kv_list_add(out, "target", job->target);
         rc |= kv_list_addf(out, "target_removed", "%llu", (unsigned long long)job->applied.removed);
         rc |= kv_list_addf(out, "target_files_written", "%llu", (unsigned long long)job->applied.added.files);
+        rc |= kv_list_addf(out, "target_pruned", "%llu", (unsigned long long)job->pruned);
     }
     rc |= kv_list_addf(out, "seconds", "%.3f", seconds);
     if (job->recovered)
@@ -247,6 +253,8 @@ static step_status_t run_job(step_context_t *ctx, delta_job_t *job)
         rc = write_delta(ctx, job, &progress, &err);
     if (rc == ALFUP_OK && job->target != NULL)
         rc = delta_apply_run(job->archive, job->target, NULL, job->base_sha256, &progress, &job->applied, &err);
+    for (size_t i = 0; rc == ALFUP_OK && job->target != NULL && i < job->count; i++)
+        rc = delta_prune_target(job->target, job->roots[i], job->names[i], &job->relisted[i], &job->pruned, &err);
     if (rc == ARCHIVE_CANCELLED)
         return step_fail(ctx, STEP_CANCELLED, "%s: cancelled", ctx->step_id);
     if (rc != ALFUP_OK)
