@@ -2,10 +2,12 @@
 #include "archive_params.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file_util.h"
 #include "path_policy.h"
@@ -109,4 +111,14 @@ void archive_target_discard(step_context_t *ctx, const char *target, int created
         str_list_addf(&ctx->result->log_lines, "cleanup of %s failed: %s", target, err.msg);
     else
         str_list_addf(&ctx->result->log_lines, "removed what was written to %s", target);
+}
+
+int archive_target_sync(const char *target, alfup_err_t *err)
+{
+    int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "open %s", target);
+    int rc = syncfs(fd) == 0 ? ALFUP_OK : alfup_err_errno(err, errno, "syncfs %s", target);
+    close(fd);
+    return rc;
 }

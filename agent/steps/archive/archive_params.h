@@ -27,6 +27,10 @@ int archive_param_bool(step_context_t *ctx, const char *key, int def, int *out);
  * ctx's error set. */
 step_status_t archive_target_prepare(step_context_t *ctx, const char *target, int *created);
 
+/* Makes what was written below target durable: one syncfs(2) on its file
+ * system. 0 or ALFUP_ERR. */
+int archive_target_sync(const char *target, alfup_err_t *err);
+
 /* Removes what a failed or cancelled extraction wrote: the whole target when
  * this step created it, else its contents. A failure to clean up is added to
  * the result's log lines. */

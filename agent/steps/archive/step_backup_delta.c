@@ -255,6 +255,8 @@ static step_status_t run_job(step_context_t *ctx, delta_job_t *job)
         rc = delta_apply_run(job->archive, job->target, NULL, job->base_sha256, &progress, &job->applied, &err);
     for (size_t i = 0; rc == ALFUP_OK && job->target != NULL && i < job->count; i++)
         rc = delta_prune_target(job->target, job->roots[i], job->names[i], &job->relisted[i], &job->pruned, &err);
+    if (rc == ALFUP_OK && job->target != NULL)
+        rc = archive_target_sync(job->target, &err);
     if (rc == ARCHIVE_CANCELLED)
         return step_fail(ctx, STEP_CANCELLED, "%s: cancelled", ctx->step_id);
     if (rc != ALFUP_OK)

@@ -1,27 +1,13 @@
 /* step_restore_tree.c -- "restore-tree": an archive into an empty or absent folder, every file checked. */
 #include "step_restore_tree.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "archive_check.h"
 #include "archive_params.h"
 #include "archive_path.h"
 #include "delta_apply.h"
-
-/* Flushes the restored files to disk: one syncfs(2) on the target's file system. */
-static int sync_target(const char *target, alfup_err_t *err)
-{
-    int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return alfup_err_errno(err, errno, "open %s", target);
-    int rc = syncfs(fd) == 0 ? ALFUP_OK : alfup_err_errno(err, errno, "syncfs %s", target);
-    close(fd);
-    return rc;
-}
 
 /* Extracts archive into target (prepared and empty) through the checker. */
 static int restore_into(step_context_t *ctx, const char *archive, const char *target, const char *tree,
@@ -40,7 +26,7 @@ static int restore_into(step_context_t *ctx, const char *archive, const char *ta
         rc = archive_extract_close(extract, err);
     archive_extract_destroy(&extract);
     if (rc == ALFUP_OK)
-        rc = sync_target(target, err);
+        rc = archive_target_sync(target, err);
     return rc;
 }
 
@@ -55,7 +41,7 @@ static int apply_delta(step_context_t *ctx, const char *delta, const char *targe
     if (rc == ALFUP_OK && expected != NULL && strcmp(expected, applied->added.archive_sha256) != 0)
         rc = alfup_err_set(err, "delta %s has sha-256 %s, expected %s", delta, applied->added.archive_sha256, expected);
     if (rc == ALFUP_OK)
-        rc = sync_target(target, err);
+        rc = archive_target_sync(target, err);
     return rc;
 }
 
