@@ -756,6 +756,30 @@ static void test_bandwidth_cap_throttles_and_can_be_cancelled(void **state)
     closedir(dir);
 }
 
+/* An online base asked again after an agent restart: the complete archive (manifest version 2) verifies and is
+ * kept, and a delta against it works. */
+static void test_online_base_asked_again_after_restart_is_kept(void **state)
+{
+    fixture_t *f = *state;
+    scenario_t s;
+    scenario_init(f, &s, "again");
+    make_store(s.root, 1);
+    msg_step_result_t result;
+    base_copy(f, &s, "0", NULL, &result);
+    msg_step_result_clear(&result);
+    f->interrupted = 1;
+    assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, NULL, "tree", s.cs, "tree", s.deleted, "archive",
+                              s.base, "online", "true", NULL),
+                     STEP_SUCCEEDED);
+    assert_string_equal(kv_list_get(&result.outputs, "recovered"), "yes");
+    assert_string_equal(kv_list_get(&result.outputs, "archive_sha256"), s.base_sha);
+    msg_step_result_clear(&result);
+    f->interrupted = 0;
+    assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
+    msg_step_result_clear(&result);
+    assert_same_tree(s.root, s.target);
+}
+
 /* What backup-delta refuses: an offline base (no folder states), a delta as a base, a target outside the policy. */
 static void test_delta_refusals(void **state)
 {
@@ -815,6 +839,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_folders_are_dirty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_delta_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bandwidth_cap_throttles_and_can_be_cancelled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_online_base_asked_again_after_restart_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delta_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
