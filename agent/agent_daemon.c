@@ -1,5 +1,7 @@
 /* agent_daemon.c -- the agent's loop: says hello, answers step requests (a repeated step
- * id gets its recorded result), relays progress, re-sends unacknowledged results. */
+ * id gets its recorded result), relays progress, re-sends unacknowledged results (on
+ * connecting, then periodically with a growing interval until they are acknowledged), reaps
+ * the service processes it adopted. */
 #include "agent_daemon.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include "cert_identity.h"
 #include "channel_client.h"
 #include "log.h"
+#include "proc_children.h"
 #include "result_store.h"
 #include "step.h"
 #include "step_runner.h"
@@ -19,12 +22,20 @@
 #define POLL_MS 200
 #define HANDSHAKE_TIMEOUT_S 10u
 #define HOSTNAME_MAX 256
+/* Unacknowledged results are re-sent this long after connecting or the last acknowledgement,
+ * then at twice the interval each time (up to the maximum) while none is acknowledged: the
+ * controller acknowledges only what its journal holds, and its journal may fail for a while. */
+#define RESEND_BASE_MS 5000u
+#define RESEND_MAX_MS 60000u
 
 typedef struct agent_daemon {
     const agent_config_t *config;
     channel_client_t *channel;
     result_store_t *store;
     step_runner_t *runner;
+    int resend_pending;          /* results may be unacknowledged: look for them at resend_at_ms */
+    uint64_t resend_at_ms;       /* next look for unacknowledged results */
+    unsigned resend_interval_ms; /* the wait after that look */
 } agent_daemon_t;
 
 static void send_or_log(agent_daemon_t *d, alfup_msg_t *msg, const char *what)
@@ -46,6 +57,46 @@ static void send_recorded(agent_daemon_t *d, const char *step_id)
     alfup_msg_clear(&msg);
 }
 
+/* Sends every unacknowledged result again, oldest first; how many. */
+static size_t resend_unacked(agent_daemon_t *d)
+{
+    str_list_t unacked = {0};
+    alfup_err_t err;
+    if (result_store_unacked(d->store, &unacked, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s", err.msg);
+    for (size_t i = 0; i < unacked.count; i++) {
+        alfup_log(LOG_LEVEL_INFO, COMPONENT, "re-sending unacknowledged result of step %s", unacked.items[i]);
+        send_recorded(d, unacked.items[i]);
+    }
+    size_t count = unacked.count;
+    str_list_clear(&unacked);
+    return count;
+}
+
+/* Results may be waiting for an acknowledgement: look for them after the base interval. */
+static void resend_arm(agent_daemon_t *d)
+{
+    d->resend_pending = 1;
+    d->resend_interval_ms = RESEND_BASE_MS;
+    d->resend_at_ms = alfup_now_mono_ms() + RESEND_BASE_MS;
+}
+
+/* While connected, re-sends what is still unacknowledged when its time comes; the interval
+ * doubles while results stay unacknowledged. Once none is left, the store is not looked at
+ * again until a new result is reported (an idle agent does no work here). */
+static void resend_due(agent_daemon_t *d)
+{
+    uint64_t now = alfup_now_mono_ms();
+    if (!d->resend_pending || !channel_client_established(d->channel) || now < d->resend_at_ms)
+        return;
+    if (resend_unacked(d) == 0) {
+        d->resend_pending = 0;
+        return;
+    }
+    d->resend_at_ms = now + d->resend_interval_ms;
+    d->resend_interval_ms = d->resend_interval_ms * 2 > RESEND_MAX_MS ? RESEND_MAX_MS : d->resend_interval_ms * 2;
+}
+
 static uint64_t backup_free_bytes(const char *backup_dir)
 {
     struct statvfs vfs;
@@ -63,15 +114,8 @@ static void on_connected(void *arg)
     hello.hello = (msg_hello_t){.name = d->config->name, .version = ALFUP_VERSION, .hostname = hostname,
                                 .backup_free_bytes = backup_free_bytes(d->config->backup_dir)};
     send_or_log(d, &hello, "hello");
-    str_list_t unacked = {0};
-    alfup_err_t err;
-    if (result_store_unacked(d->store, &unacked, &err) != ALFUP_OK)
-        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s", err.msg);
-    for (size_t i = 0; i < unacked.count; i++) {
-        alfup_log(LOG_LEVEL_INFO, COMPONENT, "re-sending unacknowledged result of step %s", unacked.items[i]);
-        send_recorded(d, unacked.items[i]);
-    }
-    str_list_clear(&unacked);
+    if (resend_unacked(d) > 0)
+        resend_arm(d);
 }
 
 static void on_disconnected(void *arg, const char *reason)
@@ -129,6 +173,8 @@ static void on_message(void *arg, const alfup_msg_t *msg)
     case MSG_RESULT_ACK:
         if (result_store_ack(d->store, msg->ack_step_id, &err) != ALFUP_OK)
             alfup_log(LOG_LEVEL_ERROR, COMPONENT, "ack of step %s: %s", msg->ack_step_id, err.msg);
+        else
+            d->resend_interval_ms = RESEND_BASE_MS; /* the controller records again: no long wait */
         break;
     case MSG_STEP_CANCEL:
         if (!step_runner_cancel(d->runner, msg->ack_step_id))
@@ -143,6 +189,8 @@ static void relay_reports(agent_daemon_t *d)
 {
     alfup_msg_t report;
     while (step_runner_next_report(d->runner, &report) == ALFUP_OK) {
+        if (report.kind == MSG_STEP_RESULT && !d->resend_pending)
+            resend_arm(d);
         send_or_log(d, &report, report.kind == MSG_STEP_RESULT ? "result" : "progress");
         alfup_msg_clear(&report);
     }
@@ -174,7 +222,9 @@ static int loop(agent_daemon_t *d, const volatile sig_atomic_t *stop, alfup_err_
         if (channel_client_handle_input(d->channel, err) != ALFUP_OK)
             return ALFUP_ERR;
         relay_reports(d);
+        resend_due(d);
         channel_client_tick(d->channel);
+        proc_children_reap_orphans();
     }
     return ALFUP_OK;
 }
@@ -183,6 +233,10 @@ int agent_daemon_run(const agent_config_t *config, const volatile sig_atomic_t *
 {
     if (check_identity(config, err) != ALFUP_OK)
         return ALFUP_ERR;
+    alfup_err_t reaper_err;
+    if (proc_children_become_subreaper(&reaper_err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s: a service left running by its start command is reaped by "
+                  "init, not by the agent", reaper_err.msg);
     agent_daemon_t d = {.config = config};
     int rc = ALFUP_ERR;
     void *zmq_context = zmq_ctx_new();

@@ -55,6 +55,19 @@ int str_list_contains(const str_list_t *list, const char *text)
     return 0;
 }
 
+int str_list_remove(str_list_t *list, const char *text)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        if (strcmp(list->items[i], text) != 0)
+            continue;
+        free(list->items[i]);
+        memmove(&list->items[i], &list->items[i + 1], (list->count - i) * sizeof *list->items);
+        list->count--; /* the move brought the terminating NULL along */
+        return 1;
+    }
+    return 0;
+}
+
 void str_list_keep_last(str_list_t *list, size_t max)
 {
     if (list->count <= max)

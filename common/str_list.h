@@ -21,6 +21,10 @@ int str_list_addf(str_list_t *list, const char *fmt, ...)
 /* 1 when text is in the list, else 0. */
 int str_list_contains(const str_list_t *list, const char *text);
 
+/* Removes the first entry equal to text, keeping the order of the others. 1 when one was
+ * removed, else 0. */
+int str_list_remove(str_list_t *list, const char *text);
+
 /* Drops the oldest entries until at most max remain (a tail of log lines). */
 void str_list_keep_last(str_list_t *list, size_t max);
 

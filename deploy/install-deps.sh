@@ -5,9 +5,12 @@ set -euo pipefail
 
 ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libssl-dev openssl libpq-dev libarchive-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
-    libcmocka-dev zstd)
-ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps)
-ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump)
+    libcmocka-dev zstd libical-dev)
+ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps tzdata)
+# tomcat10, a JDK and the PostgreSQL JDBC driver: the real Tomcat 10 the repository stand-in webapp runs in
+# (tests/e2e/tomcat_slow_stop_test.sh); curl for its probes.
+ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump tomcat10 openjdk-17-jdk-headless
+    libpostgresql-jdbc-java curl)
 
 missing_packages() {
     local p
@@ -33,6 +36,14 @@ install_deps() {
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
     # The quick start and the tests start their own PostgreSQL clusters; the packaged one stays down.
+    # The tests run their own Tomcat on free loopback ports; Debian's tomcat10 service stays down.
+    if dpkg-query -W -f='${Status}' tomcat10 2>/dev/null | grep -q "install ok installed"; then
+        if [ -d /run/systemd/system ]; then
+            systemctl disable --now tomcat10 >/dev/null 2>&1 || true
+        else
+            rm -f /etc/systemd/system/multi-user.target.wants/tomcat10.service
+        fi
+    fi
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

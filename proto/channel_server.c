@@ -13,6 +13,7 @@
 #include "key_map.h"
 #include "log.h"
 #include "secure_link.h"
+#include "str_list.h"
 #include "wire_frame.h"
 
 #define ROUTING_ID_MAX 256
@@ -39,6 +40,8 @@ typedef struct session {
     uint64_t created_ms, last_rx_ms;
     size_t slot;                      /* its index in channel_server.sessions */
     unsigned tls_generation;          /* of the TLS context (CRL) its certificate was checked with */
+    int dead;                         /* dropped: out of every index, freed by reap_dead */
+    struct session *next_dead;
 } session_t;
 
 struct channel_server {
@@ -56,6 +59,8 @@ struct channel_server {
     unsigned busy_unlogged;           /* refusals since that line */
     uint64_t crl_checked_ms;          /* last look at the CRL file, at most one a second */
     unsigned checked_generation;      /* every authenticated session was checked with it */
+    session_t *dead;                  /* dropped sessions, freed once no frame or callback uses them */
+    str_list_t revoked_names;         /* proven names whose certificate is revoked (see admit_revoked) */
 };
 
 /* ---- session table ---- */
@@ -90,9 +95,13 @@ static int set_state(channel_server_t *s, session_t *session, session_state_t st
     return 0;
 }
 
-/* Removes the session; tells the owner when it was online and reason is set. */
+/* Removes the session from every index and tells the owner when it was online and reason is
+ * set. It is only freed by reap_dead, when no frame's processing or callback can still hold it:
+ * an owner's callback may send, and a failed send drops the session it was called for. */
 static void drop_session(channel_server_t *s, session_t *session, const char *reason)
 {
+    if (session->dead)
+        return;
     session_t *last = s->sessions[--s->count];
     s->sessions[session->slot] = last;
     last->slot = session->slot;
@@ -100,10 +109,44 @@ static void drop_session(channel_server_t *s, session_t *session, const char *re
     int was_online = session->state == SESSION_ONLINE;
     set_state(s, session, SESSION_CLOSED);
     s->closed--;
-    if (was_online && reason && s->events.peer_down)
-        s->events.peer_down(s->events.arg, session->identity.name, reason);
-    secure_link_destroy(&session->link);
-    free(session);
+    session->dead = 1;
+    session->next_dead = s->dead;
+    s->dead = session;
+    if (was_online && reason && s->events.peer_down) {
+        char name[sizeof session->identity.name];
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        s->events.peer_down(s->events.arg, name, reason);
+    }
+}
+
+/* Frees the dropped sessions. Only where none is in use: after a frame, after the timers. */
+static void reap_dead(channel_server_t *s)
+{
+    while (s->dead) {
+        session_t *session = s->dead;
+        s->dead = session->next_dead;
+        secure_link_destroy(&session->link);
+        free(session);
+    }
+}
+
+/* The policy for a client certificate the CRL revokes (secure_link_admit_revoked): it may finish
+ * its handshake, and so prove the name in it, unless that name is already known revoked or a
+ * session with a valid certificate holds it. Once proven, the session is refused (refuse_revoked)
+ * and the name is known: its next handshakes are refused outright, with the TLS alert that tells
+ * the agent why. A controller restarted after a revocation names the agent this way. */
+static int admit_revoked(void *arg, const char *name)
+{
+    channel_server_t *s = arg;
+    return !str_list_contains(&s->revoked_names, name) && find_online(s, name) == NULL;
+}
+
+/* Notes name as proven revoked (logged when out of memory: its handshakes are then let through
+ * and refused again, which costs only time). */
+static void note_revoked(channel_server_t *s, const char *name)
+{
+    if (!str_list_contains(&s->revoked_names, name) && str_list_add(&s->revoked_names, name) != 0)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s: out of memory noting its certificate revoked", name);
 }
 
 static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t rid_len,
@@ -139,6 +182,7 @@ static session_t *add_session(channel_server_t *s, const uint8_t *rid, size_t ri
         free(session);
         return NULL;
     }
+    secure_link_admit_revoked(session->link, admit_revoked, s);
     session->epoch = epoch;
     session->state = SESSION_HANDSHAKE;
     s->pending++;
@@ -204,20 +248,45 @@ int channel_server_send(channel_server_t *s, const char *name, alfup_msg_t *msg,
 
 static void refuse(channel_server_t *s, session_t *session, const char *reason)
 {
+    if (session->dead)
+        return;
     alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused peer %s%s%s: %s", session->address,
               session->identity.name[0] ? " " : "", session->identity.name, reason);
     send_reset(s, session->routing_id, session->routing_id_len, session->epoch);
-    if (session->state == SESSION_ONLINE && s->events.peer_down)
-        s->events.peer_down(s->events.arg, session->identity.name, reason);
+    int was_online = session->state == SESSION_ONLINE;
     secure_link_destroy(&session->link);
     set_state(s, session, SESSION_CLOSED);
     session->created_ms = alfup_now_mono_ms();
+    if (was_online && s->events.peer_down) { /* last: the owner may send, and drop what it finds */
+        char name[sizeof session->identity.name];
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        s->events.peer_down(s->events.arg, name, reason);
+    }
 }
 
-/* The handshake just finished: check the certificate's roles. */
+/* The peer finished its handshake with a revoked certificate (admit_revoked let it through):
+ * its name is proven, as when a reloaded CRL cuts a live session, so the owner hears of the
+ * refusal (peer_refused), unless a session with a valid certificate holds that name. */
+static void refuse_revoked(channel_server_t *s, session_t *session)
+{
+    char name[sizeof session->identity.name];
+    snprintf(name, sizeof name, "%s", session->identity.name);
+    note_revoked(s, name);
+    int held = find_online(s, name) != NULL;
+    int agent = (session->identity.roles & s->config.required_roles) != 0;
+    refuse(s, session, "certificate revoked");
+    if (agent && !held && s->events.peer_refused)
+        s->events.peer_refused(s->events.arg, name, "certificate revoked");
+}
+
+/* The handshake just finished: check the certificate's revocation and roles. */
 static int authorize(channel_server_t *s, session_t *session)
 {
     session->identity = *secure_link_peer(session->link);
+    if (secure_link_admitted_revoked(session->link)) {
+        refuse_revoked(s, session);
+        return -1;
+    }
     if ((session->identity.roles & s->config.required_roles) == 0) {
         refuse(s, session, "certificate carries no agent role");
         return -1;
@@ -226,6 +295,8 @@ static int authorize(channel_server_t *s, session_t *session)
     return 0;
 }
 
+/* The session's first envelope: it must be a Hello in the certificate's name. -1 when the
+ * session was refused, or dropped by the owner's reaction to peer_up (a send that failed). */
 static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *msg)
 {
     if (msg->kind != MSG_HELLO) {
@@ -249,13 +320,16 @@ static int on_hello(channel_server_t *s, session_t *session, const alfup_msg_t *
         refuse(s, session, "out of memory");
         return -1;
     }
-    char roles[64];
+    str_list_remove(&s->revoked_names, session->identity.name); /* it holds a valid certificate now */
+    char roles[64], name[sizeof session->identity.name], address[ADDRESS_MAX];
     cert_roles_format(session->identity.roles, roles, sizeof roles);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s online from %s (roles %s, version %.32s)",
               session->identity.name, session->address, roles, msg->hello.version);
+    snprintf(name, sizeof name, "%s", session->identity.name);
+    snprintf(address, sizeof address, "%s", session->address);
     if (s->events.peer_up)
-        s->events.peer_up(s->events.arg, session->identity.name, session->identity.roles, session->address);
-    return 0;
+        s->events.peer_up(s->events.arg, name, session->identity.roles, address);
+    return session->dead ? -1 : 0;
 }
 
 static void answer_heartbeat(channel_server_t *s, session_t *session)
@@ -266,32 +340,29 @@ static void answer_heartbeat(channel_server_t *s, session_t *session)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s", err.msg);
 }
 
-/* Decodes and dispatches every complete envelope. -1 when the session died. */
+/* Decodes and dispatches every complete envelope. -1 when the session died, refused here or
+ * dropped by the owner's reaction to a callback (it stays allocated until reap_dead). The
+ * callbacks get a copy of the name: whatever they do, it stays valid while they run. */
 static int dispatch(channel_server_t *s, session_t *session)
 {
     alfup_msg_t msg;
     alfup_err_t err;
     int rc;
-    uint8_t rid[ROUTING_ID_MAX]; /* to look the session up again without touching it */
-    size_t rid_len = session->routing_id_len;
-    memcpy(rid, session->routing_id, rid_len);
+    char name[sizeof session->identity.name];
     while ((rc = secure_link_next(session->link, &msg, &err)) == ALFUP_OK) {
-        if (session->state == SESSION_AWAIT_HELLO) {
-            int hello_rc = on_hello(s, session, &msg);
-            if (hello_rc == 0 && s->events.message)
-                s->events.message(s->events.arg, session->identity.name, &msg);
+        int was_hello = session->state == SESSION_AWAIT_HELLO;
+        if (was_hello && on_hello(s, session, &msg) != 0) {
             alfup_msg_clear(&msg);
-            if (hello_rc != 0)
-                return -1;
-            continue;
+            return -1;
         }
-        if (msg.kind == MSG_HEARTBEAT)
+        snprintf(name, sizeof name, "%s", session->identity.name);
+        if (msg.kind == MSG_HEARTBEAT && !was_hello)
             answer_heartbeat(s, session);
         else if (s->events.message)
-            s->events.message(s->events.arg, session->identity.name, &msg);
+            s->events.message(s->events.arg, name, &msg);
         alfup_msg_clear(&msg);
-        if (find_by_routing_id(s, rid, rid_len) != session || !session->link)
-            return -1; /* the owner's reaction dropped it */
+        if (session->dead || session->link == NULL)
+            return -1; /* the owner's reaction dropped it, or a send failed */
     }
     if (rc == ALFUP_ERR) {
         refuse(s, session, err.msg);
@@ -430,6 +501,7 @@ static int read_one(channel_server_t *s, alfup_err_t *err)
     }
     on_frame(s, zmq_msg_data(&rid), zmq_msg_size(&rid), zmq_msg_data(&data), zmq_msg_size(&data),
              address ? address : "unknown");
+    reap_dead(s); /* the frame's processing is over: nothing holds a dropped session now */
 out:
     zmq_msg_close(&rid);
     zmq_msg_close(&data);
@@ -462,6 +534,7 @@ static int recheck_session(channel_server_t *s, session_t *session, unsigned gen
         return 0;
     char name[sizeof session->identity.name];
     snprintf(name, sizeof name, "%s", session->identity.name);
+    note_revoked(s, name); /* its next handshakes get the TLS alert that says why */
     refuse(s, session, err.msg);
     if (s->events.peer_refused)
         s->events.peer_refused(s->events.arg, name, err.msg);
@@ -521,6 +594,7 @@ void channel_server_tick(channel_server_t *s)
             drop_session(s, session, NULL);
         }
     }
+    reap_dead(s);
 }
 
 void channel_server_counts(const channel_server_t *s, unsigned *sessions, unsigned *online)
@@ -586,6 +660,8 @@ void channel_server_destroy(channel_server_t **server_p)
     channel_server_t *s = *server_p;
     while (s->count > 0)
         drop_session(s, s->sessions[s->count - 1], NULL);
+    reap_dead(s);
+    str_list_clear(&s->revoked_names);
     free(s->sessions);
     key_map_destroy(&s->by_routing_id);
     key_map_destroy(&s->by_name);

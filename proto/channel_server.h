@@ -18,8 +18,11 @@ typedef struct channel_server_config {
 } channel_server_config_t;
 
 /* What the server tells its owner. name is the certificate's common name,
- * never a routing id or a message field. Callbacks must not call
- * channel_server_destroy. */
+ * never a routing id or a message field; it is a copy that stays valid for the
+ * whole callback. Callbacks may send (channel_server_send), even to the peer
+ * they are called for: a send that fails drops that session, which is then
+ * only marked dead and freed once the frame's processing is over. Callbacks
+ * must not call channel_server_destroy. */
 typedef struct channel_server_events {
     void (*peer_up)(void *arg, const char *name, unsigned roles, const char *address);
     void (*peer_down)(void *arg, const char *name, const char *reason);
@@ -27,10 +30,14 @@ typedef struct channel_server_events {
      * included). Heartbeats are answered by the server and not passed on. */
     void (*message)(void *arg, const char *name, const alfup_msg_t *msg);
     void *arg;
-    /* Optional (last, so positional initializers stay valid): an authenticated peer is cut
-     * because the reloaded CRL revokes its certificate (reason "certificate revoked"). name
-     * is trustworthy (its handshake completed); peer_down came first when it was online.
-     * A refused handshake is only logged: the name in a refused certificate is unproven. */
+    /* Optional (last, so positional initializers stay valid): an agent is refused because the
+     * CRL revokes its certificate (reason "certificate revoked"): an authenticated session cut
+     * when the reloaded CRL revokes it (peer_down came first when it was online), or the first
+     * handshake with a revoked certificate in that name since the server started (a controller
+     * restarted after the revocation), which is let finish so that the name is proven (the
+     * chain is checked, and the handshake checks the key) and then refused. Not called while a
+     * session with a valid certificate holds the name. name is trustworthy either way; the
+     * name's later handshakes with a revoked certificate are refused outright and only logged. */
     void (*peer_refused)(void *arg, const char *name, const char *reason);
 } channel_server_events_t;
 

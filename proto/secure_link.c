@@ -119,6 +119,16 @@ int secure_link_peer_revoked(const secure_link_t *link, tls_context_t *tls, alfu
     return tls_context_peer_revoked(tls, peer, chain, err);
 }
 
+void secure_link_admit_revoked(secure_link_t *link, tls_admit_revoked_fn admit, void *arg)
+{
+    tls_session_admit_revoked(link->tls, admit, arg);
+}
+
+int secure_link_admitted_revoked(const secure_link_t *link)
+{
+    return tls_session_admitted_revoked(link->tls);
+}
+
 const cert_identity_t *secure_link_peer(const secure_link_t *link)
 {
     return tls_session_peer(link->tls);

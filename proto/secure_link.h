@@ -9,6 +9,7 @@
 #include "cert_identity.h"
 #include "message.h"
 #include "tls_context.h"
+#include "tls_session.h"
 
 typedef struct secure_link secure_link_t;
 
@@ -42,6 +43,13 @@ size_t secure_link_take_records(secure_link_t *link, uint8_t *buf, size_t cap);
 /* Whether the peer's certificate is now revoked by tls's current CRL: see
  * tls_context_peer_revoked (1 revoked, 0 still good, -1 other failure, with err). */
 int secure_link_peer_revoked(const secure_link_t *link, tls_context_t *tls, alfup_err_t *err);
+
+/* See tls_session_admit_revoked: a server link lets a client with a revoked certificate finish
+ * its handshake when admit(arg, name) says so, so that its name is proven. */
+void secure_link_admit_revoked(secure_link_t *link, tls_admit_revoked_fn admit, void *arg);
+
+/* 1 when the link is established with a peer whose revoked certificate was let through. */
+int secure_link_admitted_revoked(const secure_link_t *link);
 
 /* The peer's identity from its certificate, or NULL before the handshake. */
 const cert_identity_t *secure_link_peer(const secure_link_t *link);

@@ -12,6 +12,9 @@ struct tls_session {
     BIO *out;   /* records for the peer; owned by ssl */
     int established;
     cert_identity_t peer;
+    tls_admit_revoked_fn admit_revoked; /* server: may a revoked client certificate prove its key? */
+    void *admit_arg;
+    int admitted_revoked;               /* the peer's certificate is revoked: it was let through */
 };
 
 static int set_expected_host(SSL *ssl, const char *host, alfup_err_t *err)
@@ -65,6 +68,41 @@ void tls_session_destroy(tls_session_t **session_p)
     SSL_free((*session_p)->ssl);
     free(*session_p);
     *session_p = NULL;
+}
+
+/* The per-certificate verify callback of a server session with an admit_revoked policy. A
+ * client certificate the CRL revokes is let through the rest of the verification when the
+ * policy admits its name: the chain's signatures and dates are still checked after the CRL,
+ * and the handshake goes on to check the peer's CertificateVerify (its key). Any other
+ * failure fails as without the callback. */
+static int verify_admitting_revoked(int ok, X509_STORE_CTX *ctx)
+{
+    if (ok || X509_STORE_CTX_get_error(ctx) != X509_V_ERR_CERT_REVOKED || X509_STORE_CTX_get_error_depth(ctx) != 0)
+        return ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx());
+    tls_session_t *s = ssl ? SSL_get_app_data(ssl) : NULL;
+    cert_identity_t identity;
+    alfup_err_t err;
+    if (s == NULL || s->admit_revoked == NULL ||
+        cert_identity_read(X509_STORE_CTX_get_current_cert(ctx), &identity, &err) != ALFUP_OK ||
+        !s->admit_revoked(s->admit_arg, identity.name))
+        return 0;
+    s->admitted_revoked = 1;
+    X509_STORE_CTX_set_error(ctx, X509_V_OK);
+    return 1;
+}
+
+void tls_session_admit_revoked(tls_session_t *s, tls_admit_revoked_fn admit, void *arg)
+{
+    s->admit_revoked = admit;
+    s->admit_arg = arg;
+    SSL_set_app_data(s->ssl, s);
+    SSL_set_verify(s->ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_admitting_revoked);
+}
+
+int tls_session_admitted_revoked(const tls_session_t *s)
+{
+    return s->established && s->admitted_revoked;
 }
 
 int tls_session_put_records(tls_session_t *s, const uint8_t *records, size_t len, alfup_err_t *err)

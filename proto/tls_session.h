@@ -19,6 +19,19 @@ tls_session_t *tls_session_new(SSL_CTX *ssl_ctx, tls_side_t side, const char *ex
 
 void tls_session_destroy(tls_session_t **session_p);
 
+/* Whether a server may let a client whose certificate the CRL revokes finish its handshake,
+ * so that the name in it is proven (the handshake checks the peer's key): 1 to let it through. */
+typedef int (*tls_admit_revoked_fn)(void *arg, const char *name);
+
+/* Server side, before the handshake: a client certificate that is valid but for the CRL
+ * revoking it is let through when admit(arg, its name) says so; the session then reports it
+ * with tls_session_admitted_revoked and must be refused by its owner once established. */
+void tls_session_admit_revoked(tls_session_t *session, tls_admit_revoked_fn admit, void *arg);
+
+/* 1 when the session is established with a peer whose certificate is revoked (let through by
+ * tls_session_admit_revoked's policy): its identity is proven, but it must not be served. */
+int tls_session_admitted_revoked(const tls_session_t *session);
+
 /* Gives the session len bytes of TLS records received from the peer. */
 int tls_session_put_records(tls_session_t *session, const uint8_t *records, size_t len,
                             alfup_err_t *err);

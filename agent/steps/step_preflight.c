@@ -18,6 +18,7 @@
 #include "db_ident.h"
 #include "db_tool.h"
 #include "path_policy.h"
+#include "preflight_fs.h"
 
 #define TREE_DEPTH_MAX 256
 
@@ -252,6 +253,52 @@ static void check_services_and_tools(preflight_t *pf)
     }
 }
 
+/* 1 when path names folder (resolving symlinks when path exists; trailing slashes ignored). */
+static int same_folder(const char *path, const char *folder)
+{
+    char *resolved = realpath(path, NULL);
+    const char *a = resolved ? resolved : path;
+    size_t a_len = strlen(a), b_len = strlen(folder);
+    while (a_len > 1 && a[a_len - 1] == '/')
+        a_len--;
+    while (b_len > 1 && folder[b_len - 1] == '/')
+        b_len--;
+    int same = a_len == b_len && strncmp(a, folder, a_len) == 0;
+    free(resolved);
+    return same;
+}
+
+/* Reports this agent's backup_dir and, given the plan's (param backup_dir), whether they are
+ * the same folder. Not a failing check: the controller compares every host's report after the
+ * preflight stage and names each host that differs (docs/plan.md: one path on every host). */
+static void report_backup_dir(preflight_t *pf)
+{
+    const char *mine = pf->ctx->config->backup_dir, *plans = kv_list_get(pf->ctx->params, "backup_dir");
+    if (mine == NULL)
+        return;
+    kv_list_add(&pf->ctx->result->outputs, "backup_dir", mine);
+    if (plans == NULL)
+        return;
+    int same = same_folder(plans, mine);
+    kv_list_add(&pf->ctx->result->outputs, "backup_dir_same", same ? "yes" : "no");
+    str_list_addf(&pf->ctx->result->log_lines, "backup_dir=%s (the plan's %s: %s)", mine, plans,
+                  same ? "same" : "DIFFERENT");
+}
+
+/* Names the filesystem backup_dir is on (output backup_fs), so that the controller can add up
+ * the estimates of hosts whose backups share it. Without a name the sum is not checked. */
+static void report_backup_fs(preflight_t *pf, const char *backup_dir)
+{
+    char id[PREFLIGHT_FS_ID_MAX];
+    alfup_err_t err;
+    if (preflight_fs_identity(backup_dir, id, sizeof id, &err) == ALFUP_OK) {
+        kv_list_add(&pf->ctx->result->outputs, "backup_fs", id);
+        str_list_addf(&pf->ctx->result->log_lines, "backup_fs=%s", id);
+    } else {
+        str_list_addf(&pf->ctx->result->log_lines, "backup_fs unknown (%s): shared space not checked", err.msg);
+    }
+}
+
 /* Free space in backup_dir >= estimate * 1.1, when anything was estimated. */
 static void check_space(preflight_t *pf)
 {
@@ -271,6 +318,7 @@ static void check_space(preflight_t *pf)
     else {
         uint64_t free_bytes = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
         kv_list_addf(&pf->ctx->result->outputs, "space_free_bytes", "%" PRIu64, free_bytes);
+        report_backup_fs(pf, backup_dir);
         if (free_bytes < need)
             check_result(pf, "free_space",
                          "%s has %" PRIu64 " bytes free, the backup needs %" PRIu64
@@ -309,6 +357,7 @@ step_status_t step_preflight_run(step_context_t *ctx)
     if (status != STEP_SUCCEEDED)
         return status;
     preflight_t pf = {.ctx = ctx};
+    report_backup_dir(&pf);
     check_paths(&pf, "path_exists", 1);
     check_paths(&pf, "path_absent", 0);
     check_tree_sizes(&pf);

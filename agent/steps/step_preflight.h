@@ -11,9 +11,11 @@
 
 /* Params (each optional, the list ones repeatable up to PREFLIGHT_REPEAT_MAX):
  * path_exists=P, path_absent=P, size_tree=P, database=NAME, service=NAME,
- * tool=NAME. Every check adds an output "<check>" = "ok" or "FAIL: reason"
- * (and the same as a log line). Fails when any check fails; refused when a
- * parameter is malformed. See docs/steps-db.md for the list of checks. */
+ * tool=NAME, backup_dir=P (the plan's). Every check adds an output "<check>" = "ok" or
+ * "FAIL: reason" (and the same as a log line). Fails when any check fails; refused when a
+ * parameter is malformed. Also reports, for the controller's checks across hosts:
+ * backup_dir (this agent's), backup_dir_same (yes|no, given the param) and, with the free
+ * space, backup_fs (preflight_fs.h). See docs/steps-db.md for the list of checks. */
 step_status_t step_preflight_run(step_context_t *ctx);
 
 #endif

@@ -10,6 +10,7 @@
 #include "step_install_amps.h"
 #include "step_ping.h"
 #include "step_db_backup.h"
+#include "step_db_copy.h"
 #include "step_db_restore.h"
 #include "step_db_scratch.h"
 #include "step_decommission_database.h"
@@ -29,6 +30,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"ping", step_ping_run},
     {"db-backup", step_db_backup_run},
     {"db-restore", step_db_restore_run},
+    {"db-copy", step_db_copy_run},
     {"db-create-scratch", step_db_create_scratch_run},
     {"db-drop-scratch", step_db_drop_scratch_run},
     {"decommission-database", step_decommission_database_run},

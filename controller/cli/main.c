@@ -7,6 +7,7 @@
 #include "admin_client.h"
 #include "controller_config.h"
 #include "controller_daemon.h"
+#include "fleet_cli.h"
 #include "log.h"
 #include "plan_cli.h"
 #include "run_cli.h"
@@ -45,6 +46,11 @@ static void usage(FILE *out)
             "                        host, kind, parameters and procedure step; gates, rollback\n"
             "                        (workflows: --workflows, $ALFUP_WORKFLOWS_DIR, the build\n"
             "                        tree's deploy/workflows, /usr/share/alfup/workflows)\n"
+            "  fleet check FLEET [--workflows DIR]\n"
+            "                        check a fleet file and every plan it names (docs/fleet.md)\n"
+            "  fleet show FLEET [--json] [--from ISO8601] [--windows N] [--workflows DIR]\n"
+            "                        the fleet's timeline: usable windows, which wave cuts over\n"
+            "                        in which window and when its deployments prepare\n"
             "  run PLAN [--wait]     start an upgrade run and print its id; --wait follows it\n"
             "                        (live on a terminal) until it settles\n"
             "  status [RUN] [--json] [--wait]\n"
@@ -146,6 +152,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(words[0], "plan") == 0)
         return plan_command(config_path, count, words);
+    if (strcmp(words[0], "fleet") == 0)
+        return fleet_cli_main(count, words, stdout, stderr);
     if (strcmp(words[0], "serve") == 0 && count == 1)
         return serve(config_path);
     if (run_cli_is_command(words[0]))

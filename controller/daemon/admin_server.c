@@ -1,4 +1,6 @@
-/* admin_server.c -- line requests over a Unix socket; replies "exit N\n" + text, then close. */
+/* admin_server.c -- line requests over a Unix socket; replies "exit N\n" + text, then close.
+ * Nothing here blocks the daemon's loop: replies are buffered and written as the socket takes
+ * them, and a client that sends no request, or takes no reply bytes, for a while is dropped. */
 #include "admin_server.h"
 
 #include <errno.h>
@@ -11,17 +13,21 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "message.h"
 #include "log.h"
 
 #define COMPONENT "admin"
-#define ADMIN_SEND_TIMEOUT_S 5
+#define REPLY_HEADER_MAX 32
 
 typedef struct admin_client {
     int fd;
     uint64_t id;
     char request[ADMIN_REQUEST_MAX];
     size_t used;
-    int answered_later;   /* the request is complete; a reply is pending */
+    int answered_later;   /* the request is complete; a reply is pending or being written */
+    char *reply;          /* non-NULL: "exit N\n" + text, written from reply_sent on */
+    size_t reply_len, reply_sent;
+    uint64_t deadline_ms; /* monotonic: dropped then while its request is read or its reply written */
 } admin_client_t;
 
 struct admin_server {
@@ -31,6 +37,7 @@ struct admin_server {
     void *arg;
     admin_client_t clients[ADMIN_MAX_CLIENTS];
     uint64_t next_id;
+    uint64_t timeout_ms;
 };
 
 static int bind_socket(const char *path, alfup_err_t *err)
@@ -71,6 +78,7 @@ admin_server_t *admin_server_new(const char *path, admin_request_fn on_request, 
     s->on_request = on_request;
     s->arg = arg;
     s->next_id = 1;
+    s->timeout_ms = ADMIN_CLIENT_TIMEOUT_MS;
     s->fd = bind_socket(path, err);
     if (s->fd < 0) {
         free(s->path);
@@ -80,10 +88,16 @@ admin_server_t *admin_server_new(const char *path, admin_request_fn on_request, 
     return s;
 }
 
+void admin_server_set_timeout(admin_server_t *s, uint64_t timeout_ms)
+{
+    s->timeout_ms = timeout_ms;
+}
+
 static void drop_client(admin_client_t *c)
 {
     if (c->fd >= 0)
         close(c->fd);
+    free(c->reply);
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
@@ -107,9 +121,11 @@ int admin_server_poll_items(admin_server_t *s, zmq_pollitem_t *items, int max)
     int n = 0;
     if (n < max)
         items[n++] = (zmq_pollitem_t){.fd = s->fd, .events = ZMQ_POLLIN};
-    for (size_t i = 0; i < ADMIN_MAX_CLIENTS && n < max; i++)
-        if (s->clients[i].fd >= 0 && !s->clients[i].answered_later)
-            items[n++] = (zmq_pollitem_t){.fd = s->clients[i].fd, .events = ZMQ_POLLIN};
+    for (size_t i = 0; i < ADMIN_MAX_CLIENTS && n < max; i++) {
+        const admin_client_t *c = &s->clients[i];
+        if (c->fd >= 0 && (c->reply || !c->answered_later))
+            items[n++] = (zmq_pollitem_t){.fd = c->fd, .events = c->reply ? ZMQ_POLLOUT : ZMQ_POLLIN};
+    }
     return n;
 }
 
@@ -139,6 +155,7 @@ static void accept_clients(admin_server_t *s)
         memset(slot, 0, sizeof *slot);
         slot->fd = fd;
         slot->id = s->next_id++;
+        slot->deadline_ms = alfup_now_mono_ms() + s->timeout_ms; /* the whole request by then */
     }
 }
 
@@ -175,43 +192,75 @@ static void read_client(admin_server_t *s, admin_client_t *c)
     }
 }
 
+/* Writes what the socket takes of c's reply now. 1 when all of it is written (or the client
+ * went away): the client is done; 0 when some is left for a later pass. */
+static int flush_reply(admin_server_t *s, admin_client_t *c)
+{
+    while (c->reply_sent < c->reply_len) {
+        ssize_t n = send(c->fd, c->reply + c->reply_sent, c->reply_len - c->reply_sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0) {
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "admin client %llu: reply not delivered: %s",
+                      (unsigned long long)c->id, n < 0 ? strerror(errno) : "closed");
+            return 1;
+        }
+        c->reply_sent += (size_t)n;
+        c->deadline_ms = alfup_now_mono_ms() + s->timeout_ms; /* it reads: give it more time */
+    }
+    return 1;
+}
+
+/* A client still sending its request, or not taking its reply, past its deadline. A client
+ * whose request the daemon is still answering (ping, status --wait) never expires. */
+static void expire_client(admin_client_t *c, uint64_t now)
+{
+    if ((c->reply || !c->answered_later) && now >= c->deadline_ms) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "admin client %llu dropped: %s", (unsigned long long)c->id,
+                  c->reply ? "it does not read its reply" : "no complete request in time");
+        drop_client(c);
+    }
+}
+
 void admin_server_handle_input(admin_server_t *s)
 {
     accept_clients(s);
-    for (size_t i = 0; i < ADMIN_MAX_CLIENTS; i++)
-        if (s->clients[i].fd >= 0 && !s->clients[i].answered_later)
-            read_client(s, &s->clients[i]);
-}
-
-static int write_all(int fd, const char *text, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, text, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        text += n;
-        len -= (size_t)n;
+    uint64_t now = alfup_now_mono_ms();
+    for (size_t i = 0; i < ADMIN_MAX_CLIENTS; i++) {
+        admin_client_t *c = &s->clients[i];
+        if (c->fd >= 0 && c->reply && flush_reply(s, c))
+            drop_client(c);
+        else if (c->fd >= 0 && !c->answered_later)
+            read_client(s, c);
+        if (c->fd >= 0)
+            expire_client(c, now);
     }
-    return 0;
 }
 
 int admin_server_reply(admin_server_t *s, uint64_t client_id, int exit_code, const char *text)
 {
     admin_client_t *c = NULL;
     for (size_t i = 0; i < ADMIN_MAX_CLIENTS && c == NULL; i++)
-        if (s->clients[i].fd >= 0 && s->clients[i].id == client_id)
+        if (s->clients[i].fd >= 0 && s->clients[i].id == client_id && !s->clients[i].reply)
             c = &s->clients[i];
     if (c == NULL)
         return -1;
-    int flags = fcntl(c->fd, F_GETFL);
-    fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK);
-    struct timeval timeout = {.tv_sec = ADMIN_SEND_TIMEOUT_S};
-    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    char header[32];
-    int header_len = snprintf(header, sizeof header, "exit %d\n", exit_code);
-    int rc = write_all(c->fd, header, (size_t)header_len) == 0 && write_all(c->fd, text, strlen(text)) == 0 ? 0 : -1;
-    drop_client(c);
-    return rc;
+    size_t text_len = strlen(text);
+    c->reply = malloc(REPLY_HEADER_MAX + text_len);
+    if (c->reply == NULL) {
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "admin client %llu: out of memory for a %zu-byte reply",
+                  (unsigned long long)c->id, text_len);
+        drop_client(c);
+        return -1;
+    }
+    int header_len = snprintf(c->reply, REPLY_HEADER_MAX, "exit %d\n", exit_code);
+    memcpy(c->reply + header_len, text, text_len);
+    c->reply_len = (size_t)header_len + text_len;
+    c->answered_later = 1;
+    c->deadline_ms = alfup_now_mono_ms() + s->timeout_ms;
+    if (flush_reply(s, c))
+        drop_client(c);
+    return 0;
 }

@@ -11,6 +11,9 @@
 #define ADMIN_REQUEST_MAX 4096
 #define ADMIN_WORDS_MAX 16
 #define ADMIN_MAX_CLIENTS 32
+/* A client that has not sent a complete request this long after connecting, or has taken no
+ * byte of its reply for this long, is dropped (its slot freed). */
+#define ADMIN_CLIENT_TIMEOUT_MS 10000u
 
 typedef struct admin_server admin_server_t;
 
@@ -28,11 +31,16 @@ void admin_server_destroy(admin_server_t **server_p);
 /* Fills poll items (listening socket and clients); returns how many (<= max). */
 int admin_server_poll_items(admin_server_t *server, zmq_pollitem_t *items, int max);
 
-/* Accepts clients and reads requests that are ready, without blocking. */
+/* Accepts clients, reads requests that are ready, writes what the sockets take of pending
+ * replies, and drops clients past their timeout; never blocks. Call on every loop pass. */
 void admin_server_handle_input(admin_server_t *server);
 
-/* Sends "exit CODE\n" then text to the client and closes it. 0, or -1 when the
- * client is gone. */
+/* Queues "exit CODE\n" then text (copied) for the client and writes what its socket takes now;
+ * the rest goes out from admin_server_handle_input, then the client is closed. Never blocks.
+ * 0, or -1 when the client is gone (or already has a reply) or memory ran out. */
 int admin_server_reply(admin_server_t *server, uint64_t client_id, int exit_code, const char *text);
+
+/* Changes ADMIN_CLIENT_TIMEOUT_MS for this server (tests). */
+void admin_server_set_timeout(admin_server_t *server, uint64_t timeout_ms);
 
 #endif

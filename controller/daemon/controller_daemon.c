@@ -73,7 +73,8 @@ static void acknowledge(controller_daemon_t *d, const char *agent, const char *s
                   err.msg);
 }
 
-/* The result is on disk: log it, acknowledge it, hand it on. */
+/* The result is on disk: log it, acknowledge it, hand it on. agent must not be the session's own
+ * name (an ack that fails drops the session): it is the channel's copy or the batch's. */
 static void settle_result(controller_daemon_t *d, const char *agent, const msg_step_result_t *result)
 {
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "step %s on %s: %s%s%s", result->step_id, agent,
@@ -122,12 +123,17 @@ static void on_result(controller_daemon_t *d, const char *agent, const msg_step_
     alfup_err_t err;
     if (!journal_in_batch(d->journal) && journal_batch_begin(d->journal, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s; recording this result on its own", err.msg);
-    if (journal_step_result(d->journal, agent, result, &err) != ALFUP_OK) {
+    int rc = journal_step_result(d->journal, agent, result, &err);
+    if (rc == JOURNAL_NOT_SENT) {
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "result of step %s from %s not recorded: %s", result->step_id, agent,
                   err.msg);
-        if (result->status == STEP_REFUSED)
-            return; /* an unrecorded refusal: nothing on the agent to acknowledge */
-        acknowledge(d, agent, result->step_id); /* never ours: let the agent forget it */
+        if (result->status != STEP_REFUSED) /* an unrecorded refusal: nothing on the agent to acknowledge */
+            acknowledge(d, agent, result->step_id); /* never ours: let the agent forget it */
+        return;
+    }
+    if (rc != ALFUP_OK) { /* disk full, I/O error: only what the journal holds is acknowledged */
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "result of step %s from %s not recorded nor acknowledged (the agent "
+                  "re-sends it): %s", result->step_id, agent, err.msg);
         return;
     }
     if (!journal_in_batch(d->journal))

@@ -9,7 +9,7 @@
 
 static const workflow_kind_t KINDS[] = {
     {"ping", "payload hold_ms", "payload agent", 60, false},
-    {"preflight", "path_exists* path_absent* size_tree* database service* tool*", "*", 1800, false},
+    {"preflight", "path_exists* path_absent* size_tree* database service* tool* backup_dir", "*", 1800, false},
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
     {"backup-tree", "archive! tree*! zstd_level threads online max_mb_per_s settle_s",
@@ -22,12 +22,18 @@ static const workflow_kind_t KINDS[] = {
      12 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
     {"restore-tree", "archive! target! tree sha256 delta delta_sha256",
-     "target archive_sha256 files bytes delta_sha256 delta_files delta_removed", 12 * HOUR, false},
-    {"install-distribution", "distribution! target! old_home!", "target stripped files", 2 * HOUR, false},
+     "target archive_sha256 files bytes delta_sha256 delta_files delta_removed cleared_special_bits "
+     "cleared_special_bits_total",
+     12 * HOUR, false},
+    {"install-distribution", "distribution! target! old_home!",
+     "target stripped files cleared_special_bits cleared_special_bits_total", 2 * HOUR, false},
     {"db-backup", "database! dest! jobs timeout_s", "dump facts database schema tables total_rows db_size dump_bytes",
      12 * HOUR, false},
     {"db-restore", "dump! database! source! owner! jobs timeout_s",
      "database owner source dump schema tables total_rows terminated_sessions", 12 * HOUR, false},
+    {"db-copy", "source! database! owner!",
+     "database owner source strategy bytes seconds schema tables rows reassigned terminated_sessions recovered",
+     12 * HOUR, false},
     {"db-create-scratch", "database! owner! source", "database owner recreated", 600, false},
     {"db-drop-scratch", "database! source", "database dropped terminated_sessions", 600, false},
     {"carry-customizations", "old_home! new_home! set.*",
@@ -39,7 +45,8 @@ static const workflow_kind_t KINDS[] = {
     {"configure-solr", "solr_home! data_dir_root! old_solr_home! set.*", "data_dir_root configured unchanged", 600,
      false},
     {"wipe", "path! old_home!", "path files_removed folders_removed bytes_removed", 6 * HOUR, false},
-    {"decommission-tree", "old_home!", "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
+    {"decommission-tree", "old_home! new_home! new_dir_root!",
+     "path approval files_removed folders_removed bytes_removed", 12 * HOUR, true},
     {"decommission-database", "database! keep", "database approval dropped terminated_sessions", HOUR, true},
 };
 

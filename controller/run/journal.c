@@ -181,6 +181,7 @@ int journal_step_result(journal_t *j, const char *agent, const msg_step_result_t
     if (sqlite3_changes(j->db) == 0) {
         alfup_err_set(err, "journal: agent %s reported step %s, which was never sent to it", agent,
                       result->step_id);
+        rc = JOURNAL_NOT_SENT;
         goto out;
     }
     rc = ALFUP_OK;

@@ -33,8 +33,14 @@ int journal_in_batch(const journal_t *journal);
 int journal_step_sent(journal_t *journal, const char *step_id, const char *agent, const char *kind,
                       alfup_err_t *err);
 
-/* Records the result reported by agent. Refused (ALFUP_ERR) when the journal
- * never sent that step to that agent. A repeated result is stored once. */
+/* journal_step_result: the journal never sent that step to that agent (nothing to record,
+ * and nothing the journal could hold later either). */
+#define JOURNAL_NOT_SENT 1
+
+/* Records the result reported by agent: ALFUP_OK; JOURNAL_NOT_SENT when the journal never
+ * sent that step to that agent; ALFUP_ERR when the database failed (disk full, I/O error):
+ * the result is not held, and may be recorded when it comes again. A repeated result is
+ * stored once. */
 int journal_step_result(journal_t *journal, const char *agent, const msg_step_result_t *result,
                         alfup_err_t *err);
 

@@ -71,38 +71,69 @@ static int gate_approved(const run_t *run, const char *gate)
     return gate == NULL || str_list_contains(&run->approvals, gate);
 }
 
-/* Sends (or re-sends) a step already marked SENT. A missing agent is not an
- * error here: the step goes out when the agent comes back, or times out. */
-void engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
+/* 1 when agent is online and its certificate lacks the role step p runs for; error then
+ * names the host, the step and the role. An offline agent is checked when it comes back
+ * (engine_transmit), since any certificate may then present its name. */
+static int role_missing(run_engine_t *e, const run_t *run, const planned_step_t *p, char *error, size_t len)
+{
+    int roles = e->io.agent_roles(e->io.arg, p->agent);
+    if (roles < 0 || (roles & (int)cert_role_from_name(p->role)) != 0)
+        return 0;
+    char held[64];
+    cert_roles_format((unsigned)roles, held, sizeof held);
+    snprintf(error, len, "step %s on %s needs the role %s; the certificate now presenting %s lacks it "
+             "(it holds: %s); not sent", p->id, p->agent, p->role, p->agent, held[0] ? held : "no role");
+    alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: %s", run->id, error);
+    return 1;
+}
+
+/* Sends (or re-sends) a step already marked SENT, journaling the send first when journal_it.
+ * A missing agent is not an error here: the step goes out when the agent comes back, or times
+ * out. The roles of the certificate that presents the agent's name now are checked first: a
+ * step that lacks its role fails (ALFUP_ERR) and nothing is sent. */
+static int transmit(run_engine_t *e, run_t *run, int rollback, size_t index, int journal_it)
 {
     const planned_step_t *p = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
-    char step_id[ALFUP_STEP_ID_MAX + 1], approval[APPROVAL_MAX] = "";
+    char step_id[ALFUP_STEP_ID_MAX + 1], approval[APPROVAL_MAX] = "", refused[REFUSAL_MAX];
     alfup_err_t err;
     kv_list_t params = {0};
+    if (role_missing(e, run, p, refused, sizeof refused)) {
+        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, refused);
+        return ALFUP_ERR;
+    }
     if (run_wire_step_id(run, rollback, index, step_id, sizeof step_id) != 0) {
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: step id of %s too long", run->id, p->id);
-        return;
+        return ALFUP_OK;
     }
     if (run_params_resolve(run, rollback, index, &params, &err) != ALFUP_OK) {
         engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, err.msg);
         kv_list_clear(&params);
-        return;
+        return ALFUP_ERR;
     }
     if (p->gate)
         snprintf(approval, sizeof approval, "approved:%s:%s", run->id, p->gate);
     alfup_msg_t msg = {.kind = MSG_STEP_REQUEST};
     msg.request = (msg_step_request_t){.step_id = step_id, .kind = p->kind, .params = params, .approval = approval};
-    if (journal_step_sent(e->journal, step_id, p->agent, p->kind, &err) != ALFUP_OK)
+    run_step_t *s = rollback ? &run->rollback_steps[index] : &run->steps[index];
+    s->asked_mono_ms = alfup_now_mono_ms();
+    if (journal_it)
+        s->ask_interval_ms = 0; /* a fresh send: the next ask after the base interval */
+    if (journal_it && journal_step_sent(e->journal, step_id, p->agent, p->kind, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "run %s: %s", run->id, err.msg);
     else if (e->io.send(e->io.arg, p->agent, &msg, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "run %s: step %s waits for its agent: %s", run->id, p->id, err.msg);
     kv_list_clear(&params);
+    return ALFUP_OK;
 }
 
-static int role_ok(run_engine_t *e, const planned_step_t *p)
+int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index)
 {
-    int roles = e->io.agent_roles(e->io.arg, p->agent);
-    return roles < 0 || (roles & (int)cert_role_from_name(p->role)) != 0;
+    return transmit(e, run, rollback, index, 1);
+}
+
+int engine_reask(run_engine_t *e, run_t *run, int rollback, size_t index)
+{
+    return transmit(e, run, rollback, index, 0);
 }
 
 static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
@@ -114,9 +145,8 @@ static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
     s->sent_mono_ms = alfup_now_mono_ms();
     msg_step_result_clear(&s->result);
     char refused[REFUSAL_MAX];
-    if (!role_ok(e, p)) {
-        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED,
-                             "the agent's certificate lacks the role this step needs");
+    if (role_missing(e, run, p, refused, sizeof refused)) {
+        engine_settle_failed(e, run, rollback, index, RSTEP_FAILED, refused);
         return;
     }
     if (engine_agent_refused(e, p->agent, refused, sizeof refused)) {
@@ -279,6 +309,10 @@ static void advance_main(run_engine_t *e, run_t *run)
             fail_run(e, run, run->failed_index >= 0 ? (size_t)run->failed_index : (size_t)failed);
         return;
     }
+    if (engine_review_preflight(e, run, open) != ALFUP_OK) {
+        fail_run(e, run, (size_t)run->failed_index); /* before anything stops: nothing to roll back */
+        return;
+    }
     for (size_t i = open; i < run->plan->step_count && run->plan->steps[i].stage == stage; i++) {
         const planned_step_t *p = &run->plan->steps[i];
         if (run->steps[i].state != RSTEP_PENDING)
@@ -401,17 +435,22 @@ void run_engine_on_agent_up(run_engine_t *e, const char *agent)
     for (run_t *run = e->runs; run; run = run->next) {
         if (run_state_is_final(run->state) && run->state != RUN_FAILED)
             continue;
+        size_t failed = 0;
         for (size_t i = 0; i < run->plan->step_count; i++)
             if (run->steps[i].state == RSTEP_SENT && strcmp(run->plan->steps[i].agent, agent) == 0)
-                engine_transmit(e, run, 0, i);
+                failed += engine_transmit(e, run, 0, i) != ALFUP_OK;
         for (size_t i = 0; i < run->plan->rollback_count; i++)
             if (run->rollback_steps[i].state == RSTEP_SENT && strcmp(run->plan->rollback[i].agent, agent) == 0)
-                engine_transmit(e, run, 1, i);
+                failed += engine_transmit(e, run, 1, i) != ALFUP_OK;
+        if (failed > 0)
+            engine_advance(e, run); /* a paused or finished run stays as it is */
     }
 }
 
 void run_engine_tick(run_engine_t *e)
 {
-    for (run_t *run = e->runs; run; run = run->next)
+    for (run_t *run = e->runs; run; run = run->next) {
         engine_advance(e, run);
+        engine_reask_due(e, run);
+    }
 }

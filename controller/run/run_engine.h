@@ -25,6 +25,9 @@ typedef struct run_engine_io {
      * connected (its certificate revoked), or NULL. A step for a refused agent fails at
      * once with that reason instead of waiting for it. */
     const char *(*agent_refused)(void *arg, const char *agent);
+    /* Optional: how long a step in flight waits for its result before its (online) agent is
+     * asked again, doubling each time up to 20 times that; 0: 15 s (run_engine_reask.c). */
+    unsigned reask_ms;
 } run_engine_io_t;
 
 /* Loads every run from the journal; runs that were not finished come back

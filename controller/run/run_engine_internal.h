@@ -32,14 +32,30 @@ int engine_agent_refused(run_engine_t *e, const char *agent, char *error, size_t
 /* Ends the run in state, journaled and logged. */
 void engine_finish(run_engine_t *e, run_t *run, run_state_t state);
 
-/* (Re)sends a step already marked sent, with its parameters resolved. */
-void engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
+/* (Re)sends a step already marked sent, with its parameters resolved. ALFUP_ERR when the
+ * step failed instead (the online agent's certificate lacks its role, or a parameter
+ * cannot be resolved); the caller moves the run on. */
+int engine_transmit(run_engine_t *e, run_t *run, int rollback, size_t index);
+
+/* Sends a step already SENT and journaled again, without journaling it again: the agent
+ * answers from its record, or ignores it while the step runs. */
+int engine_reask(run_engine_t *e, run_t *run, int rollback, size_t index);
+
+/* Asks the online agents again for the results of run's steps in flight that have none after
+ * an interval that grows each time (run_engine_reask.c). */
+void engine_reask_due(run_engine_t *e, run_t *run);
 
 /* Asks agents to stop every main step still running. */
 void engine_cancel_in_flight(run_engine_t *e, run_t *run);
 
 /* Starts a rollback round: the workflow's rollback steps from the first. */
 void engine_start_rollback(run_engine_t *e, run_t *run);
+
+/* When open (the first main step not succeeded) is the first step after the preflight stage
+ * and nothing of its stage was sent: checks the preflight results across hosts (each agent's
+ * backup_dir is the plan's; hosts whose backups share one filesystem have room for all).
+ * ALFUP_ERR after failing the preflight steps concerned, with an error naming the hosts. */
+int engine_review_preflight(run_engine_t *e, run_t *run, size_t open);
 
 /* Moves the run on as far as its state allows (sends, gates, failure, end). */
 void engine_advance(run_engine_t *e, run_t *run);

@@ -34,6 +34,8 @@ typedef struct run_step {
     unsigned attempt;            /* 1 on the first send; a retry gets a new wire id */
     uint64_t sent_unix_ms, finished_unix_ms;
     uint64_t sent_mono_ms;       /* for the result timeout (not persisted) */
+    uint64_t asked_mono_ms;      /* last sent or asked again (not persisted; run_engine_reask.c) */
+    unsigned ask_interval_ms;    /* the wait before asking again; 0: not asked yet */
     msg_step_result_t result;    /* the agent's result once finished (outputs, error, log lines) */
     msg_step_progress_t progress;/* the latest progress (not persisted) */
     uint64_t progress_mono_ms;

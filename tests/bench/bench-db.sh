@@ -18,40 +18,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/bench-lib.sh"
 source "$HERE/../lib/pg_harness.sh"
-DB_MB=${BENCH_DB_MB:-1024}
-STORE_MB=${BENCH_STORE_MB:-2048}
-RUNS=${BENCH_RUNS:-3}
-JOBS=${BENCH_DB_JOBS:-2}
-export BENCH_DB_JOBS=$JOBS
-BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
-for tool in "$BIN/gen-contentstore" "$BIN/bench_db"; do
-  [[ -x $tool ]] || { echo "bench-db: $tool missing; build targets gen-contentstore and bench_db" >&2; exit 1; }
-done
-MODES=$(bench_cache_modes)
-TABLES="alf_applied_patch alf_content_url alf_content_data alf_node alf_node_properties"
-
-CLUSTER=$(mktemp -d /tmp/alfup-bdb-XXXXXX)
-WORK=$(realpath "$(mktemp -d "${BENCH_DIR:-/tmp}/alfup-bench-db.XXXXXX")")
-trap 'pg_harness_stop "$CLUSTER"; rm -rf "$CLUSTER" "$WORK"' EXIT
-bench_init "$WORK"
-pg_harness_start "$CLUSTER" >&2
-# Settings both sides benefit from alike (index builds, fewer checkpoints); reloadable, no restart.
-pg_harness_psql "alter system set maintenance_work_mem = '256MB'" "alter system set max_wal_size = '4GB'" \
-  "select pg_reload_conf()" "create role alfresco login" "create database alfresco owner alfresco" >/dev/null
-PGBIN=$PG_HARNESS_BIN
-CONN="host=$PGHOST port=$PGPORT user=$PG_HARNESS_SUPERUSER"
-"$BIN/gen-contentstore" --db "host=$PGHOST port=$PGPORT user=alfresco dbname=alfresco" --size-mb "$STORE_MB" \
-  --db-mb "$DB_MB" >&2
-psql_value() { "$PGBIN/psql" -X -q -At -d "$1" -c "$2"; }
-DB_BYTES=$(psql_value alfresco "select pg_database_size('alfresco')")
-DUMPS=$WORK/backups
-
-counts() { # database -> "table=rows ..." for the generated tables
-  local t out=""
-  for t in $TABLES; do out+="$t=$(psql_value "$1" "select count(*) from $t") "; done
-  echo "$out"
-}
-SOURCE_COUNTS=$(counts alfresco)
+bench_db_start bench-db bdb
 
 drop() { "$PGBIN/dropdb" --if-exists --force "$1" 2> >(grep -v "does not exist, skipping" >&2); }
 alfup_backup() { "$BIN/bench_db" "$WORK" "$CONN" "$PGBIN" backup alfresco "$DUMPS/alfup"; }
@@ -84,8 +51,7 @@ one_run() {
 check_restored() {
   local db
   for db in alfresco_alfup alfresco_fc alfresco_fd; do
-    [[ $(counts "$db") == "$SOURCE_COUNTS" ]] ||
-      { echo "bench-db: $db has rows $(counts "$db"); the source has $SOURCE_COUNTS" >&2; exit 1; }
+    bench_db_check_rows bench-db "$db"
   done
 }
 

@@ -1,4 +1,5 @@
-# bench-lib.sh -- timing, page-cache control and the result table shared by bench-backup.sh and bench-db.sh (source me).
+# bench-lib.sh -- timing, page-cache control and the result table shared by bench-backup.sh, bench-db.sh and
+# bench-dbcopy.sh, and the database benchmarks' common start (source me).
 #
 # bench_init WORK           where timing scratch files go
 # bench_cache_modes         prints the page-cache modes to run (BENCH_CACHE: warm (default), cold or both);
@@ -19,6 +20,20 @@
 #                           per page-cache mode: RUNS calls of one_run MODE, then check_restored, then
 #                           the caption (caption MODE LOAD_BEFORE) and the table (table MODE); the
 #                           caller defines those four functions
+# bench_db_start NAME TAG [SQL...]
+#                           the start bench-db.sh and bench-dbcopy.sh share (the caller sources
+#                           tests/lib/pg_harness.sh first): reads BENCH_DB_MB, BENCH_STORE_MB, BENCH_RUNS,
+#                           BENCH_DB_JOBS (exported), BENCH_DIR and ALFUP_BIN; exits, naming NAME, when
+#                           gen-contentstore or bench_db is missing; starts a private cluster in
+#                           /tmp/alfup-TAG-XXXXXX (TAG short: the server's socket lives in it) with the
+#                           settings both sides benefit from alike, role alfresco, database alfresco owned
+#                           by it, then runs SQL...; generates the Alfresco-like database in it; removes the
+#                           cluster and the work folder on exit. Sets DB_MB STORE_MB RUNS JOBS BIN MODES TABLES
+#                           CLUSTER WORK PGBIN CONN DB_BYTES DUMPS SOURCE_COUNTS
+# bench_psql_value DB QUERY the one value QUERY returns in database DB
+# bench_db_counts DB        "table=rows ..." for the generated TABLES of database DB
+# bench_db_check_rows NAME DB
+#                           exits, naming NAME and DB, unless DB has SOURCE_COUNTS
 
 declare -A BENCH_T
 
@@ -101,4 +116,48 @@ bench_run_modes() {
     echo
     table "$mode"
   done
+}
+
+bench_psql_value() { "$PGBIN/psql" -X -q -At -d "$1" -c "$2"; }
+
+bench_db_counts() {
+  local t out=""
+  for t in $TABLES; do out+="$t=$(bench_psql_value "$1" "select count(*) from $t") "; done
+  echo "$out"
+}
+
+bench_db_check_rows() {
+  [[ $(bench_db_counts "$2") == "$SOURCE_COUNTS" ]] ||
+    { echo "$1: $2 has rows $(bench_db_counts "$2"); the source has $SOURCE_COUNTS" >&2; exit 1; }
+}
+
+bench_db_start() {
+  local name=$1 tag=$2 tool
+  shift 2
+  DB_MB=${BENCH_DB_MB:-1024}
+  STORE_MB=${BENCH_STORE_MB:-2048}
+  RUNS=${BENCH_RUNS:-3}
+  JOBS=${BENCH_DB_JOBS:-2}
+  export BENCH_DB_JOBS=$JOBS
+  BIN=${ALFUP_BIN:-${ALFUP_BUILD_DIR:-build}/bin}
+  for tool in "$BIN/gen-contentstore" "$BIN/bench_db"; do
+    [[ -x $tool ]] || { echo "$name: $tool missing; build targets gen-contentstore and bench_db" >&2; exit 1; }
+  done
+  MODES=$(bench_cache_modes)
+  TABLES="alf_applied_patch alf_content_url alf_content_data alf_node alf_node_properties"
+  CLUSTER=$(mktemp -d "/tmp/alfup-$tag-XXXXXX")
+  WORK=$(realpath "$(mktemp -d "${BENCH_DIR:-/tmp}/alfup-$name.XXXXXX")")
+  trap 'pg_harness_stop "$CLUSTER"; rm -rf "$CLUSTER" "$WORK"' EXIT
+  bench_init "$WORK"
+  pg_harness_start "$CLUSTER" >&2
+  # Settings both sides benefit from alike (index builds, fewer checkpoints); reloadable, no restart.
+  pg_harness_psql "alter system set maintenance_work_mem = '256MB'" "alter system set max_wal_size = '4GB'" \
+    "select pg_reload_conf()" "create role alfresco login" "create database alfresco owner alfresco" "$@" >/dev/null
+  PGBIN=$PG_HARNESS_BIN
+  CONN="host=$PGHOST port=$PGPORT user=$PG_HARNESS_SUPERUSER"
+  "$BIN/gen-contentstore" --db "host=$PGHOST port=$PGPORT user=alfresco dbname=alfresco" --size-mb "$STORE_MB" \
+    --db-mb "$DB_MB" >&2
+  DB_BYTES=$(bench_psql_value alfresco "select pg_database_size('alfresco')")
+  DUMPS=$WORK/backups
+  SOURCE_COUNTS=$(bench_db_counts alfresco)
 }

@@ -1,11 +1,12 @@
-/* bench_db.c -- command-line driver that runs the db-backup and db-restore step functions directly, for
- * tests/bench/bench-db.sh.
+/* bench_db.c -- command-line driver that runs the db-backup, db-restore and db-copy step functions directly,
+ * for tests/bench/bench-db.sh and tests/bench/bench-dbcopy.sh.
  *
  * usage: bench_db ROOT CONNINFO BIN_DIR backup DATABASE DEST
  *        bench_db ROOT CONNINFO BIN_DIR restore DUMP TARGET SOURCE OWNER
+ *        bench_db ROOT CONNINFO BIN_DIR copy SOURCE TARGET OWNER
  * ROOT is the agent's only allowed root, its backup_dir and (ROOT/state) its
  * state_dir; CONNINFO and BIN_DIR are its postgres.conninfo and bin_dir. The
- * step's "jobs" parameter is BENCH_DB_JOBS when set (else the step's default).
+ * "jobs" parameter of backup and restore is BENCH_DB_JOBS when set (else the step's default).
  * Prints the step's outputs as key=value lines; exits 0 only when the step succeeded. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static agent_config_t *make_config(char **argv)
 static const char *make_params(int argc, char **argv, kv_list_t *params)
 {
     const char *jobs = getenv("BENCH_DB_JOBS");
-    if (jobs != NULL && kv_list_add(params, "jobs", jobs) != 0)
+    if (jobs != NULL && strcmp(argv[4], "copy") != 0 && kv_list_add(params, "jobs", jobs) != 0)
         return NULL;
     if (argc == 7 && strcmp(argv[4], "backup") == 0)
         return kv_list_add(params, "database", argv[5]) == 0 && kv_list_add(params, "dest", argv[6]) == 0
@@ -42,13 +43,20 @@ static const char *make_params(int argc, char **argv, kv_list_t *params)
                        kv_list_add(params, "source", argv[7]) == 0 && kv_list_add(params, "owner", argv[8]) == 0
                    ? "db-restore"
                    : NULL;
+    if (argc == 8 && strcmp(argv[4], "copy") == 0)
+        return kv_list_add(params, "source", argv[5]) == 0 && kv_list_add(params, "database", argv[6]) == 0 &&
+                       kv_list_add(params, "owner", argv[7]) == 0
+                   ? "db-copy"
+                   : NULL;
     return NULL;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s ROOT CONNINFO BIN_DIR backup DATABASE DEST | restore DUMP TARGET SOURCE OWNER\n",
+        fprintf(stderr,
+                "usage: %s ROOT CONNINFO BIN_DIR backup DATABASE DEST | restore DUMP TARGET SOURCE OWNER | "
+                "copy SOURCE TARGET OWNER\n",
                 argv[0]);
         return 2;
     }

@@ -21,3 +21,8 @@ alfup_script_test(db_bench_smoke ${ALFUP_TESTS_DIR}/bench/bench-db.sh TIMEOUT 30
 if(TEST db_bench_smoke)
   set_property(TEST db_bench_smoke APPEND PROPERTY ENVIRONMENT "BENCH_DB_MB=10;BENCH_STORE_MB=20;BENCH_RUNS=1")
 endif()
+# db-copy against db-backup + db-restore of the same database, 10 MB once; both results' row counts must equal the source.
+alfup_script_test(db_copy_bench_smoke ${ALFUP_TESTS_DIR}/bench/bench-dbcopy.sh TIMEOUT 300 LABELS "smoke;db")
+if(TEST db_copy_bench_smoke)
+  set_property(TEST db_copy_bench_smoke APPEND PROPERTY ENVIRONMENT "BENCH_DB_MB=10;BENCH_STORE_MB=20;BENCH_RUNS=1")
+endif()

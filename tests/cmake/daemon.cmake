@@ -1,3 +1,10 @@
 # daemon.cmake -- the two daemons as real processes.
 alfup_script_test(daemons ${ALFUP_TESTS_DIR}/integration/daemon_test.sh TIMEOUT 300)
 alfup_unit_test(test_result_store SOURCES ${ALFUP_TESTS_DIR}/unit/test_result_store.c LIBS alfup_agent_core)
+# The admin socket with real clients: unread replies and idle clients never stall the loop.
+alfup_unit_test(test_admin_server SOURCES ${ALFUP_TESTS_DIR}/integration/test_admin_server.c
+                LIBS alfup_controller_daemon)
+# A result the journal cannot record (its filesystem full) is not lost (issue 15).
+alfup_script_test(daemons_journal_full ${ALFUP_TESTS_DIR}/integration/journal_full_test.sh TIMEOUT 180)
+# A controller restarted after an agent's certificate was revoked names it and fails its steps (issue 15).
+alfup_script_test(daemons_revoked_restart ${ALFUP_TESTS_DIR}/integration/revoked_restart_test.sh TIMEOUT 120)

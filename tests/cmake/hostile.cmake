@@ -24,3 +24,8 @@ if(TARGET fuzz_controller_config)
 endif()
 alfup_fuzz_target(fuzz_db_facts SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_db_facts.c
                   LIBS alfup_steps CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/db_facts)
+
+# An agent that leaves right after its Hello while a step is in flight for it (issue 15).
+add_executable(hello_dropper ${ALFUP_TESTS_DIR}/integration/hello_dropper.c)
+target_link_libraries(hello_dropper PRIVATE alfup_proto)
+alfup_script_test(hostile_hello_drop ${ALFUP_TESTS_DIR}/integration/hostile_hello_drop_test.sh TIMEOUT 180)

@@ -10,3 +10,10 @@ alfup_fuzz_target(fuzz_properties
   SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_properties.c
   LIBS alfup_steps
   CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/properties)
+# The racer needs threads that really interleave: not under valgrind, which runs one at a time.
+if(NOT ALFUP_VALGRIND)
+  alfup_unit_test(layout_walk_race
+    SOURCES ${ALFUP_TESTS_DIR}/integration/test_walk_race.c
+    LIBS alfup_steps
+    LABELS integration)
+endif()

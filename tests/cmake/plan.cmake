@@ -15,3 +15,8 @@ alfup_fuzz_target(fuzz_plan SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_plan.c
 if(TARGET fuzz_plan)
   target_compile_definitions(fuzz_plan PRIVATE ALFUP_FUZZ_WORKFLOWS_DIR="${CMAKE_SOURCE_DIR}/deploy/workflows")
 endif()
+
+# The shipped examples (deploy/examples) checked against each other: agent configs, controller
+# config and plans, with the workflow the plans name.
+alfup_unit_test(test_examples SOURCES ${ALFUP_TESTS_DIR}/unit/test_examples.c
+                LIBS alfup_controller_plan alfup_agent_config alfup_controller_daemon LABELS plan)

@@ -101,12 +101,50 @@ pass "an agent whose config name differs from its certificate refuses to start"
 lab_agent_config rogue1
 bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" revoke "$work/ca" rogue1 >/dev/null
 lab_start_agent rogue1
-sleep 3
-lab_ctl agents --json | grep_all '"name":"rogue1"' && fail "revoked agent listed"
-grep -q "certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
+rogue_refused() {
+    lab_ctl agents --json | python3 -c '
+import json, sys
+print(next((a.get("refused", "") for a in json.load(sys.stdin) if a["name"] == "rogue1"), ""))'
+}
+for i in $(seq 50); do [ "$(rogue_refused)" = "certificate revoked" ] && break; sleep 0.2; done
+[ "$(rogue_refused)" = "certificate revoked" ] || fail "revoked agent not listed refused: $(lab_ctl agents --json)"
+lab_ctl agents --json | grep_all '"name":"rogue1"[^}]*"online":true' && fail "revoked agent listed online"
+grep -q "refused peer .* rogue1: certificate revoked" "$work/logs/controller.log" || fail "revocation named in the controller log"
+for i in $(seq 50); do grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" && break; sleep 0.2; done
+grep -q "TLS handshake: certificate refused (certificate revoked)" "$work/logs/controller.log" ||
+    fail "the revoked agent's next handshake was not refused outright"
 lab_wait_online 3 5 || fail "others still online"
 out=$(lab_ctl ping) || fail "ping after the revoked agent: $out"
-pass "a revoked agent is refused with the reason logged; the others stay served"
+pass "a revoked agent is refused by name (listed offline, refused) with the reason logged; the others stay served"
+
+# Clients that connect to the admin socket and never send hold every slot: commands are refused
+# until the daemon drops them (ADMIN_CLIENT_TIMEOUT_MS, 10 s); then commands and pings work again.
+admin_sock=$(sed -n 's/^admin: *//p' "$LAB_DIR/controller.yaml")
+[ -S "$admin_sock" ] || fail "admin socket $admin_sock"
+python3 - "$admin_sock" 32 > "$work/idle.out" 2>&1 <<'PY' &
+import socket, sys, time
+held = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(int(sys.argv[2]))]
+for s in held:
+    s.connect(sys.argv[1])
+print("held", flush=True)
+start = time.monotonic()
+for s in held:
+    s.settimeout(max(0.1, 40 - (time.monotonic() - start)))
+    try:
+        if s.recv(64) != b"":
+            sys.exit("an idle client got data")
+    except socket.timeout:
+        sys.exit("an idle client still connected after 40 s")
+print("all dropped after %.1f s" % (time.monotonic() - start), flush=True)
+PY
+idle_pid=$!
+for i in $(seq 100); do grep -q held "$work/idle.out" && break; sleep 0.1; done
+grep -q held "$work/idle.out" || fail "idle clients: $(cat "$work/idle.out")"
+if out=$(lab_ctl agents 2>&1); then fail "a command was answered while idle clients held every slot: $out"; fi
+for i in $(seq 150); do out=$(lab_ctl ping 2>&1) && break; sleep 0.2; done
+[ "$(echo "$out" | grep -c ' ok ')" -eq 3 ] || fail "ping after the idle clients' timeout: $out"
+wait "$idle_pid" || fail "idle clients: $(cat "$work/idle.out")"
+pass "idle admin clients holding every slot are dropped ($(tail -n1 "$work/idle.out")); ping answered again"
 
 if [ -n "$capture_pid" ]; then
     sleep 1

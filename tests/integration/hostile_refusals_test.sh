@@ -45,7 +45,8 @@ refused install-distribution "allowed_roots|outside" --param "distribution=$home
     --param "target=$work/outside" --param "old_home=$home/v1"
 refused carry-customizations "old|overlap|inside" --param "old_home=$home/v1" --param "new_home=$home/v1/tomcat" \
     --param "set.dir.root=$home/v2/alf_data" --param "set.db.url=jdbc:postgresql://db1:5432/alfresco_v2"
-refused decommission-tree "approv|root|allowed_roots" --param old_home=/ --param "new_home=$home/v2"
+refused decommission-tree "approv|root|allowed_roots" --param old_home=/ --param "new_home=$home/v2" \
+    --param "new_dir_root=$home/v2/alf_data"
 
 [ "$(snapshot)" = "$before" ] || fail "something changed on disk: $(diff <(echo "$before") <(snapshot))"
 pass "the old installation, the new home, backups and the outside folder are untouched"

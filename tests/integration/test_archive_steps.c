@@ -697,12 +697,18 @@ typedef struct test_entry {
     const char *hardlink; /* hardlink entries (type AE_IFREG, no data) */
 } test_entry_t;
 
-static void write_test_entry(struct archive *a, const test_entry_t *e)
+/* e's mode: perms[i] when given and not 0, else 0755 for folders, 0644 otherwise. */
+static mode_t test_perm(const test_entry_t *e, const mode_t *perms, size_t i)
+{
+    return perms && perms[i] ? perms[i] : e->type == AE_IFDIR ? 0755 : 0644;
+}
+
+static void write_test_entry(struct archive *a, const test_entry_t *e, mode_t perm)
 {
     struct archive_entry *entry = archive_entry_new();
     archive_entry_copy_pathname(entry, e->name);
     archive_entry_set_filetype(entry, e->type);
-    archive_entry_set_perm(entry, e->type == AE_IFDIR ? 0755 : 0644);
+    archive_entry_set_perm(entry, perm);
     archive_entry_set_mtime(entry, FIXED_MTIME, 0);
     size_t len = e->data ? strlen(e->data) : 0;
     archive_entry_set_size(entry, (la_int64_t)len);
@@ -740,8 +746,9 @@ static void write_sha256_file(const char *path)
 }
 
 /* Writes entries to path as "tar.zst" (with a matching manifest inside and
- * beside, as backup-tree would), "tar.gz" or "zip". */
-static void write_test_archive(const char *path, const char *format, const test_entry_t *entries, size_t n)
+ * beside, as backup-tree would), "tar.gz" or "zip"; perms (may be NULL) as test_perm. */
+static void write_test_archive_perms(const char *path, const char *format, const test_entry_t *entries, size_t n,
+                                     const mode_t *perms)
 {
     struct archive *a = archive_write_new();
     int tar_zst = strcmp(format, "tar.zst") == 0;
@@ -755,7 +762,7 @@ static void write_test_archive(const char *path, const char *format, const test_
     manifest_t *manifest = manifest_new();
     alfup_err_t err;
     for (size_t i = 0; i < n; i++) {
-        write_test_entry(a, &entries[i]);
+        write_test_entry(a, &entries[i], test_perm(&entries[i], perms, i));
         archive_digest_t *digest = archive_digest_new(&err);
         char sha[65];
         const char *data = entries[i].data ? entries[i].data : "";
@@ -766,7 +773,7 @@ static void write_test_archive(const char *path, const char *format, const test_
                                : entries[i].type == AE_IFLNK ? MANIFEST_SYMLINK
                                                              : MANIFEST_FILE;
         /* unsafe names and special files cannot be listed: they stay "extra" */
-        manifest_add(manifest, type, strlen(data), sha, entries[i].type == AE_IFDIR ? 0755 : 0644, entries[i].name,
+        manifest_add(manifest, type, strlen(data), sha, test_perm(&entries[i], perms, i), entries[i].name,
                      entries[i].symlink, &err);
     }
     if (tar_zst) {
@@ -774,7 +781,7 @@ static void write_test_archive(const char *path, const char *format, const test_
         size_t len;
         assert_int_equal(manifest_format(manifest, &text, &len, &err), 0);
         test_entry_t inner = {".alfup/manifest", AE_IFREG, text, NULL, NULL};
-        write_test_entry(a, &inner);
+        write_test_entry(a, &inner, 0644);
         char beside[PATH_MAX + 16];
         snprintf(beside, sizeof beside, "%s.manifest", path);
         FILE *out = fopen(beside, "wb");
@@ -788,6 +795,11 @@ static void write_test_archive(const char *path, const char *format, const test_
     archive_write_free(a);
     if (tar_zst)
         write_sha256_file(path);
+}
+
+static void write_test_archive(const char *path, const char *format, const test_entry_t *entries, size_t n)
+{
+    write_test_archive_perms(path, format, entries, n, NULL);
 }
 
 /* Runs one hostile archive through restore-tree and install-distribution:
@@ -1085,6 +1097,80 @@ static void test_install_handles_dot_slash_names(void **state)
     assert_int_equal(count_entries(target), 3);
 }
 
+static void assert_mode(const char *dir, const char *rel, mode_t want)
+{
+    char p[PATH_MAX];
+    path_join(p, dir, rel);
+    struct stat st;
+    assert_int_equal(lstat(p, &st), 0);
+    if ((st.st_mode & 07777) != want)
+        fail_msg("%s: mode %04o, want %04o", p, (unsigned)(st.st_mode & 07777), (unsigned)want);
+}
+
+static int has_output(const msg_step_result_t *result, const char *key, const char *value)
+{
+    for (size_t i = 0; i < result->outputs.count; i++)
+        if (strcmp(result->outputs.items[i].key, key) == 0 && strcmp(result->outputs.items[i].value, value) == 0)
+            return 1;
+    return 0;
+}
+
+/* Entries owned by uid 0 (libarchive's default) with setuid, setgid and sticky bits. */
+static const test_entry_t SPECIAL[] = {
+    {"dist", AE_IFDIR, 0, 0, 0},
+    {"dist/bin", AE_IFDIR, 0, 0, 0},
+    {"dist/bin/su-tool", AE_IFREG, "#!/bin/sh\n", 0, 0},
+    {"dist/bin/sg-tool", AE_IFREG, "#!/bin/sh\n", 0, 0},
+    {"dist/bin/sticky.txt", AE_IFREG, "s", 0, 0},
+    {"dist/shared", AE_IFDIR, 0, 0, 0},
+    {"dist/README", AE_IFREG, "read me", 0, 0},
+};
+static const mode_t SPECIAL_PERMS[] = {0755, 04755, 04755, 02755, 01644, 03775, 0644};
+
+/* below (the folder the dist/ entries landed in): no setuid or setgid file. */
+static void assert_special_bits_cleared(const char *below, const msg_step_result_t *result, const char *prefix)
+{
+    assert_mode(below, "bin/su-tool", 0755);
+    assert_mode(below, "bin", 0755);
+    assert_mode(below, "bin/sg-tool", 0755);
+    assert_mode(below, "bin/sticky.txt", 0644);
+    assert_mode(below, "shared", 03775); /* a folder's setgid and sticky grant nothing: kept */
+    assert_mode(below, "README", 0644);
+    char value[128];
+    snprintf(value, sizeof value, "%sbin/su-tool (4755)", prefix);
+    assert_true(has_output(result, "cleared_special_bits", value));
+    snprintf(value, sizeof value, "%sbin/sg-tool (2755)", prefix);
+    assert_true(has_output(result, "cleared_special_bits", value));
+    assert_string_equal(kv_list_get(&result->outputs, "cleared_special_bits_total"), "4");
+    assert_true(result->log_lines.count > 0);
+}
+
+static void test_special_bits_are_cleared(void **state)
+{
+    fixture_t *f = *state;
+    size_t n = sizeof SPECIAL / sizeof SPECIAL[0];
+    char dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX], archive[PATH_MAX], restored[PATH_MAX];
+    path_join(dist, f->allowed, "special.tar.gz");
+    path_join(target, f->allowed, "new-home");
+    path_join(old_home, f->allowed, "old-home");
+    write_test_archive_perms(dist, "tar.gz", SPECIAL, n, SPECIAL_PERMS);
+    msg_step_result_t result;
+    assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", target,
+                              "old_home", old_home, NULL),
+                     STEP_SUCCEEDED);
+    assert_special_bits_cleared(target, &result, "dist/");
+    msg_step_result_clear(&result);
+
+    path_join(archive, f->backups, "special.tar.zst");
+    path_join(target, f->allowed, "restored");
+    write_test_archive_perms(archive, "tar.zst", SPECIAL, n, SPECIAL_PERMS);
+    assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", target, NULL),
+                     STEP_SUCCEEDED);
+    path_join(restored, target, "dist");
+    assert_special_bits_cleared(restored, &result, "dist/");
+    msg_step_result_clear(&result);
+}
+
 static void test_install_refuses_overlap_and_non_empty_target(void **state)
 {
     fixture_t *f = *state;
@@ -1150,6 +1236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_install_strips_single_top_folder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_keeps_mixed_top_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_handles_dot_slash_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_special_bits_are_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_refuses_overlap_and_non_empty_target, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -430,6 +430,60 @@ static void test_certificate_revoked_while_online_cuts_that_session_only(void **
     assert_int_equal(w->server_probe.up_count, 2);
 }
 
+/* Issue 15: a controller that never had a session with an agent whose certificate is revoked (it
+ * restarted after the revocation) still names it: the first handshake with the revoked certificate
+ * is let finish, so the name is proven, then refused with peer_refused; later handshakes are refused
+ * outright (the TLS alert), without another peer_refused. */
+static void test_revoked_certificate_at_handshake_is_named_once(void **state)
+{
+    world_t *w = *state;
+    start_server(w, "tcp://127.0.0.1:*", "ctl", 30);
+    add_client(w, "ca", "revoked1", "revoked1", 1);
+    add_client(w, "ca", "repo1", "repo1", 1);
+    assert_true(pump(w, 5000, someone_refused));
+    assert_string_equal(w->server_probe.refused_name, "revoked1");
+    assert_string_equal(w->server_probe.refused_reason, "certificate revoked");
+    assert_int_equal(w->server_probe.down_count, 0); /* it was never online */
+    pump(w, 2500, NULL);                              /* revoked1 retries, refused at each handshake */
+    assert_int_equal(w->server_probe.refused_count, 1);
+    assert_int_equal(online_count(w), 1);
+    assert_int_equal(w->server_probe.up_count, 1);
+    assert_string_equal(w->server_probe.up_names[0], "repo1");
+}
+
+/* A certificate in a revoked name and serial, under the CA's name and key identifier but not signed
+ * by the CA, is refused without naming anyone: the signatures are checked after the CRL. */
+static void test_forged_certificate_in_a_revoked_name_names_nobody(void **state)
+{
+    world_t *w = *state;
+    start_server(w, "tcp://127.0.0.1:*", "ctl", 30);
+    add_client(w, "forged", "revoked1", "revoked1", 1);
+    add_client(w, "ca", "repo1", "repo1", 1);
+    pump(w, 3000, NULL);
+    assert_int_equal(w->server_probe.refused_count, 0);
+    assert_int_equal(online_count(w), 1);
+    assert_int_equal(w->server_probe.up_count, 1);
+    assert_string_equal(w->server_probe.up_names[0], "repo1");
+}
+
+static int someone_online(world_t *w) { return w->server_probe.up_count > 0; }
+
+/* twin1 was renewed and its old certificate revoked: while the new one holds the name, the old one
+ * is refused outright and does not get the name's steps failed (no peer_refused). */
+static void test_revoked_old_certificate_does_not_refuse_the_name_a_valid_one_holds(void **state)
+{
+    world_t *w = *state;
+    start_server(w, "tcp://127.0.0.1:*", "ctl", 30);
+    add_client(w, "ca", "twin1", "twin1", 1);
+    assert_true(pump(w, 5000, someone_online));
+    add_client(w, "ca", "twin1-old", "twin1", 1);
+    pump(w, 2500, NULL);
+    assert_int_equal(w->server_probe.refused_count, 0);
+    assert_int_equal(w->server_probe.down_count, 0);
+    assert_int_equal(online_count(w), 1);
+    round_trip(w, "twin1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +497,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silent_agent_expires, setup, teardown),
         cmocka_unit_test_setup_teardown(test_certificate_revoked_while_online_cuts_that_session_only, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_certificate_at_handshake_is_named_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_certificate_in_a_revoked_name_names_nobody, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_old_certificate_does_not_refuse_the_name_a_valid_one_holds,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include "db_conn.h"
 #include "db_facts.h"
 #include "db_ident.h"
+#include "db_test_lib.h"
 #include "file_util.h"
 #include "step.h"
 #include "tree_remove.h"
@@ -38,7 +39,7 @@ typedef struct fixture {
     char work[FIXTURE_PATH_MAX]; /* allowed root: backup/ and state/ below */
     char backup[FIXTURE_PATH_MAX + 16];
     char state[FIXTURE_PATH_MAX + 16];
-    char conninfo[PATH_MAX + 64];
+    db_test_env_t env;
     agent_config_t *config;
     PGconn *admin; /* the test's own superuser connection */
 } fixture_t;
@@ -47,53 +48,14 @@ typedef struct fixture {
 
 static PGconn *connect_db(const fixture_t *fx, const char *dbname)
 {
-    const char *keywords[] = {"dbname", "dbname", NULL};
-    const char *values[] = {fx->conninfo, dbname, NULL};
-    PGconn *conn = PQconnectdbParams(keywords, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK)
-        fail_msg("connect %s: %s", dbname, PQerrorMessage(conn));
-    return conn;
-}
-
-static void sql(PGconn *conn, const char *statement)
-{
-    PGresult *res = PQexec(conn, statement);
-    ExecStatusType status = PQresultStatus(res);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", statement, PQerrorMessage(conn));
-    PQclear(res);
-}
-
-/* The first column of the first row as a number (-1 when no row). */
-static long long sql_number(PGconn *conn, const char *query)
-{
-    PGresult *res = PQexec(conn, query);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", query, PQerrorMessage(conn));
-    long long value = PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 0)) : -1;
-    PQclear(res);
-    return value;
-}
-
-static int database_exists(const fixture_t *fx, const char *name)
-{
-    char query[256];
-    snprintf(query, sizeof query, "select count(*) from pg_database where datname = '%s'", name);
-    return sql_number(fx->admin, query) == 1;
+    return db_test_connect(fx->env.conninfo, dbname, NULL);
 }
 
 static void drop_if_exists(const fixture_t *fx, const char *name)
 {
     char statement[256];
     snprintf(statement, sizeof statement, "drop database if exists \"%s\" with (force)", name);
-    sql(fx->admin, statement);
-}
-
-static int guard_recorded(const fixture_t *fx, const char *name)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/databases/%s", fx->state, name);
-    return access(path, F_OK) == 0;
+    db_test_sql(fx->admin, statement);
 }
 
 static int path_exists(const char *path)
@@ -140,11 +102,8 @@ static void run_step(step_run_t *run, const agent_config_t *config, const char *
 {
     va_list ap;
     va_start(ap, approval);
-    for (const char *key = va_arg(ap, const char *); key; key = va_arg(ap, const char *))
-        assert_int_equal(kv_list_add(&run->params, key, va_arg(ap, const char *)), 0);
+    db_test_add_params(&run->params, ap);
     va_end(ap);
-    const step_kind_t *step = step_kind_find(kind);
-    assert_non_null(step);
     step_context_t ctx = {.config = config,
                           .step_id = "t-1",
                           .params = &run->params,
@@ -154,10 +113,7 @@ static void run_step(step_run_t *run, const agent_config_t *config, const char *
                           .progress_arg = run,
                           .cancel = &run->cancel,
                           .interrupted = run->interrupted};
-    run->status = step->run(&ctx);
-    if (run->status != STEP_SUCCEEDED)
-        printf("  %s -> %s: %s\n", kind, step_status_name(run->status),
-               run->result.error ? run->result.error : "(no error)");
+    run->status = db_test_run_step(kind, &ctx);
 }
 
 static void step_run_clear(step_run_t *run)
@@ -167,80 +123,53 @@ static void step_run_clear(step_run_t *run)
     memset(run, 0, sizeof *run);
 }
 
-static const char *output(const step_run_t *run, const char *key)
-{
-    const char *value = kv_list_get(&run->result.outputs, key);
-    return value ? value : "";
-}
-
-static void assert_error_mentions(const step_run_t *run, const char *text)
-{
-    assert_non_null(run->result.error);
-    if (strstr(run->result.error, text) == NULL)
-        fail_msg("error '%s' does not mention '%s'", run->result.error, text);
-}
-
 /* ---- the Alfresco-like source database ---- */
 
 static void create_source_database(fixture_t *fx)
 {
-    sql(fx->admin, "do $$ begin if not exists (select from pg_roles where rolname = 'alfresco') "
-                   "then create role alfresco login; end if; "
-                   "if not exists (select from pg_roles where rolname = 'alf_new') "
-                   "then create role alf_new login; end if; end $$");
-    sql(fx->admin, "create database alfresco owner alfresco");
+    db_test_sql(fx->admin, "do $$ begin if not exists (select from pg_roles where rolname = 'alfresco') "
+                           "then create role alfresco login; end if; "
+                           "if not exists (select from pg_roles where rolname = 'alf_new') "
+                           "then create role alf_new login; end if; end $$");
+    db_test_sql(fx->admin, "create database alfresco owner alfresco");
     PGconn *db = connect_db(fx, "alfresco");
-    sql(db, "set role alfresco");
-    sql(db, "create table alf_applied_patch (id varchar(64) primary key, "
-            "applied_to_schema integer not null, applied_on_date timestamp default now())");
-    sql(db, "insert into alf_applied_patch (id, applied_to_schema) values "
-            "('patch.a', -1), ('patch.b', 14001), ('patch.c', 15000), ('patch.d', 16000)");
-    sql(db,
+    db_test_sql(db, "set role alfresco");
+    db_test_sql(db, "create table alf_applied_patch (id varchar(64) primary key, "
+                    "applied_to_schema integer not null, applied_on_date timestamp default now())");
+    db_test_sql(db, "insert into alf_applied_patch (id, applied_to_schema) values "
+                    "('patch.a', -1), ('patch.b', 14001), ('patch.c', 15000), ('patch.d', 16000)");
+    db_test_sql(db,
         "create table alf_content_url (id bigint primary key, content_url varchar(255) not null, "
         "content_size bigint not null, orphan_time bigint)");
-    sql(db,
+    db_test_sql(db,
         "insert into alf_content_url select g, 'store://2026/11/25/' || md5(g::text) || '.bin', "
         "g * 17, null from generate_series(1, 3000) g");
-    sql(db, "create table alf_qname (id bigint primary key, local_name varchar(200))");
-    sql(db, "insert into alf_qname select g, 'qname' || g from generate_series(1, 50) g");
-    sql(db, "create table alf_node (id bigint primary key, type_qname_id bigint references "
-            "alf_qname(id), "
-            "uuid varchar(36))");
-    sql(db,
+    db_test_sql(db, "create table alf_qname (id bigint primary key, local_name varchar(200))");
+    db_test_sql(db, "insert into alf_qname select g, 'qname' || g from generate_series(1, 50) g");
+    db_test_sql(db, "create table alf_node (id bigint primary key, type_qname_id bigint references "
+                    "alf_qname(id), "
+                    "uuid varchar(36))");
+    db_test_sql(db,
         "insert into alf_node select g, 1 + g % 50, md5(g::text) from generate_series(1, 500) g");
-    sql(db, "create table alf_prop_string_value (id bigint primary key, string_value text)");
-    sql(db, "create table \"Odd Name\" (x integer)");
-    sql(db, "insert into \"Odd Name\" select generate_series(1, 7)");
+    db_test_sql(db, "create table alf_prop_string_value (id bigint primary key, string_value text)");
+    db_test_sql(db, "create table \"Odd Name\" (x integer)");
+    db_test_sql(db, "insert into \"Odd Name\" select generate_series(1, 7)");
     PQfinish(db);
 }
 
 static int setup(void **state)
 {
-    const char *base = getenv("DB_TEST_WORK");
-    const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
-    const char *user = getenv("PG_HARNESS_SUPERUSER"), *bin = getenv("PG_HARNESS_BIN");
-    if (!base || !host || !port || !user || !bin) {
-        fprintf(stderr, "run through tests/integration/db_test.sh (needs the harness env)\n");
+    db_test_env_t env;
+    if (db_test_env_read(&env) != 0)
         return -1;
-    }
     fixture_t *fx = calloc(1, sizeof *fx);
-    snprintf(fx->work, sizeof fx->work, "%.900s/dbsteps", base);
+    fx->env = env;
+    snprintf(fx->work, sizeof fx->work, "%.900s/dbsteps", fx->env.work);
     snprintf(fx->backup, sizeof fx->backup, "%s/backup", fx->work);
     snprintf(fx->state, sizeof fx->state, "%s/state", fx->work);
-    snprintf(fx->conninfo, sizeof fx->conninfo, "host=%s port=%s user=%s", host, port, user);
-    if (file_mkdir_p(fx->backup, 0700, NULL) != 0 || file_mkdir_p(fx->state, 0700, NULL) != 0)
+    if (file_mkdir_p(fx->backup, 0700, NULL) != 0 || file_mkdir_p(fx->state, 0700, NULL) != 0 ||
+        (fx->config = db_test_agent_config(&fx->env, fx->state, fx->backup, fx->work)) == NULL)
         return -1;
-    agent_config_t *config = calloc(1, sizeof *config);
-    config->name = strdup("db1");
-    config->state_dir = strdup(fx->state);
-    config->backup_dir = strdup(fx->backup);
-    char root[PATH_MAX];
-    if (realpath(fx->work, root) == NULL)
-        return -1;
-    str_list_add(&config->allowed_roots, root);
-    config->postgres.conninfo = strdup(fx->conninfo);
-    config->postgres.bin_dir = strdup(bin);
-    fx->config = config;
     fx->admin = connect_db(fx, "postgres");
     create_source_database(fx);
     *state = fx;
@@ -280,13 +209,13 @@ static void test_backup_restore_round_trip(void **state)
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, "jobs", "3",
              NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
-    assert_int_equal(atoi(output(&run, "tables")), EXPECTED_TABLES);
-    assert_int_equal(atoll(output(&run, "total_rows")), EXPECTED_TOTAL_ROWS);
-    assert_true(atoll(output(&run, "db_size")) > 0);
-    assert_true(atoll(output(&run, "dump_bytes")) > 0);
-    assert_string_equal(output(&run, "dump"), dest);
-    assert_non_null(strstr(output(&run, "facts"), DB_FACTS_FILE));
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
+    assert_int_equal(atoi(db_test_output(&run.result, "tables")), EXPECTED_TABLES);
+    assert_int_equal(atoll(db_test_output(&run.result, "total_rows")), EXPECTED_TOTAL_ROWS);
+    assert_true(atoll(db_test_output(&run.result, "db_size")) > 0);
+    assert_true(atoll(db_test_output(&run.result, "dump_bytes")) > 0);
+    assert_string_equal(db_test_output(&run.result, "dump"), dest);
+    assert_non_null(strstr(db_test_output(&run.result, "facts"), DB_FACTS_FILE));
     assert_true(run.progress_calls > 0);
     snprintf(partial, sizeof partial, "%s.partial", dest);
     snprintf(toc, sizeof toc, "%s/toc.dat", dest);
@@ -306,9 +235,9 @@ static void test_backup_restore_round_trip(void **state)
     run_step(&run, fx->config, "db-restore", "", "dump", dest, "database", "alfresco_restored",
              "source", "alfresco", "owner", "alf_new", "jobs", "2", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
-    assert_int_equal(atoll(output(&run, "total_rows")), EXPECTED_TOTAL_ROWS);
-    assert_true(guard_recorded(fx, "alfresco_restored"));
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
+    assert_int_equal(atoll(db_test_output(&run.result, "total_rows")), EXPECTED_TOTAL_ROWS);
+    assert_true(db_test_guard_recorded(fx->state, "alfresco_restored"));
     step_run_clear(&run);
 
     /* Checked independently of the step: counts, schema number, owners. */
@@ -321,16 +250,16 @@ static void test_backup_restore_round_trip(void **state)
                                          "select count(*) from alf_prop_string_value",
                                          "select count(*) from \"Odd Name\""};
     for (size_t i = 0; i < sizeof COUNTS / sizeof COUNTS[0]; i++)
-        assert_int_equal(sql_number(restored, COUNTS[i]), sql_number(source, COUNTS[i]));
-    assert_int_equal(sql_number(restored, "select min(applied_to_schema) from alf_applied_patch "
-                                          "where applied_to_schema > -1"),
+        assert_int_equal(db_test_number(restored, COUNTS[i]), db_test_number(source, COUNTS[i]));
+    assert_int_equal(db_test_number(restored, "select min(applied_to_schema) from alf_applied_patch "
+                                              "where applied_to_schema > -1"),
                      14001);
-    assert_int_equal(sql_number(restored, "select count(*) from pg_tables where schemaname = "
-                                          "'public' and tableowner <> 'alf_new'"),
+    assert_int_equal(db_test_number(restored, "select count(*) from pg_tables where schemaname = "
+                                              "'public' and tableowner <> 'alf_new'"),
                      0);
-    assert_int_equal(sql_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
-                                           "r.oid = d.datdba where d.datname = 'alfresco_restored' "
-                                           "and r.rolname = 'alf_new'"),
+    assert_int_equal(db_test_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
+                                               "r.oid = d.datdba where d.datname = 'alfresco_restored' "
+                                               "and r.rolname = 'alf_new'"),
                      1);
     PQfinish(restored);
     PQfinish(source);
@@ -343,7 +272,7 @@ static void test_backup_restore_round_trip(void **state)
     /* A second backup into the same folder is refused: dumps are never overwritten. */
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "already exists");
+    db_test_assert_error_mentions(&run.result, "already exists");
     step_run_clear(&run);
 }
 
@@ -365,9 +294,9 @@ static void test_backup_interrupted(void **state)
     run.interrupted = 1;
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recovered"), "yes");
-    assert_int_equal(atoll(output(&run, "total_rows")), EXPECTED_TOTAL_ROWS);
-    assert_string_equal(output(&run, "schema"), EXPECTED_SCHEMA);
+    assert_string_equal(db_test_output(&run.result, "recovered"), "yes");
+    assert_int_equal(atoll(db_test_output(&run.result, "total_rows")), EXPECTED_TOTAL_ROWS);
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
     step_run_clear(&run);
     assert_int_equal(stat(facts, &after), 0);
     assert_int_equal(before.st_ino, after.st_ino); /* kept, not dumped again */
@@ -381,7 +310,7 @@ static void test_backup_interrupted(void **state)
     run.interrupted = 1;
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recovered"), "");
+    assert_string_equal(db_test_output(&run.result, "recovered"), "");
     step_run_clear(&run);
     assert_true(path_exists(facts));
     assert_false(path_exists(junk));
@@ -404,17 +333,18 @@ static void test_restore_guards(void **state)
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "alfresco", "source",
              "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "source");
+    db_test_assert_error_mentions(&run.result, "target database alfresco is the source database; "
+                                               "the source is never dropped or written");
     step_run_clear(&run);
 
-    sql(fx->admin, "create database precious owner alfresco");
+    db_test_sql(fx->admin, "create database precious owner alfresco");
     PGconn *precious = connect_db(fx, "precious");
-    sql(precious, "create table keep_me (x int)");
+    db_test_sql(precious, "create table keep_me (x int)");
     PQfinish(precious);
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "precious", "source",
              "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "not created by alfup");
+    db_test_assert_error_mentions(&run.result, "not created by alfup");
     step_run_clear(&run);
     run_step(&run, fx->config, "db-drop-scratch", "", "database", "precious", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
@@ -425,7 +355,7 @@ static void test_restore_guards(void **state)
     step_run_clear(&run);
     precious = connect_db(fx, "precious");
     assert_int_equal(
-        sql_number(precious, "select count(*) from pg_tables where tablename = 'keep_me'"), 1);
+        db_test_number(precious, "select count(*) from pg_tables where tablename = 'keep_me'"), 1);
     PQfinish(precious);
     drop_if_exists(fx, "precious");
 
@@ -441,10 +371,10 @@ static void test_restore_guards(void **state)
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "alfresco_r2", "source",
              "alfresco", "owner", "no_such_role", NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "no_such_role");
-    assert_false(database_exists(fx, "alfresco_r2"));
+    db_test_assert_error_mentions(&run.result, "no_such_role");
+    assert_false(db_test_database_exists(fx->admin, "alfresco_r2"));
     step_run_clear(&run);
-    assert_true(database_exists(fx, "alfresco"));
+    assert_true(db_test_database_exists(fx->admin, "alfresco"));
 }
 
 /* Sessions left on a recorded target are terminated before it is dropped. */
@@ -459,12 +389,12 @@ static void test_restore_terminates_sessions(void **state)
     assert_int_equal(run.status, STEP_SUCCEEDED);
     step_run_clear(&run);
     PGconn *leftover = connect_db(fx, "busy_target");
-    sql(leftover, "select 1");
+    db_test_sql(leftover, "select 1");
 
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "busy_target", "source",
              "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_true(atoi(output(&run, "terminated_sessions")) >= 1);
+    assert_true(atoi(db_test_output(&run.result, "terminated_sessions")) >= 1);
     step_run_clear(&run);
     PGresult *res = PQexec(leftover, "select 1");
     assert_int_not_equal(PQresultStatus(res), PGRES_TUPLES_OK);
@@ -491,7 +421,7 @@ static void test_unreachable_database(void **state)
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", dest, NULL);
     fx->config->postgres.conninfo = saved;
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "database alfresco");
+    db_test_assert_error_mentions(&run.result, "database alfresco");
     assert_false(path_exists(dest));
     assert_false(path_exists(partial));
     step_run_clear(&run);
@@ -548,13 +478,15 @@ static void test_corrupt_dump(void **state)
     run_step(&run, fx->config, "db-restore", "", "dump", broken, "database", "alfresco_corrupt",
              "source", "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "pg_restore");
-    assert_false(database_exists(fx, "alfresco_corrupt"));
-    assert_false(guard_recorded(fx, "alfresco_corrupt"));
+    db_test_assert_error_mentions(&run.result, "pg_restore");
+    assert_false(db_test_database_exists(fx->admin, "alfresco_corrupt"));
+    assert_false(db_test_guard_recorded(fx->state, "alfresco_corrupt"));
     step_run_clear(&run);
 }
 
-/* A row count that does not match the recorded facts fails, naming the table. */
+/* A row count, then a schema number, that does not match the recorded facts
+ * fails naming the database, the table, what was found and what the dump
+ * recorded; the half-restored database is removed. */
 static void test_row_count_mismatch(void **state)
 {
     fixture_t *fx = *state;
@@ -567,14 +499,28 @@ static void test_row_count_mismatch(void **state)
         if (strcmp(facts.tables[i].table, "alf_node") == 0)
             facts.tables[i].rows += 1;
     assert_int_equal(db_facts_write(&facts, facts_path, NULL), 0);
-    db_facts_clear(&facts);
 
     step_run_t run = {0};
     run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "alfresco_mismatch",
              "source", "alfresco", "owner", "alfresco", NULL);
     assert_int_equal(run.status, STEP_FAILED);
-    assert_error_mentions(&run, "public.alf_node");
-    assert_false(database_exists(fx, "alfresco_mismatch"));
+    db_test_assert_error_mentions(&run.result, "database alfresco_mismatch: table public.alf_node "
+                                               "has 500 rows, the dump recorded 501");
+    assert_true(db_test_log_mentions(&run.result,
+                                     "removed the half-restored database alfresco_mismatch"));
+    assert_false(db_test_database_exists(fx->admin, "alfresco_mismatch"));
+    step_run_clear(&run);
+
+    free(facts.schema_number);
+    facts.schema_number = strdup("14002");
+    assert_int_equal(db_facts_write(&facts, facts_path, NULL), 0);
+    db_facts_clear(&facts);
+    run_step(&run, fx->config, "db-restore", "", "dump", dump, "database", "alfresco_mismatch",
+             "source", "alfresco", "owner", "alfresco", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    db_test_assert_error_mentions(&run.result, "database alfresco_mismatch: schema number "
+                                               EXPECTED_SCHEMA ", the dump recorded 14002");
+    assert_false(db_test_database_exists(fx->admin, "alfresco_mismatch"));
     step_run_clear(&run);
 }
 
@@ -585,27 +531,27 @@ static void test_scratch_create_drop(void **state)
     run_step(&run, fx->config, "db-create-scratch", "", "database", "alf_scratch", "owner",
              "alf_new", "source", "alfresco", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recreated"), "no");
+    assert_string_equal(db_test_output(&run.result, "recreated"), "no");
     step_run_clear(&run);
-    assert_true(guard_recorded(fx, "alf_scratch"));
-    assert_int_equal(sql_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
-                                           "r.oid = d.datdba where d.datname = 'alf_scratch' and "
-                                           "r.rolname = 'alf_new'"),
+    assert_true(db_test_guard_recorded(fx->state, "alf_scratch"));
+    assert_int_equal(db_test_number(fx->admin, "select count(*) from pg_database d join pg_roles r on "
+                                               "r.oid = d.datdba where d.datname = 'alf_scratch' and "
+                                               "r.rolname = 'alf_new'"),
                      1);
     run_step(&run, fx->config, "db-create-scratch", "", "database", "alf_scratch", "owner",
              "alf_new", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "recreated"), "yes");
+    assert_string_equal(db_test_output(&run.result, "recreated"), "yes");
     step_run_clear(&run);
     run_step(&run, fx->config, "db-drop-scratch", "", "database", "alf_scratch", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "dropped"), "yes");
+    assert_string_equal(db_test_output(&run.result, "dropped"), "yes");
     step_run_clear(&run);
-    assert_false(database_exists(fx, "alf_scratch"));
-    assert_false(guard_recorded(fx, "alf_scratch"));
+    assert_false(db_test_database_exists(fx->admin, "alf_scratch"));
+    assert_false(db_test_guard_recorded(fx->state, "alf_scratch"));
     run_step(&run, fx->config, "db-drop-scratch", "", "database", "alf_scratch", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "dropped"), "no");
+    assert_string_equal(db_test_output(&run.result, "dropped"), "no");
     step_run_clear(&run);
     run_step(&run, fx->config, "db-create-scratch", "", "database", "alfresco", "owner", "alfresco",
              "source", "alfresco", NULL);
@@ -616,21 +562,21 @@ static void test_scratch_create_drop(void **state)
 static void test_decommission_needs_approval(void **state)
 {
     fixture_t *fx = *state;
-    sql(fx->admin, "create database old_alfresco owner alfresco");
+    db_test_sql(fx->admin, "create database old_alfresco owner alfresco");
     PGconn *session = connect_db(fx, "old_alfresco");
     step_run_t run = {0};
     run_step(&run, fx->config, "decommission-database", "", "database", "old_alfresco", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "approval");
+    db_test_assert_error_mentions(&run.result, "approval");
     step_run_clear(&run);
-    assert_true(database_exists(fx, "old_alfresco"));
+    assert_true(db_test_database_exists(fx->admin, "old_alfresco"));
     run_step(&run, fx->config, "decommission-database", "op:alice@2026-11-25", "database",
              "old_alfresco", "keep", "alfresco", NULL);
     assert_int_equal(run.status, STEP_SUCCEEDED);
-    assert_string_equal(output(&run, "approval"), "op:alice@2026-11-25");
-    assert_string_equal(output(&run, "dropped"), "yes");
+    assert_string_equal(db_test_output(&run.result, "approval"), "op:alice@2026-11-25");
+    assert_string_equal(db_test_output(&run.result, "dropped"), "yes");
     step_run_clear(&run);
-    assert_false(database_exists(fx, "old_alfresco"));
+    assert_false(db_test_database_exists(fx->admin, "old_alfresco"));
     PQfinish(session);
 }
 
@@ -643,7 +589,7 @@ static void test_params_refused(void **state)
     step_run_t run = {0};
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", outside, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    assert_error_mentions(&run, "not inside backup_dir");
+    db_test_assert_error_mentions(&run.result, "not inside backup_dir");
     step_run_clear(&run);
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", "/etc/dump", NULL);
     assert_int_equal(run.status, STEP_REFUSED);
@@ -685,13 +631,13 @@ static void test_backup_cancel_during_dump(void **state)
              NULL);
     assert_int_equal(run.status, STEP_CANCELLED);
     assert_true(run.lock_sent);
-    assert_error_mentions(&run, "pg_dump was cancelled");
+    db_test_assert_error_mentions(&run.result, "pg_dump was cancelled");
     assert_false(path_exists(dest));
     assert_false(path_exists(partial));
     PGresult *res;
     while ((res = PQgetResult(run.blocker)) != NULL)
         PQclear(res);
-    sql(run.blocker, "rollback");
+    db_test_sql(run.blocker, "rollback");
     PQfinish(run.blocker);
     step_run_clear(&run);
 }

@@ -262,6 +262,27 @@ static void test_carry_merges_and_copies(void **state)
     free(text);
 }
 
+/* An extension file (or folder) the alfresco user made setuid or setgid is
+ * copied by root with its permission bits only. */
+static void test_carry_drops_special_bits(void **state)
+{
+    fixture_t *f = *state;
+    make_installations(f);
+    write_file(at(f, OLD_EXT "/bin/helper.sh"), "#!/bin/sh\n", 06755);
+    assert_int_equal(chmod(at(f, OLD_EXT "/bin"), 02775), 0);
+    write_file(at(f, OLD_EXT "/sticky.xml"), "<beans/>\n", 01644);
+    carry_params(f);
+    assert_int_equal(run(f, "carry-customizations"), STEP_SUCCEEDED);
+    assert_true(has_output(f, "copied", "bin/helper.sh"));
+    struct stat st;
+    assert_int_equal(stat(at(f, NEW_EXT "/bin/helper.sh"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(stat(at(f, NEW_EXT "/bin"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0775);
+    assert_int_equal(stat(at(f, NEW_EXT "/sticky.xml"), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+}
+
 static void test_carry_refuses_old_data(void **state)
 {
     fixture_t *f = *state;
@@ -713,29 +734,34 @@ static void test_wipe_cancelled(void **state)
 
 /* ---- decommission-tree ---- */
 
+/* The new installation's paths every decommission-tree request carries. */
+static void decommission_params(fixture_t *f, const char *old_home)
+{
+    reset_params(f);
+    param(f, "old_home", old_home);
+    param(f, "new_home", at(f, "v2"));
+    param(f, "new_dir_root", at(f, "data-v2"));
+}
+
 static void test_decommission_needs_approval(void **state)
 {
     fixture_t *f = *state;
     write_file(at(f, "v1/tomcat/webapps/alfresco.war"), "war", 0644);
     write_file(at(f, "v1/alf_data/contentstore/a.bin"), "data", 0644);
-    param(f, "old_home", at(f, "v1"));
+    decommission_params(f, at(f, "v1"));
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
     assert_non_null(strstr(f->result.error, "approval"));
     assert_true(exists(at(f, "v1/alf_data/contentstore/a.bin")));
 
     f->ctx.approval = "operator:alice@2026-11-25T10:00Z";
-    reset_params(f);
-    param(f, "old_home", f->root);   /* contains backup_dir and state_dir */
+    decommission_params(f, f->root);   /* contains backup_dir and state_dir */
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
-    reset_params(f);
-    param(f, "old_home", at(f, "backups"));
+    decommission_params(f, at(f, "backups"));
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
-    reset_params(f);
-    param(f, "old_home", "/");
+    decommission_params(f, "/");
     assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
 
-    reset_params(f);
-    param(f, "old_home", at(f, "v1"));
+    decommission_params(f, at(f, "v1"));
     assert_int_equal(run(f, "decommission-tree"), STEP_SUCCEEDED);
     assert_false(exists(at(f, "v1")));
     assert_true(exists(at(f, "backups")));
@@ -743,10 +769,52 @@ static void test_decommission_needs_approval(void **state)
     assert_true(has_output(f, "files_removed", "2"));
 }
 
+/* Expects decommission-tree of old_home, with new_home and new_dir_root as
+ * given, to be refused for overlapping the new installation, and v1 kept. */
+static void expect_overlap_refused(fixture_t *f, const char *old_home, const char *new_home,
+                                   const char *new_dir_root)
+{
+    reset_params(f);
+    param(f, "old_home", old_home);
+    param(f, "new_home", new_home);
+    param(f, "new_dir_root", new_dir_root);
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "overlaps the new installation"));
+    assert_true(exists(at(f, "opt/v1/alf_data/contentstore/a.bin")));
+    assert_true(exists(at(f, "opt/v2/tomcat/webapps/alfresco.war")));
+}
+
+static void test_decommission_refuses_the_new_installation(void **state)
+{
+    fixture_t *f = *state;
+    f->ctx.approval = "operator:alice@2026-11-25T10:00Z";
+    write_file(at(f, "opt/v1/alf_data/contentstore/a.bin"), "old data", 0644);
+    write_file(at(f, "opt/v2/tomcat/webapps/alfresco.war"), "new war", 0644);
+    make_dir(at(f, "opt/v1/data-v2"));
+    /* the old home contains the new home, or the new dir_root ... */
+    expect_overlap_refused(f, at(f, "opt"), at(f, "opt/v2"), at(f, "data-v2"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v2"), at(f, "opt/v1/data-v2"));
+    /* ... (one that does not exist yet too) or lies inside either */
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v1/next"), at(f, "data-v2"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v2"), at(f, "opt"));
+    expect_overlap_refused(f, at(f, "opt/v1"), at(f, "opt/v1"), at(f, "data-v2"));
+    /* both are required, and absolute */
+    reset_params(f);
+    param(f, "old_home", at(f, "opt/v1"));
+    param(f, "new_home", at(f, "opt/v2"));
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "new_dir_root"));
+    param(f, "new_dir_root", "data-v2");
+    assert_int_equal(run(f, "decommission-tree"), STEP_REFUSED);
+    assert_non_null(strstr(f->result.error, "absolute"));
+    assert_true(exists(at(f, "opt/v1/alf_data/contentstore/a.bin")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_carry_merges_and_copies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_carry_drops_special_bits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carry_refuses_old_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_webapps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_amps_runs_the_tool, setup, teardown),
@@ -760,6 +828,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wipe_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wipe_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decommission_needs_approval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decommission_refuses_the_new_installation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db_test_lib.h"
 #include "file_util.h"
 #include "step.h"
 
@@ -30,28 +31,15 @@ typedef struct fixture {
     char backup[FIXTURE_PATH_MAX + 16];
     char tiny[FIXTURE_PATH_MAX + 16]; /* a 1 MiB tmpfs when root could mount one */
     char tree[FIXTURE_PATH_MAX + 16]; /* a 2 MiB tree to estimate */
-    char conninfo[PATH_MAX + 64];
+    db_test_env_t env;
     int tiny_mounted;
     agent_config_t *config;
     PGconn *admin;
 } fixture_t;
 
-static void sql(PGconn *conn, const char *statement)
-{
-    PGresult *res = PQexec(conn, statement);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", statement, PQerrorMessage(conn));
-    PQclear(res);
-}
-
 static PGconn *connect_db(const fixture_t *fx, const char *dbname)
 {
-    const char *keywords[] = {"dbname", "dbname", NULL};
-    const char *values[] = {fx->conninfo, dbname, NULL};
-    PGconn *conn = PQconnectdbParams(keywords, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK)
-        fail_msg("connect %s: %s", dbname, PQerrorMessage(conn));
-    return conn;
+    return db_test_connect(fx->env.conninfo, dbname, NULL);
 }
 
 static void write_file(const char *path, size_t bytes)
@@ -81,19 +69,15 @@ static void add_service(agent_config_t *config, const char *name, const char *pr
 
 static int setup(void **state)
 {
-    const char *base = getenv("DB_TEST_WORK");
-    const char *host = getenv("PGHOST"), *port = getenv("PGPORT");
-    const char *user = getenv("PG_HARNESS_SUPERUSER"), *bin = getenv("PG_HARNESS_BIN");
-    if (!base || !host || !port || !user || !bin) {
-        fprintf(stderr, "run through tests/integration/db_test.sh (needs the harness env)\n");
+    db_test_env_t env;
+    if (db_test_env_read(&env) != 0)
         return -1;
-    }
     fixture_t *fx = calloc(1, sizeof *fx);
-    snprintf(fx->work, sizeof fx->work, "%.900s", base);
+    fx->env = env;
+    snprintf(fx->work, sizeof fx->work, "%.900s", fx->env.work);
     snprintf(fx->backup, sizeof fx->backup, "%s/backup", fx->work);
     snprintf(fx->tiny, sizeof fx->tiny, "%s/tiny", fx->work);
     snprintf(fx->tree, sizeof fx->tree, "%s/tree", fx->work);
-    snprintf(fx->conninfo, sizeof fx->conninfo, "host=%s port=%s user=%s", host, port, user);
     char sub[FIXTURE_PATH_MAX + 64], file[FIXTURE_PATH_MAX + 128];
     snprintf(sub, sizeof sub, "%s/deep/er", fx->tree);
     snprintf(file, sizeof file, "%s/content.bin", sub);
@@ -103,25 +87,18 @@ static int setup(void **state)
     write_file(file, TREE_FILE_BYTES);
     /* As root, a real 1 MiB file system; elsewhere the huge sparse file below stands in. */
     fx->tiny_mounted = geteuid() == 0 && mount("tmpfs", fx->tiny, "tmpfs", 0, "size=1m") == 0;
-    agent_config_t *config = calloc(1, sizeof *config);
-    config->name = strdup("db1");
-    config->state_dir = strdup(fx->work);
-    config->backup_dir = strdup(fx->backup);
-    char root[PATH_MAX];
-    if (realpath(fx->work, root) == NULL)
+    agent_config_t *config = db_test_agent_config(&fx->env, fx->work, fx->backup, fx->work);
+    if (config == NULL)
         return -1;
-    str_list_add(&config->allowed_roots, root);
-    config->postgres.conninfo = strdup(fx->conninfo);
-    config->postgres.bin_dir = strdup(bin);
     add_tool(config, "apply_amps", "/bin/true");
     add_tool(config, "broken_tool", "/nonexistent/bin/apply_amps.sh");
     add_service(config, "alfresco-v1", "/bin/true");
     fx->config = config;
     fx->admin = connect_db(fx, "postgres");
-    sql(fx->admin, "create database alfresco");
-    sql(fx->admin, "create database alfresco_locked");
+    db_test_sql(fx->admin, "create database alfresco");
+    db_test_sql(fx->admin, "create database alfresco_locked");
     PGconn *locked = connect_db(fx, "alfresco_locked");
-    sql(locked, "create table alf_bootstrap_lock (charval varchar(8) primary key)");
+    db_test_sql(locked, "create table alf_bootstrap_lock (charval varchar(8) primary key)");
     PQfinish(locked);
     *state = fx;
     return 0;
@@ -352,6 +329,47 @@ static void test_malformed_params_refused(void **state)
     preflight_run_clear(&run);
 }
 
+/* The agent reports its backup_dir and whether the plan's is the same folder, and names the
+ * filesystem its backups go to: two folders on one tmpfs get one name, the work disk another. */
+static void test_backup_dir_and_filesystem_reported(void **state)
+{
+    fixture_t *fx = *state;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "backup_dir", fx->backup, NULL);
+    assert_string_equal(check(&run, "backup_dir"), fx->backup);
+    assert_string_equal(check(&run, "backup_dir_same"), "yes");
+    preflight_run_clear(&run);
+    run_preflight(&run, fx->config, "backup_dir", fx->work, NULL);
+    assert_string_equal(check(&run, "backup_dir_same"), "no");
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    char work_fs[1024];
+    snprintf(work_fs, sizeof work_fs, "%s", check(&run, "backup_fs"));
+    assert_true(strncmp(work_fs, "local:", 6) == 0 || strncmp(work_fs, "remote:", 7) == 0);
+    preflight_run_clear(&run);
+    if (!fx->tiny_mounted) {
+        printf("  skip the tmpfs part: not root, no tmpfs mounted\n");
+        return;
+    }
+    char a[FIXTURE_PATH_MAX + 32], b[FIXTURE_PATH_MAX + 32], a_fs[1024];
+    snprintf(a, sizeof a, "%s/solr", fx->tiny);
+    snprintf(b, sizeof b, "%s/db", fx->tiny);
+    assert_int_equal(file_mkdir_p(a, 0700, NULL), 0);
+    assert_int_equal(file_mkdir_p(b, 0700, NULL), 0);
+    char *saved = fx->config->backup_dir;
+    fx->config->backup_dir = a;
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    snprintf(a_fs, sizeof a_fs, "%s", check(&run, "backup_fs"));
+    preflight_run_clear(&run);
+    fx->config->backup_dir = b;
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    fx->config->backup_dir = saved;
+    assert_string_equal(check(&run, "backup_fs"), a_fs);
+    assert_string_not_equal(a_fs, work_fs);
+    preflight_run_clear(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_tool_installed_by_the_upgrade),
         cmocka_unit_test(test_bootstrap_lock_and_reachability),
         cmocka_unit_test(test_malformed_params_refused),
+        cmocka_unit_test(test_backup_dir_and_filesystem_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

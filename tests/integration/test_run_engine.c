@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <time.h>
 
 #include "cert_identity.h"
 #include "run_engine.h"
@@ -35,12 +37,23 @@ typedef struct world {
     size_t cancels;
     char run_id[RUN_ID_MAX];
     char refused_agent[64];   /* io.agent_refused names it (certificate revoked) */
+    char offline_agent[64];   /* io.agent_roles says -1 for it, io.send fails */
+    char recast_agent[64];    /* io.agent_roles gives it recast_roles instead of its own */
+    int recast_roles;
+    char stray_backup_agent[64]; /* its preflight reports a backup_dir other than the plan's */
+    const char *backup_fs;       /* set: preflight steps with an estimate report this filesystem */
+    const char *space_free;      /* ...with this many bytes free, each needing BACKUP_NEED_BYTES */
+    unsigned reask_ms;        /* io.reask_ms */
 } world_t;
+
+#define PLAN_BACKUP_DIR "/srv/alfup-backups"
+#define BACKUP_NEED_BYTES "30000000"
 
 static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t *err)
 {
     world_t *w = arg;
-    (void)err;
+    if (strcmp(agent, w->offline_agent) == 0)
+        return alfup_err_set(err, "agent %s is not online", agent);
     if (msg->kind == MSG_STEP_CANCEL) {
         w->cancels++;
         return ALFUP_OK;
@@ -60,7 +73,11 @@ static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t
 
 static int fake_roles(void *arg, const char *agent)
 {
-    (void)arg;
+    const world_t *w = arg;
+    if (strcmp(agent, w->offline_agent) == 0)
+        return -1;
+    if (strcmp(agent, w->recast_agent) == 0)
+        return w->recast_roles;
     if (strcmp(agent, "repo1") == 0)
         return ROLE_REPO;
     if (strcmp(agent, "db1") == 0)
@@ -83,7 +100,7 @@ static void open_engine(world_t *w)
     snprintf(journal, sizeof journal, "%s/journal.db", w->dir);
     w->journal = journal_open(journal, &err);
     assert_non_null(w->journal);
-    run_engine_io_t io = {fake_send, fake_roles, w, fake_refused};
+    run_engine_io_t io = {fake_send, fake_roles, w, fake_refused, w->reask_ms};
     w->engine = run_engine_new(w->journal, w->workflows, &io, &err);
     if (w->engine == NULL)
         fail_msg("engine: %s", err.msg);
@@ -125,6 +142,22 @@ static int teardown(void **state)
     return 0;
 }
 
+/* What a preflight on s->agent reports: its backup_dir (the plan's unless it is the stray
+ * agent) and, for the steps that estimate a backup, the filesystem it goes to. */
+static void preflight_outputs(const world_t *w, const sent_step_t *s, kv_list_t *outputs)
+{
+    int stray = strcmp(s->agent, w->stray_backup_agent) == 0;
+    kv_list_add(outputs, "backup_dir", stray ? PLAN_BACKUP_DIR "/solr" : PLAN_BACKUP_DIR);
+    kv_list_add(outputs, "backup_dir_same", stray ? "no" : "yes");
+    int estimates = strstr(s->step_id, "check-content") || strstr(s->step_id, "check-db") ||
+                    strstr(s->step_id, "check-solr");
+    if (w->backup_fs && estimates) {
+        kv_list_add(outputs, "backup_fs", w->backup_fs);
+        kv_list_add(outputs, "space_needed_bytes", BACKUP_NEED_BYTES);
+        kv_list_add(outputs, "space_free_bytes", w->space_free);
+    }
+}
+
 /* Answers one sent step with status: success carries the outputs later steps reference. */
 static void answer_status(world_t *w, sent_step_t *s, step_status_t status)
 {
@@ -136,6 +169,8 @@ static void answer_status(world_t *w, sent_step_t *s, step_status_t status)
     kv_list_add(&result.outputs, "dump", "/srv/alfup-backups/x/database.dump");
     if (fail)
         str_list_add(&result.log_lines, "=== Failed to apply patch ===");
+    if (strcmp(s->kind, "preflight") == 0)
+        preflight_outputs(w, s, &result.outputs);
     s->answered = 1;
     run_engine_on_result(w->engine, s->agent, &result);
     kv_list_clear(&result.outputs);
@@ -324,6 +359,69 @@ static void test_first_failure_is_the_reason_and_cancelled_siblings_say_so(void 
     assert_int_equal(cancelled, preflight - 1);
 }
 
+/* How many times the journal recorded step_id as sent. */
+static int journal_sends(world_t *w, const char *step_id)
+{
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT sends FROM steps WHERE step_id = ?1", -1,
+                                        &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, step_id, -1, SQLITE_STATIC);
+    int sends = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    return sends;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Ticks the engine for ms; how many requests it sent for step_id meanwhile. */
+static size_t tick_for(world_t *w, uint64_t ms, const char *step_id)
+{
+    size_t before = w->sent_count, count = 0;
+    const struct timespec slice = {.tv_nsec = 5 * 1000000L};
+    for (uint64_t start = mono_ms(); mono_ms() - start < ms;) {
+        run_engine_tick(w->engine);
+        nanosleep(&slice, NULL);
+    }
+    for (size_t i = before; i < w->sent_count; i++)
+        count += strcmp(w->sent[i].step_id, step_id) == 0;
+    return count;
+}
+
+/* Issue 15: a result the journal could not record is not acknowledged; so that it does not wait
+ * for the step's timeout, the engine asks the agent again (which answers from its record), at a
+ * growing interval, without journaling another send, and stops once the result is in. */
+static void test_step_without_result_is_asked_again_at_a_growing_interval(void **state)
+{
+    world_t *w = *state;
+    close_engine(w);
+    w->reask_ms = 100;
+    open_engine(w);
+    start(w);
+    assert_true(w->sent_count > 0);
+    size_t first_stage = w->sent_count;
+    char step_id[ALFUP_STEP_ID_MAX + 1];
+    snprintf(step_id, sizeof step_id, "%s", w->sent[0].step_id);
+    assert_int_equal(journal_sends(w, step_id), 1);
+    /* asked at about 100, 300, 700 ms: 2 or 3 times in 800 ms (fewer only if the ticks lag) */
+    size_t asked = tick_for(w, 800, step_id);
+    assert_true(asked >= 1);
+    assert_true(asked <= 3);
+    assert_int_equal(journal_sends(w, step_id), 1); /* asking again is not another send */
+    for (size_t i = 0; i < first_stage; i++) /* each answered once: the first stage is over */
+        if (!w->sent[i].answered && strstr(w->sent[i].step_id, "check-") != NULL) {
+            for (size_t k = i + 1; k < w->sent_count; k++)
+                if (strcmp(w->sent[k].step_id, w->sent[i].step_id) == 0)
+                    w->sent[k].answered = 1;
+            answer(w, &w->sent[i], 0);
+        }
+    assert_int_equal(tick_for(w, 300, step_id), 0); /* it has its result: never asked again */
+}
+
 static void test_second_run_of_same_deployment_refused(void **state)
 {
     world_t *w = *state;
@@ -443,6 +541,96 @@ static void test_rollback_steps_on_refused_agent_fail_at_once(void **state)
     assert_int_equal(step_named(run, 1, "rb-start-old-solr@solr1")->state, RSTEP_SUCCEEDED);
 }
 
+/* ---- an agent that comes back with a certificate lacking a role ---- */
+
+/* db1 is offline when its create-scratch-db comes due (the step waits, marked sent); a
+ * certificate presenting the name db1 but holding only the repo role then connects: the
+ * step fails naming host, step and role, nothing goes to db1, the run rolls back. */
+static void test_step_due_while_offline_not_sent_to_a_certificate_lacking_its_role(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    drive_all_but(w, "backup-content@repo1");
+    snprintf(w->offline_agent, sizeof w->offline_agent, "db1");
+    drive_all_but(w, NULL);
+    const run_t *run = run_of(w);
+    const run_step_t *scratch = step_named(run, 0, "create-scratch-db@db1");
+    assert_int_equal(scratch->state, RSTEP_SENT); /* due, waiting for db1 */
+    size_t before = w->sent_count;
+    w->offline_agent[0] = '\0';
+    snprintf(w->recast_agent, sizeof w->recast_agent, "db1");
+    w->recast_roles = ROLE_REPO;
+    run_engine_on_agent_up(w->engine, "db1");
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+    assert_int_equal(scratch->state, RSTEP_FAILED);
+    assert_non_null(scratch->result.error);
+    assert_non_null(strstr(scratch->result.error, "create-scratch-db@db1 on db1 needs the role db"));
+    assert_non_null(strstr(scratch->result.error, "holds: repo"));
+    drive_all_but(w, NULL);
+    assert_int_equal(sent_to_since(w, "db1", before), 0);
+    assert_int_equal(run->state, RUN_ROLLED_BACK); /* db1 has no rollback step in this workflow */
+    assert_non_null(strstr(run->error, "create-scratch-db"));
+}
+
+/* ---- the checks across hosts after the preflight stage ---- */
+
+static size_t sent_not_preflight(const world_t *w)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->sent_count; i++)
+        n += strcmp(w->sent[i].kind, "preflight") != 0;
+    return n;
+}
+
+/* solr1's preflight reports a backup_dir other than the plan's (deploy/examples before the fix):
+ * the run fails at the preflight, naming solr1 and its folder, before anything stops. */
+static void test_backup_dir_other_than_plans_refused_before_any_stop(void **state)
+{
+    world_t *w = *state;
+    snprintf(w->stray_backup_agent, sizeof w->stray_backup_agent, "solr1");
+    start(w);
+    drive_all_but(w, NULL);
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_int_equal(run->armed, 0);
+    assert_int_equal(sent_not_preflight(w), 0);
+    assert_non_null(strstr(run->error, "the plan's backup_dir " PLAN_BACKUP_DIR " is not the backup_dir of "
+                                       "solr1 (" PLAN_BACKUP_DIR "/solr)"));
+    assert_null(strstr(run->error, "repo1 ("));
+    const run_step_t *solr = step_named(run, 0, "check-solr@solr1");
+    assert_int_equal(solr->state, RSTEP_FAILED);
+    assert_int_equal(step_named(run, 0, "check-repo@repo1")->state, RSTEP_SUCCEEDED);
+}
+
+/* Three hosts' backups on one filesystem (one NFS export): each need fits its free space, the
+ * sum does not. The run fails at the preflight naming the hosts and the numbers, nothing stops. */
+static void test_shared_backup_filesystem_checked_against_the_sum(void **state)
+{
+    world_t *w = *state;
+    w->backup_fs = "remote:nas:/export/alfup-backups";
+    w->space_free = "80000000"; /* 30 MB each fits, 90 MB together does not */
+    start(w);
+    drive_all_but(w, NULL);
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_int_equal(sent_not_preflight(w), 0);
+    assert_non_null(strstr(run->error, "repo1 check-content (30000000 bytes), db1 check-db (30000000 bytes), "
+                                       "solr1 check-solr (30000000 bytes) go to one filesystem "
+                                       "(remote:nas:/export/alfup-backups): together they need 90000000 bytes"));
+    assert_non_null(strstr(run->error, "80000000 bytes free"));
+    assert_int_equal(step_named(run, 0, "check-db@db1")->state, RSTEP_FAILED);
+    assert_int_equal(step_named(run, 0, "check-repo@repo1")->state, RSTEP_SUCCEEDED);
+
+    /* room made: resume retries the failed preflight steps, the run goes on */
+    w->space_free = "100000000";
+    char note[512];
+    alfup_err_t err;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    drive_all_but(w, NULL);
+    assert_int_equal(run->state, RUN_WAITING);
+    assert_true(sent_not_preflight(w) > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,10 +643,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_failure_is_the_reason_and_cancelled_siblings_say_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_second_run_of_same_deployment_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_without_result_is_asked_again_at_a_growing_interval, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_refused_agent_fails_its_sent_step_and_the_run_rolls_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_next_step_on_refused_agent_fails_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_steps_on_refused_agent_fail_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_step_due_while_offline_not_sent_to_a_certificate_lacking_its_role,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_dir_other_than_plans_refused_before_any_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_backup_filesystem_checked_against_the_sum, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,6 +24,8 @@
 
 #include "http_probe.h"
 #include "log_follow.h"
+#include "proc_children.h"
+#include "proc_run.h"
 #include "service_state.h"
 #include "step.h"
 
@@ -336,6 +340,15 @@ static void start_ok(fixture_t *fx)
     msg_step_result_clear(&run.result);
 }
 
+static void stop_named(fixture_t *fx, const char *name)
+{
+    step_run_t run = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-stop", name, &run);
+    dump("stop", &run);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    msg_step_result_clear(&run.result);
+}
+
 static void stop_ok(fixture_t *fx)
 {
     step_run_t run = {.status = STEP_UNSPECIFIED};
@@ -592,10 +605,158 @@ static void test_stale_pidfile_never_signalled(void **state)
     dump("stop (stale pidfile)", &run);
     assert_int_equal(run.status, STEP_SUCCEEDED);
     assert_string_equal(output(&run, "already_stopped"), "yes");
+    assert_string_equal(output(&run, "pidfile_removed"), "yes");   /* the next start would balk at it */
+    assert_int_equal(access(service->pidfile, F_OK), -1);
     assert_true(service_pid_alive(other));
     kill(other, SIGKILL);
     waitpid(other, NULL, 0);
     msg_step_result_clear(&run.result);
+}
+
+/* A service shaped like Tomcat under catalina.sh: its stop command sends
+ * SIGTERM, waits 1 s (catalina.sh: 5 s), says it gave up and exits 0 while
+ * the service takes 3 s more to exit; its start command refuses while the
+ * pidfile names any process, a zombie included (catalina.sh's `ps -p`). */
+static const char SLOW_STOP_SCRIPT[] =
+    "#!/bin/sh\n"
+    "pidfile=$2\n"
+    "case $1 in\n"
+    "start)\n"
+    "  if [ -s \"$pidfile\" ] && ps -p \"$(cat \"$pidfile\")\" >/dev/null 2>&1; then\n"
+    "    echo \"Existing PID file found during start. Still running with PID $(cat \"$pidfile\"). Start aborted.\"\n"
+    "    ps -o pid=,stat=,comm= -p \"$(cat \"$pidfile\")\"\n"
+    "    exit 1\n"
+    "  fi\n"
+    "  /bin/sh -c 'trap \"sleep 3; exit 0\" TERM; while :; do sleep 0.1; done' </dev/null >/dev/null 2>&1 &\n"
+    "  echo $! >\"$pidfile\"\n"
+    "  exit 0;;\n"
+    "stop)\n"
+    "  pid=$(cat \"$pidfile\")\n"
+    "  kill -TERM \"$pid\"\n"
+    "  for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 \"$pid\" 2>/dev/null || exit 0; sleep 0.1; done\n"
+    "  echo 'Service did not stop in time.'; echo 'PID file was not removed.'\n"
+    "  exit 0;;\n"
+    "esac\n";
+
+static void add_script_service(fixture_t *fx, const char *name, const char *script)
+{
+    char path[PATH_LEN * 2], pidfile[PATH_LEN * 2];
+    snprintf(path, sizeof path, "%s/%s.sh", fx->dir, name);
+    write_text(path, script);
+    snprintf(pidfile, sizeof pidfile, "%s/%s.pid", fx->dir, name);
+    agent_service_t *service = add_service(fx->config, name);
+    const char *verbs[] = {"start", "stop"};
+    str_list_t *argvs[] = {&service->start_argv, &service->stop_argv};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(str_list_add(argvs[i], "/bin/sh"), 0);
+        assert_int_equal(str_list_add(argvs[i], path), 0);
+        assert_int_equal(str_list_add(argvs[i], verbs[i]), 0);
+        assert_int_equal(str_list_add(argvs[i], pidfile), 0);
+    }
+    service->pidfile = strdup(pidfile);
+    service->start_timeout_s = SHORT_TIMEOUT_S;
+    service->stop_timeout_s = STOP_TIMEOUT_S;
+}
+
+/* A stop whose own command gives up before the service has exited, then a
+ * start at once: the stop waits for the exit, reaps the process (this test
+ * adopts orphans as the agent does) and removes the pidfile that still names
+ * it, so the start command does not refuse. */
+static void test_start_right_after_slow_stop(void **state)
+{
+    fixture_t *fx = *state;
+    add_script_service(fx, "slowstop", SLOW_STOP_SCRIPT);
+    const agent_service_t *service = &fx->config->services[0];
+    step_run_t start = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-start", "slowstop", &start);
+    dump("start", &start);
+    assert_int_equal(start.status, STEP_SUCCEEDED);
+    pid_t first = service_pid_read(service->pidfile, NULL);
+    assert_true(first > 1 && service_pid_alive(first));
+    step_run_t stop = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-stop", "slowstop", &stop);
+    dump("stop (slower than its stop command)", &stop);
+    assert_int_equal(stop.status, STEP_SUCCEEDED);
+    step_run_t again = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-start", "slowstop", &again);
+    dump("start right after", &again);
+    assert_int_equal(again.status, STEP_SUCCEEDED);
+    pid_t second = service_pid_read(service->pidfile, NULL);
+    assert_true(second > 1 && second != first && service_pid_alive(second));
+    assert_string_equal(output(&stop, "stop_command_gave_up"), "yes");
+    assert_string_equal(output(&stop, "pidfile_removed"), "yes");
+    assert_string_equal(output(&stop, "killed"), "no");
+    assert_true(strtoull(output(&stop, "stop_ms"), NULL, 10) >= 2500u);
+    assert_true(strtoull(output(&stop, "stop_command_ms"), NULL, 10) < strtoull(output(&stop, "stop_ms"), NULL, 10));
+    assert_true(lines_contain(&stop, "did not stop in time"));
+    assert_true(lines_contain(&stop, "still running; waiting for it to exit"));
+    errno = 0;
+    assert_int_equal(waitpid(first, NULL, WNOHANG), -1);   /* reaped: no zombie left */
+    assert_int_equal(errno, ECHILD);
+    msg_step_result_clear(&start.result);
+    msg_step_result_clear(&stop.result);
+    msg_step_result_clear(&again.result);
+    stop_named(fx, "slowstop");
+    assert_int_equal(access(service->pidfile, F_OK), -1);
+}
+
+#define REAP_RACE_RUNS 40
+
+static void *exit_three_loop(void *arg)
+{
+    int *wrong = arg;
+    char *argv[] = {"/bin/sh", "-c", "exit 3", NULL};
+    for (int i = 0; i < REAP_RACE_RUNS; i++) {
+        proc_spec_t spec = {.argv = argv, .timeout_s = 10};
+        proc_outcome_t outcome;
+        alfup_err_t err;
+        if (proc_run(&spec, &outcome, &err) != ALFUP_OK || !outcome.exited || outcome.exit_code != 3)
+            (*wrong)++;
+        proc_outcome_clear(&outcome);
+    }
+    return NULL;
+}
+
+static char proc_state_letter(pid_t pid)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *paren = strrchr(text, ')');
+    return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* The orphan reaper the agent runs in its loop takes adopted orphans, never
+ * the exit status of a program proc_run waits for. */
+static void test_orphans_reaped_not_proc_run_children(void **state)
+{
+    (void)state;
+    int wrong = 0;
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, exit_three_loop, &wrong), 0);
+    char *argv[] = {"/bin/sh", "-c", "/bin/sleep 0.2 & echo $!", NULL};
+    proc_spec_t spec = {.argv = argv, .timeout_s = 10, .keep_lines = 1};
+    proc_outcome_t outcome;
+    alfup_err_t err;
+    assert_int_equal(proc_run(&spec, &outcome, &err), ALFUP_OK);
+    assert_int_equal(outcome.output_tail.count, 1);
+    pid_t orphan = (pid_t)atoi(outcome.output_tail.items[0]);
+    proc_outcome_clear(&outcome);
+    assert_true(orphan > 1);
+    unsigned reaped = 0;
+    for (int i = 0; i < 400 && proc_state_letter(orphan) != 0; i++) {
+        reaped += proc_children_reap_orphans();
+        usleep(10000);
+    }
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(proc_state_letter(orphan), 0);   /* not left a zombie */
+    assert_true(reaped >= 1);
+    assert_int_equal(wrong, 0);
 }
 
 /* Names not in the agent's config, or no name at all, are refused before anything runs. */
@@ -838,6 +999,11 @@ static void test_http_probe_limits(void **state)
 
 int main(void)
 {
+    /* as the agent daemon does: services a start command leaves running are ours to reap */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) != 0) {
+        perror("prctl(PR_SET_CHILD_SUBREAPER)");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_log_follow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_probe_limits, setup, teardown),
@@ -852,6 +1018,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_kills_when_stop_command_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_stop_command_reports_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_pidfile_never_signalled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_right_after_slow_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orphans_reaped_not_proc_run_children, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_leaves_service_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_content_fails_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_solr_start_stop, setup, teardown),

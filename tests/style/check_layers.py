@@ -25,9 +25,10 @@ ALLOWED = {
     "agent": ["agent/steps", "agent/steps/archive", "agent/steps/db", "agent/steps/service",
               "agent/steps/layout", "agent/steps/shared", "agent/config", "proto", "common"],
     "controller/plan": ["common"],
+    "controller/fleet": ["controller/plan", "common"],
     "controller/run": ["controller/plan", "proto", "common"],
     "controller/daemon": ["controller/run", "controller/plan", "proto", "common"],
-    "controller/cli": ["controller/daemon", "controller/run", "controller/plan", "proto", "common"],
+    "controller/cli": ["controller/fleet", "controller/daemon", "controller/run", "controller/plan", "proto", "common"],
 }
 GENERATED = {"alfup.pb-c.h": "proto"}  # built into the build tree from proto/alfup.proto
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

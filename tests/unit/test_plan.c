@@ -266,7 +266,9 @@ static void test_workflow_errors(void **state)
              "      - id: two\n        title: two\n        procedure: \"1.2\"\n        role: db\n"
              "        kind: service-start\n        params: {service: \"${stop.pid}\"}\n");
     expect_workflow_error(extra, 19, "does not run on the same agents");
-    snprintf(extra, sizeof extra, "%s        kind: decommission-tree\n        params: {old_home: \"{old.home}\"}\n",
+    snprintf(extra, sizeof extra,
+             "%s        kind: decommission-tree\n        params: {old_home: \"{old.home}\", "
+             "new_home: \"{new.home}\", new_dir_root: \"{new.dir_root}\"}\n",
              step);
     expect_workflow_error(extra, 18, "gate: true");
     snprintf(extra, sizeof extra,

@@ -24,6 +24,8 @@ struct archive_extract {
     uid_t root_uid;
     gid_t root_gid;
     struct timespec root_mtime;
+    str_list_t cleared;     /* entries whose special bits were cleared (the first few) */
+    uint64_t cleared_count;
 };
 
 archive_extract_t *archive_extract_new(const char *target, const archive_extract_options_t *options, alfup_err_t *err)
@@ -51,6 +53,28 @@ archive_extract_t *archive_extract_new(const char *target, const archive_extract
         archive_extract_destroy(&extract);
     }
     return extract;
+}
+
+/* The special bits of perm that a file of type may not keep when root
+ * writes it: setuid, setgid and sticky on anything but a folder, setuid on
+ * a folder (a folder's setgid and sticky grant nothing and stay). */
+static mode_t bits_to_clear(mode_t type, mode_t perm)
+{
+    mode_t special = type == AE_IFDIR ? S_ISUID : S_ISUID | S_ISGID | S_ISVTX;
+    return perm & special;
+}
+
+/* Clears entry's special bits when it has any, noting shown. 0 or -1 (memory). */
+static int clear_special_bits(archive_extract_t *extract, struct archive_entry *entry, const char *shown)
+{
+    mode_t perm = archive_entry_perm(entry) & 07777;
+    mode_t drop = bits_to_clear(archive_entry_filetype(entry), perm);
+    if (drop == 0)
+        return 0;
+    archive_entry_set_perm(entry, perm & ~drop);
+    if (extract->cleared_count++ < ARCHIVE_EXTRACT_CLEARED_LISTED)
+        return str_list_addf(&extract->cleared, "%s (%04o)", shown, (unsigned)perm);
+    return 0;
 }
 
 /* target + "/" + rel (without rel's trailing '/') into *out. 0 or -1. */
@@ -81,7 +105,8 @@ int archive_extract_header(archive_extract_t *extract, struct archive_entry *ent
         return alfup_err_set(err, "entry '%s': device node, fifo or socket; refused", shown);
     }
     if (join_target(extract, rel, &extract->full_path) != 0 ||
-        (hardlink_rel != NULL && join_target(extract, hardlink_rel, &extract->full_link) != 0))
+        (hardlink_rel != NULL && join_target(extract, hardlink_rel, &extract->full_link) != 0) ||
+        (hardlink_rel == NULL && type != AE_IFLNK && clear_special_bits(extract, entry, shown) != 0))
         return alfup_err_set(err, "entry '%s': out of memory", shown);
     archive_entry_copy_pathname(entry, extract->full_path);
     if (hardlink_rel != NULL)
@@ -113,6 +138,7 @@ void archive_extract_set_root(archive_extract_t *extract, struct archive_entry *
 {
     extract->has_root = 1;
     extract->root_mode = archive_entry_perm(entry) & 07777;
+    extract->root_mode &= ~bits_to_clear(AE_IFDIR, extract->root_mode);
     extract->root_uid = (uid_t)archive_entry_uid(entry);
     extract->root_gid = (gid_t)archive_entry_gid(entry);
     extract->root_mtime.tv_sec = archive_entry_mtime(entry);
@@ -139,6 +165,22 @@ int archive_extract_close(archive_extract_t *extract, alfup_err_t *err)
     return extract->has_root ? apply_root(extract, err) : ALFUP_OK;
 }
 
+int archive_extract_report(const archive_extract_t *extract, step_context_t *ctx)
+{
+    if (extract->cleared_count == 0 || ctx == NULL)
+        return 0;
+    const str_list_t *listed = &extract->cleared;
+    for (size_t i = 0; i < listed->count; i++)
+        if (kv_list_add(&ctx->result->outputs, "cleared_special_bits", listed->items[i]) != 0)
+            return -1;
+    unsigned long long count = (unsigned long long)extract->cleared_count;
+    if (kv_list_addf(&ctx->result->outputs, "cleared_special_bits_total", "%llu", count) != 0)
+        return -1;
+    return str_list_addf(&ctx->result->log_lines,
+                         "setuid/setgid/sticky bits cleared on %llu entries written to %s (first: %s)",
+                         count, extract->target, listed->count ? listed->items[0] : "?");
+}
+
 void archive_extract_destroy(archive_extract_t **extract_p)
 {
     if (extract_p == NULL || *extract_p == NULL)
@@ -149,6 +191,7 @@ void archive_extract_destroy(archive_extract_t **extract_p)
     free(extract->target);
     free(extract->full_path);
     free(extract->full_link);
+    str_list_clear(&extract->cleared);
     free(extract);
     *extract_p = NULL;
 }

@@ -7,6 +7,11 @@
 #include <stdint.h>
 
 #include "alfup_error.h"
+#include "step.h"
+#include "str_list.h"
+
+/* How many entries with cleared special bits archive_extract_cleared names. */
+#define ARCHIVE_EXTRACT_CLEARED_LISTED 64
 
 typedef struct archive_extract archive_extract_t;
 
@@ -18,7 +23,10 @@ typedef struct archive_extract_options {
 /* An extractor writing below target, a canonical folder path that exists.
  * Uses libarchive's disk writer with ARCHIVE_EXTRACT_SECURE_NODOTDOT and
  * SECURE_SYMLINKS (no write through a symlink), plus PERM, TIME and, when
- * asked and root, OWNER. Entry names are re-rooted below target, so the
+ * asked and root, OWNER. Every entry's setuid, setgid and sticky bits are
+ * cleared before it is written (a folder keeps setgid and sticky, which
+ * grant nothing), so a file written as root is never setuid or setgid; the
+ * entries concerned are reported by archive_extract_report. Entry names are re-rooted below target, so the
  * absolute-path rule (SECURE_NOABSOLUTEPATHS) is enforced on the names by
  * archive_extract_header itself. NULL with err on failure. */
 archive_extract_t *archive_extract_new(const char *target, const archive_extract_options_t *options, alfup_err_t *err);
@@ -45,6 +53,12 @@ void archive_extract_set_root(archive_extract_t *extract, struct archive_entry *
 
 /* Applies the deferred folder modes and times (and the root's, when set). 0 or ALFUP_ERR. */
 int archive_extract_close(archive_extract_t *extract, alfup_err_t *err);
+
+/* Adds to ctx's result, when any entry had special bits cleared: an output
+ * cleared_special_bits="NAME (MODE)" (the archive's mode, octal) for each of
+ * the first ARCHIVE_EXTRACT_CLEARED_LISTED, cleared_special_bits_total=N,
+ * and a log line. 0, or -1 when out of memory. */
+int archive_extract_report(const archive_extract_t *extract, step_context_t *ctx);
 
 void archive_extract_destroy(archive_extract_t **extract_p);
 

@@ -1,11 +1,10 @@
-/* archive_writer.c -- tree backup: fts walk, pax entries, zstd with worker threads, manifest last. */
+/* archive_writer.c -- tree backup: tree_walk, pax entries, zstd with worker threads, manifest last. */
 #include "archive_writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +18,16 @@
 #include "manifest.h"
 #include "online_state.h"
 #include "rate_limit.h"
+#include "tree_walk.h"
 
 #define WRITER_BLOCK (1024u * 1024u)       /* file read size */
 #define WRITER_ARCHIVE_BLOCK (1024 * 1024) /* bytes libarchive hands to the stream at once */
 #define LEFT_OUT 2                         /* online: an entry was not archived (counted, its folder dirty) */
 
-/* Where an entry is read from: fts's entry, or a folder descriptor and a name in it (deltas). */
+/* Where an entry is read from: a folder descriptor and a name in it (the
+ * walk's entries, deltas), or for a tree's root its own descriptor and "". */
 typedef struct entry_source {
-    int dirfd;                 /* AT_FDCWD for fts paths */
+    int dirfd;
     const char *accpath;       /* relative to dirfd */
     const char *shown;         /* for messages */
     const struct stat *listed; /* the lstat taken when the entry was listed */
@@ -53,30 +54,51 @@ struct archive_writer {
     archive_online_counts_t online_counts;
 };
 
+/* A scan's walk: the totals go to progress. */
+typedef struct tree_scan {
+    archive_progress_t *progress;
+    int online;
+} tree_scan_t;
+
+/* Counts a regular file for progress (both callbacks of the scan). */
+static int scan_entry(void *user, const tree_walk_entry_t *entry, alfup_err_t *err)
+{
+    tree_scan_t *scan = user;
+    (void)err;
+    if (S_ISREG(entry->st.st_mode)) {
+        scan->progress->counts.files_total++;
+        scan->progress->counts.bytes_total += (uint64_t)entry->st.st_size;
+    }
+    return archive_progress_tick(scan->progress, 0) == ARCHIVE_CANCELLED ? ARCHIVE_CANCELLED : ALFUP_OK;
+}
+
+static int scan_folder(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err)
+{
+    (void)child_aux;
+    int rc = scan_entry(user, entry, err);
+    return rc == ALFUP_OK ? TREE_WALK_DESCEND : rc;
+}
+
+/* An entry gone while counted: an estimate online, a failure offline (nothing may change then). */
+static int scan_gone(void *user, const tree_walk_entry_t *entry, int errnum, alfup_err_t *err)
+{
+    const tree_scan_t *scan = user;
+    if (scan->online)
+        return ALFUP_OK;
+    return alfup_err_errno(err, errnum, "%s vanished or was replaced while it was read", entry->shown);
+}
+
+static const tree_walk_ops_t SCAN_OPS = {.visit = scan_entry, .enter = scan_folder, .gone = scan_gone};
+
 int archive_tree_scan(const char *root, int online, archive_progress_t *progress, alfup_err_t *err)
 {
-    char *roots[] = {(char *)root, NULL};
-    FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-    if (fts == NULL)
-        return alfup_err_errno(err, errno, "scan %s", root);
-    int rc = ALFUP_OK;
-    FTSENT *ent = NULL;
-    while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
-        int failed = ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS;
-        int vanished =
-            online && ent->fts_level > FTS_ROOTLEVEL && (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
-        if (failed && !vanished)
-            rc = alfup_err_errno(err, ent->fts_errno, "scan %s", ent->fts_path);
-        else if (ent->fts_info == FTS_F) {
-            progress->counts.files_total++;
-            progress->counts.bytes_total += (uint64_t)ent->fts_statp->st_size;
-        }
-        if (rc == ALFUP_OK && archive_progress_tick(progress, 0) == ARCHIVE_CANCELLED)
-            rc = ARCHIVE_CANCELLED;
-    }
-    if (rc == ALFUP_OK && errno != 0 && ent == NULL)
-        rc = alfup_err_errno(err, errno, "scan %s", root);
-    fts_close(fts);
+    tree_scan_t scan = {.progress = progress, .online = online};
+    tree_walk_options_t opts = {.ops = &SCAN_OPS, .user = &scan, .cross_devices = 1};
+    int rc = tree_walk(root, -1, &opts, err);
+    if (rc == TREE_WALK_MISSING)
+        return alfup_err_set(err, "scan %s: it does not exist", root);
+    if (rc != ALFUP_OK && rc != ARCHIVE_CANCELLED)
+        alfup_err_prefix(err, "scan %s", root);
     return rc;
 }
 
@@ -365,18 +387,19 @@ out:
 }
 
 /* Online: records a folder's identity and change times from an lstat taken
- * now, before fts lists it (it does so at the next fts_read). */
-static int record_folder(archive_writer_t *writer, FTSENT *ent, const char *name, alfup_err_t *err)
+ * now, just before the walk opens and lists it. */
+static int record_folder(archive_writer_t *writer, const entry_source_t *src, const char *name, alfup_err_t *err)
 {
     struct timespec before;
     struct stat st;
     clock_gettime(CLOCK_REALTIME, &before);
-    int gone = lstat(ent->fts_accpath, &st) != 0;
+    int flags = AT_SYMLINK_NOFOLLOW | (src->accpath[0] == '\0' ? AT_EMPTY_PATH : 0); /* "": the root itself */
+    int gone = fstatat(src->dirfd, src->accpath, &st, flags) != 0;
     if (gone && errno != ENOENT && errno != ENOTDIR)
-        return alfup_err_errno(err, errno, "lstat %s", ent->fts_path);
+        return alfup_err_errno(err, errno, "lstat %s", src->shown);
     manifest_folder_t folder;
-    if (gone || !S_ISDIR(st.st_mode) || st.st_ino != ent->fts_statp->st_ino) {
-        st = *ent->fts_statp; /* vanished or replaced: recorded dirty, the delta looks again */
+    if (gone || !S_ISDIR(st.st_mode) || st.st_ino != src->listed->st_ino) {
+        st = *src->listed; /* vanished or replaced: recorded dirty, the delta looks again */
         online_folder_from_stat(&folder, name, &st, &before);
         folder.dirty = 1;
     } else {
@@ -413,107 +436,126 @@ static int add_other(archive_writer_t *writer, const entry_source_t *src, const 
                         st->st_mode & 07777, name, S_ISLNK(st->st_mode) ? target : NULL, err);
 }
 
-/* Online: fts could not stat or list the entry because it vanished meanwhile. */
-static int vanished_while_listed(const archive_writer_t *writer, const FTSENT *ent)
-{
-    return writer->online && (ent->fts_info == FTS_NS || ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR) &&
-           (ent->fts_errno == ENOENT || ent->fts_errno == ENOTDIR);
-}
+/* A tree being added: its entries are "name/REL". */
+typedef struct tree_add {
+    archive_writer_t *writer;
+    const char *name;
+    archive_tree_stats_t stats;
+} tree_add_t;
 
-/* The entry's name in the archive ("name/rel"); NULL with err. Caller frees. */
-static char *entry_name_of(const FTSENT *ent, size_t root_len, const char *name, alfup_err_t *err)
+/* The entry's name in the archive ("name" or "name/rel"); NULL with err. Caller frees. */
+static char *entry_name_of(const tree_add_t *add, const char *rel, const char *shown, alfup_err_t *err)
 {
     char *entry_name = NULL;
-    if (asprintf(&entry_name, "%s%s", name, ent->fts_path + root_len) < 0)
-        return alfup_err_set(err, "%s: out of memory", ent->fts_path), NULL;
+    if (asprintf(&entry_name, "%s%s%s", add->name, rel[0] ? "/" : "", rel) < 0)
+        return alfup_err_set(err, "%s: out of memory", shown), NULL;
     if (!archive_path_is_safe(entry_name)) {
         free(entry_name);
-        return alfup_err_set(err, "%s: name cannot be stored safely", ent->fts_path), NULL;
+        return alfup_err_set(err, "%s: name cannot be stored safely", shown), NULL;
     }
     return entry_name;
 }
 
-/* Online: a vanished entry. A folder that could not be listed is itself dirty as well as its parent. */
-static int handle_vanished(archive_writer_t *writer, const FTSENT *ent, const char *entry_name, alfup_err_t *err)
-{
-    if (ent->fts_info == FTS_DNR && str_list_add(&writer->dirty, entry_name) != 0)
-        return alfup_err_set(err, "%s: out of memory", entry_name);
-    if (ent->fts_info == FTS_DNR) {
-        writer->online_counts.left_out++;
-        return mark_parent_dirty(writer, entry_name, err);
-    }
-    return leave_out(writer, entry_name, "vanished", err);
-}
-
 /* Writes the entry once its name is known. */
-static int write_entry(archive_writer_t *writer, FTSENT *ent, const char *entry_name, archive_tree_stats_t *stats,
-                       alfup_err_t *err)
+static int write_entry(tree_add_t *add, const entry_source_t *src, const char *entry_name, alfup_err_t *err)
 {
-    mode_t type = ent->fts_statp->st_mode & S_IFMT;
-    if (writer->online && type == S_IFDIR && record_folder(writer, ent, entry_name, err) != ALFUP_OK)
+    archive_writer_t *writer = add->writer;
+    mode_t type = src->listed->st_mode & S_IFMT;
+    if (writer->online && type == S_IFDIR && record_folder(writer, src, entry_name, err) != ALFUP_OK)
         return ALFUP_ERR;
-    entry_source_t src = {AT_FDCWD, ent->fts_accpath, ent->fts_path, ent->fts_statp};
     archive_entry_clear(writer->entry);
     archive_entry_copy_pathname(writer->entry, entry_name);
-    int rc = type == S_IFREG ? add_file(writer, &src, entry_name, err) : add_other(writer, &src, entry_name, err);
+    int rc = type == S_IFREG ? add_file(writer, src, entry_name, err) : add_other(writer, src, entry_name, err);
     if (rc == LEFT_OUT)
         return ALFUP_OK;
     if (rc == ALFUP_OK && type == S_IFREG) {
-        stats->files++;
-        stats->bytes += (uint64_t)ent->fts_statp->st_size;
+        add->stats.files++;
+        add->stats.bytes += (uint64_t)src->listed->st_size;
         writer->progress->counts.files_done++;
     } else if (rc == ALFUP_OK) {
-        stats->others++;
+        add->stats.others++;
     }
+    if (rc == ALFUP_OK && archive_progress_tick(writer->progress, 0) == ARCHIVE_CANCELLED)
+        rc = ARCHIVE_CANCELLED;
     return rc;
 }
 
-/* Handles one fts entry of the tree at root (root_len bytes) named name. */
-static int add_entry(archive_writer_t *writer, FTSENT *ent, size_t root_len, const char *name,
-                     archive_tree_stats_t *stats, alfup_err_t *err)
+/* Adds one entry of the tree at path rel below its root ("" for the root). */
+static int add_entry(tree_add_t *add, const entry_source_t *src, const char *rel, alfup_err_t *err)
 {
-    if (ent->fts_info == FTS_DP)
-        return ALFUP_OK;
-    int vanished = vanished_while_listed(writer, ent) && ent->fts_level > FTS_ROOTLEVEL;
-    if (!vanished &&
-        (ent->fts_info == FTS_DNR || ent->fts_info == FTS_ERR || ent->fts_info == FTS_NS || ent->fts_info == FTS_DC))
-        return alfup_err_errno(err, ent->fts_errno ? ent->fts_errno : ELOOP, "back up %s", ent->fts_path);
-    mode_t type = ent->fts_statp->st_mode & S_IFMT;
-    if (!vanished && type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
-        if (writer->log != NULL)
-            str_list_addf(writer->log, "skipped %s: not a file, folder or symlink", ent->fts_path);
+    mode_t type = src->listed->st_mode & S_IFMT;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK) {
+        if (add->writer->log != NULL)
+            str_list_addf(add->writer->log, "skipped %s: not a file, folder or symlink", src->shown);
         return ALFUP_OK;
     }
-    char *entry_name = entry_name_of(ent, root_len, name, err);
+    char *entry_name = entry_name_of(add, rel, src->shown, err);
     if (entry_name == NULL)
         return ALFUP_ERR;
-    int rc =
-        vanished ? handle_vanished(writer, ent, entry_name, err) : write_entry(writer, ent, entry_name, stats, err);
+    int rc = write_entry(add, src, entry_name, err);
     free(entry_name);
     return rc;
 }
 
+static int add_visit(void *user, const tree_walk_entry_t *entry, alfup_err_t *err)
+{
+    entry_source_t src = {entry->dir_fd, entry->name, entry->shown, &entry->st};
+    return add_entry(user, &src, entry->rel, err);
+}
+
+static int add_folder(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err)
+{
+    (void)child_aux;
+    int rc = add_visit(user, entry, err);
+    return rc == ALFUP_OK ? TREE_WALK_DESCEND : rc;
+}
+
+/* An entry gone between its listing and its reading. Offline a failure
+ * (production is stopped: nothing may change, and a file silently missing
+ * from the backup would be lost). Online it is left out and its folder marked
+ * dirty; a folder that could not be listed is itself dirty as well. */
+static int add_gone(void *user, const tree_walk_entry_t *entry, int errnum, alfup_err_t *err)
+{
+    tree_add_t *add = user;
+    archive_writer_t *writer = add->writer;
+    if (!writer->online)
+        return alfup_err_errno(err, errnum, "%s vanished or was replaced while it was backed up", entry->shown);
+    char *entry_name = entry_name_of(add, entry->rel, entry->shown, err);
+    if (entry_name == NULL)
+        return ALFUP_ERR;
+    int rc = ALFUP_OK;
+    if (!S_ISDIR(entry->st.st_mode)) {
+        rc = leave_out(writer, entry_name, "vanished", err);
+    } else if (str_list_add(&writer->dirty, entry_name) != 0) {
+        rc = alfup_err_set(err, "%s: out of memory", entry_name);
+    } else {
+        writer->online_counts.left_out++;
+        rc = mark_parent_dirty(writer, entry_name, err);
+    }
+    free(entry_name);
+    return rc;
+}
+
+static const tree_walk_ops_t ADD_OPS = {.visit = add_visit, .enter = add_folder, .gone = add_gone};
+
 int archive_writer_add_tree(archive_writer_t *writer, const char *root, const char *name, archive_tree_stats_t *stats,
                             alfup_err_t *err)
 {
-    archive_tree_stats_t local = {0};
-    char *roots[] = {(char *)root, NULL};
-    FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
-    if (fts == NULL)
-        return alfup_err_errno(err, errno, "back up %s", root);
-    size_t root_len = strlen(root);
-    int rc = ALFUP_OK;
-    FTSENT *ent = NULL;
-    while (rc == ALFUP_OK && (errno = 0, ent = fts_read(fts)) != NULL) {
-        rc = add_entry(writer, ent, root_len, name, &local, err);
-        if (rc == ALFUP_OK && archive_progress_tick(writer->progress, 0) == ARCHIVE_CANCELLED)
-            rc = ARCHIVE_CANCELLED;
+    tree_add_t add = {.writer = writer, .name = name};
+    int fd = tree_walk_open(root, O_DIRECTORY);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "back up %s (not a folder, or a symlink in its path)", root);
+    struct stat st;
+    entry_source_t src = {fd, "", root, &st}; /* a folder: only stat'ed again, never opened */
+    int rc = fstat(fd, &st) == 0 ? add_entry(&add, &src, "", err) : alfup_err_errno(err, errno, "stat %s", root);
+    if (rc != ALFUP_OK) {
+        close(fd);
+    } else {
+        tree_walk_options_t opts = {.ops = &ADD_OPS, .user = &add, .cross_devices = 1};
+        rc = tree_walk_fd(fd, root, -1, &opts, err);
     }
-    if (rc == ALFUP_OK && ent == NULL && errno != 0)
-        rc = alfup_err_errno(err, errno, "back up %s", root);
-    fts_close(fts);
     if (stats != NULL)
-        *stats = local;
+        *stats = add.stats;
     return rc;
 }
 

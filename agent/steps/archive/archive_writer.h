@@ -55,7 +55,12 @@ archive_writer_t *archive_writer_new(const char *path, const archive_writer_opti
                                      archive_progress_t *progress, str_list_t *log, alfup_err_t *err);
 
 /* Adds the tree at root (canonical, a folder) as entries "name/..." with the
- * sha-256 of every regular file in the manifest. Symlinks are stored as
+ * sha-256 of every regular file in the manifest. The tree is read through
+ * tree_walk: descriptors only, no symlink followed (even one swapped in while
+ * it is read), each file opened relative to its folder and refused when it is
+ * not the file the walk stat'ed; mount points inside are followed. Offline,
+ * an entry that vanishes or is replaced while the tree is read fails the
+ * backup (online: see archive_writer_online_counts). Symlinks are stored as
  * symlinks; sockets, fifos and devices are skipped with a log line. Returns 0,
  * ARCHIVE_CANCELLED or ALFUP_ERR; stats (may be NULL) gets this tree's counts. */
 int archive_writer_add_tree(archive_writer_t *writer, const char *root, const char *name, archive_tree_stats_t *stats,

@@ -14,6 +14,7 @@
 #include "folder_beneath.h"
 #include "str_list.h"
 #include "tree_remove.h"
+#include "tree_walk.h"
 
 #define SHA256_FILE_MAX 4096
 
@@ -114,7 +115,7 @@ static int apply_removals(const manifest_t *delta, const char *target, const cha
     }
     if (rels.count > 1)
         qsort(rels.items, rels.count, sizeof *rels.items, compare_desc);
-    int rootfd = rc == ALFUP_OK ? open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    int rootfd = rc == ALFUP_OK ? tree_walk_open(target, O_DIRECTORY) : -1;
     if (rc == ALFUP_OK && rootfd < 0)
         rc = alfup_err_errno(err, errno, "open %s", target);
     for (size_t i = 0; rc == ALFUP_OK && i < rels.count; i++) {

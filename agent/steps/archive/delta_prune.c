@@ -12,6 +12,7 @@
 
 #include "folder_beneath.h"
 #include "tree_remove.h"
+#include "tree_walk.h"
 
 static int compare_names(const void *a, const void *b)
 {
@@ -91,10 +92,10 @@ int delta_prune_target(const char *target, const char *root, const char *name, c
     char target_tree[PATH_MAX];
     if (snprintf(target_tree, sizeof target_tree, "%s/%s", target, name) >= (int)sizeof target_tree)
         return alfup_err_set(err, "%s/%s: path too long", target, name);
-    int source_root = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    int source_root = tree_walk_open(root, O_DIRECTORY);
     if (source_root < 0)
         return alfup_err_errno(err, errno, "open %s", root);
-    int target_root = open(target_tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    int target_root = tree_walk_open(target_tree, O_DIRECTORY);
     int rc = target_root >= 0 ? ALFUP_OK : alfup_err_errno(err, errno, "open %s", target_tree);
     size_t name_len = strlen(name);
     for (size_t i = 0; rc == ALFUP_OK && i < folders->count; i++) {

@@ -14,6 +14,7 @@
 #include "archive_path.h"
 #include "folder_beneath.h"
 #include "online_state.h"
+#include "tree_walk.h"
 
 /* One tree's scan. */
 typedef struct scan {
@@ -417,7 +418,7 @@ int delta_scan_tree(manifest_t *base, const char *root, const char *name, archiv
                    .progress = progress,
                    .counts = counts,
                    .log = log};
-    scan.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    scan.rootfd = tree_walk_open(root, O_DIRECTORY); /* no symlink anywhere in the path */
     if (scan.rootfd < 0)
         return alfup_err_errno(err, errno, "delta: open tree %s", root);
     int rc = build_kids(&scan, err);

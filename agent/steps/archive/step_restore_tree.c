@@ -24,6 +24,8 @@ static int restore_into(step_context_t *ctx, const char *archive, const char *ta
     int rc = archive_check_run(archive, &options, &progress, checked, err);
     if (rc == ALFUP_OK)
         rc = archive_extract_close(extract, err);
+    if (rc == ALFUP_OK && archive_extract_report(extract, ctx) != 0)
+        rc = alfup_err_set(err, "out of memory");
     archive_extract_destroy(&extract);
     if (rc == ALFUP_OK)
         rc = archive_target_sync(target, err);

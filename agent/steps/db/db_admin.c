@@ -138,6 +138,29 @@ int db_admin_create_database(db_conn_t *admin, const char *name, const char *own
     return rc;
 }
 
+int db_admin_copy_database(db_conn_t *admin, const char *name, const char *template,
+                           const char *owner, alfup_err_t *err)
+{
+    char *quoted_template = db_conn_quote_ident(admin, template, err);
+    char *quoted_owner = quoted_template ? db_conn_quote_ident(admin, owner, err) : NULL;
+    char *suffix = NULL;
+    int rc = ALFUP_ERR;
+    const char *strategy =
+        db_conn_server_version(admin) >= DB_STRATEGY_VERSION ? " strategy file_copy" : "";
+    if (quoted_owner != NULL) {
+        if (asprintf(&suffix, " template %s%s owner %s", quoted_template, strategy, quoted_owner) <
+            0) {
+            suffix = NULL;
+            alfup_err_set(err, "database %s: out of memory", name);
+        } else
+            rc = exec_on_name(admin, "create database ", name, suffix, err);
+    }
+    free(suffix);
+    free(quoted_owner);
+    free(quoted_template);
+    return rc;
+}
+
 int db_admin_database_size(db_conn_t *admin, const char *name, int64_t *bytes, alfup_err_t *err)
 {
     const char *params[] = {name};

@@ -34,6 +34,17 @@ int db_admin_drop_database(db_conn_t *admin, const char *name, int64_t *terminat
 int db_admin_create_database(db_conn_t *admin, const char *name, const char *owner,
                              alfup_err_t *err);
 
+/* Servers from this version on take CREATE DATABASE ... STRATEGY. */
+#define DB_STRATEGY_VERSION 150000
+
+/* CREATE DATABASE name TEMPLATE template OWNER owner, with STRATEGY FILE_COPY
+ * on servers from 15 on (before 15 a template copy is always a file copy, and
+ * the clause does not exist). Fails when anyone is connected to template.
+ * Cancellable through the connection's cancel flag (PQcancel; the server then
+ * removes what it copied). ALFUP_ERR with err (the server's message). */
+int db_admin_copy_database(db_conn_t *admin, const char *name, const char *template,
+                           const char *owner, alfup_err_t *err);
+
 /* pg_database_size(name) into *bytes. ALFUP_ERR with err. */
 int db_admin_database_size(db_conn_t *admin, const char *name, int64_t *bytes, alfup_err_t *err);
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "message.h"
+
 #define DB_POLL_MS 200
 #define DB_APPLICATION_NAME "alfup-agent"
 
@@ -16,6 +18,8 @@ struct db_conn {
     char *database;
     atomic_int *cancel;
     int cancelled;
+    db_tick_fn tick;
+    void *tick_arg;
 };
 
 /* libpq's message without its trailing newline, into err. */
@@ -81,6 +85,12 @@ int db_conn_server_version(const db_conn_t *conn)
     return PQserverVersion(conn->pg);
 }
 
+void db_conn_set_tick(db_conn_t *conn, db_tick_fn tick, void *arg)
+{
+    conn->tick = tick;
+    conn->tick_arg = arg;
+}
+
 void db_conn_ignore_cancel(db_conn_t *conn)
 {
     conn->cancel = NULL;
@@ -105,7 +115,12 @@ static void send_cancel(db_conn_t *conn)
 /* Waits until the query's result is available, cancelling it when asked. */
 static int wait_result(db_conn_t *conn, alfup_err_t *err)
 {
+    uint64_t next_tick = alfup_now_mono_ms() + DB_TICK_MS;
     while (PQisBusy(conn->pg)) {
+        if (conn->tick != NULL && alfup_now_mono_ms() >= next_tick) {
+            conn->tick(conn->tick_arg);
+            next_tick += DB_TICK_MS;
+        }
         if (!conn->cancelled && conn->cancel != NULL && atomic_load(conn->cancel) != 0)
             send_cancel(conn);
         struct pollfd pfd = {.fd = PQsocket(conn->pg), .events = POLLIN};

@@ -51,6 +51,12 @@ int db_conn_query_int64(db_conn_t *conn, const char *sql, int nparams, const cha
  * caller free()s, or NULL with err. */
 char *db_conn_quote_ident(db_conn_t *conn, const char *name, alfup_err_t *err);
 
+/* Called about every DB_TICK_MS while a query of this connection waits for
+ * its result (for progress reports on long statements); NULL stops it. */
+#define DB_TICK_MS 1000u
+typedef void (*db_tick_fn)(void *arg);
+void db_conn_set_tick(db_conn_t *conn, db_tick_fn tick, void *arg);
+
 /* Stops watching the cancel flag: for clean-up work after a cancel. */
 void db_conn_ignore_cancel(db_conn_t *conn);
 

@@ -137,6 +137,26 @@ int db_facts_count_table(db_conn_t *conn, const char *schema, const char *table,
     return ALFUP_OK;
 }
 
+int db_facts_verify(db_conn_t *conn, const char *database, const db_facts_t *want,
+                    const char *origin, alfup_err_t *err)
+{
+    char *schema_number = NULL;
+    int rc = db_facts_schema_number(conn, &schema_number, err);
+    if (rc == ALFUP_OK && strcmp(schema_number, want->schema_number) != 0)
+        rc = alfup_err_set(err, "database %s: schema number %s, %s %s", database, schema_number,
+                           origin, want->schema_number);
+    for (size_t i = 0; rc == ALFUP_OK && i < want->table_count; i++) {
+        const db_table_count_t *table = &want->tables[i];
+        int64_t rows = 0;
+        rc = db_facts_count_table(conn, table->schema, table->table, &rows, err);
+        if (rc == ALFUP_OK && rows != table->rows)
+            rc = alfup_err_set(err, "database %s: table %s.%s has %" PRId64 " rows, %s %" PRId64,
+                               database, table->schema, table->table, rows, origin, table->rows);
+    }
+    free(schema_number);
+    return rc;
+}
+
 static int collect_tables(db_conn_t *conn, db_facts_t *facts, db_facts_progress_fn progress,
                           void *progress_arg, alfup_err_t *err)
 {

@@ -60,6 +60,14 @@ int db_facts_schema_number(db_conn_t *conn, char **schema_number, alfup_err_t *e
 int db_facts_count_table(db_conn_t *conn, const char *schema, const char *table, int64_t *rows,
                          alfup_err_t *err);
 
+/* Checks the connected database, named database in messages, against want:
+ * the schema number, then every table's exact row count. origin says where
+ * want came from, as the words before its value ("the dump recorded", "the
+ * source alfresco had"): ALFUP_ERR with err naming the database, the table,
+ * what was found and origin's value, or the query's error. */
+int db_facts_verify(db_conn_t *conn, const char *database, const db_facts_t *want,
+                    const char *origin, alfup_err_t *err);
+
 /* Fills empty facts from the connected database: name, schema number, size,
  * and an exact row count of every user table (run inside the transaction
  * whose snapshot the dump uses, for facts that match the dump exactly).

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db_ident.h"
 
@@ -61,5 +62,22 @@ int db_param_config_ready(step_context_t *ctx)
         return 1;
     step_fail(ctx, STEP_REFUSED, "%s: this agent has no postgres connection in its config",
               ctx->step_id);
+    return 0;
+}
+
+int db_param_target_source_owner(step_context_t *ctx, const char **target, const char **source,
+                                 const char **owner)
+{
+    if (!db_param_config_ready(ctx) || (*target = db_param_ident(ctx, "database")) == NULL ||
+        (*source = db_param_ident(ctx, "source")) == NULL ||
+        (*owner = db_param_ident(ctx, "owner")) == NULL)
+        return -1;
+    if (strcmp(*target, *source) == 0) {
+        step_fail(ctx, STEP_REFUSED,
+                  "%s: target database %s is the source database; the source is never "
+                  "dropped or written",
+                  ctx->step_id, *target);
+        return -1;
+    }
     return 0;
 }

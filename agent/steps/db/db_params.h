@@ -27,4 +27,11 @@ const char *db_param_ident_optional(step_context_t *ctx, const char *key, int *b
  * error on ctx and returns 0. */
 int db_param_config_ready(step_context_t *ctx);
 
+/* For a step that makes database "database" (the target) from "source" for
+ * role "owner": the config is ready and the three are valid identifiers, and
+ * the target is not the source (which is never dropped or written). Returns
+ * 0, or -1 with a REFUSED error set on ctx. */
+int db_param_target_source_owner(step_context_t *ctx, const char **target, const char **source,
+                                 const char **owner);
+
 #endif

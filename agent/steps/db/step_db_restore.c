@@ -5,22 +5,19 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "db_admin.h"
 #include "db_facts.h"
 #include "db_guard.h"
 #include "db_ident.h"
 #include "db_params.h"
+#include "db_target.h"
 #include "db_tool.h"
 #include "path_policy.h"
 
 #define PG_RESTORE_TABLE_MARKER "processing data for table"
 #define DUMP_TOC_FILE "toc.dat"
-/* How long a failed restore waits for a restarting server to drop what it half-restored. */
-#define LEFTOVER_RECONNECT_S 30u
 
 typedef struct restore_job {
     const char *target, *source, *owner;
@@ -34,18 +31,11 @@ typedef struct restore_job {
 
 static step_status_t read_params(step_context_t *ctx, restore_job_t *job)
 {
-    if (!db_param_config_ready(ctx) || (job->target = db_param_ident(ctx, "database")) == NULL ||
-        (job->source = db_param_ident(ctx, "source")) == NULL ||
-        (job->owner = db_param_ident(ctx, "owner")) == NULL ||
+    if (db_param_target_source_owner(ctx, &job->target, &job->source, &job->owner) != 0 ||
         db_param_uint(ctx, "jobs", DB_JOBS_MIN, DB_JOBS_MAX, DB_JOBS_DEFAULT, &job->jobs) != 0 ||
         db_param_uint(ctx, "timeout_s", 1, DB_TOOL_TIMEOUT_MAX_S, DB_TOOL_TIMEOUT_DEFAULT_S,
                       &job->timeout_s) != 0)
         return STEP_REFUSED;
-    if (strcmp(job->target, job->source) == 0)
-        return step_fail(ctx, STEP_REFUSED,
-                         "%s: target database %s is the source database; the source is never "
-                         "dropped or written",
-                         ctx->step_id, job->target);
     if (db_ident_is_system_database(job->target))
         return step_fail(ctx, STEP_REFUSED, "%s: %s is a system database", ctx->step_id,
                          job->target);
@@ -71,26 +61,15 @@ static int load_dump_facts(restore_job_t *job, alfup_err_t *err)
 }
 
 /* Drops the target when it exists and alfup created it; refuses otherwise. Every
- * error names the target database (the admin connection's errors name only
- * the maintenance database). */
+ * error names the target database. */
 static step_status_t clear_target(step_context_t *ctx, restore_job_t *job)
 {
     alfup_err_t err;
-    int exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists < 0)
-        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
-                         err.msg);
-    if (exists == 0)
-        return STEP_SUCCEEDED;
-    int recorded = db_guard_is_recorded(ctx->config, job->target, &err);
-    if (recorded < 0)
-        return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
-                         err.msg);
-    if (recorded == 0)
-        return step_fail(ctx, STEP_REFUSED,
-                         "%s: database %s exists and was not created by alfup on this agent "
-                         "(no record in %s/%s); refusing to drop it",
-                         ctx->step_id, job->target, ctx->config->state_dir, DB_GUARD_FOLDER);
+    int exists = 0;
+    step_status_t status =
+        db_target_replaceable(ctx, job->admin, job->target, "restore of", &exists);
+    if (status != STEP_SUCCEEDED || !exists)
+        return status;
     if (db_admin_drop_database(job->admin, job->target, &job->terminated, &err) != ALFUP_OK)
         return step_fail(ctx, STEP_FAILED, "%s: restore of %s: %s", ctx->step_id, job->target,
                          err.msg);
@@ -128,21 +107,7 @@ static int verify_target(step_context_t *ctx, restore_job_t *job, alfup_err_t *e
     db_conn_t *conn = db_conn_open(ctx->config, job->target, ctx->cancel, err);
     if (conn == NULL)
         return ALFUP_ERR;
-    char *schema_number = NULL;
-    int rc = db_facts_schema_number(conn, &schema_number, err);
-    if (rc == ALFUP_OK && strcmp(schema_number, job->facts.schema_number) != 0)
-        rc = alfup_err_set(err, "database %s: schema number %s, the dump recorded %s", job->target,
-                           schema_number, job->facts.schema_number);
-    for (size_t i = 0; rc == ALFUP_OK && i < job->facts.table_count; i++) {
-        const db_table_count_t *want = &job->facts.tables[i];
-        int64_t rows = 0;
-        rc = db_facts_count_table(conn, want->schema, want->table, &rows, err);
-        if (rc == ALFUP_OK && rows != want->rows)
-            rc = alfup_err_set(
-                err, "database %s: table %s.%s has %" PRId64 " rows, the dump recorded %" PRId64,
-                job->target, want->schema, want->table, rows, want->rows);
-    }
-    free(schema_number);
+    int rc = db_facts_verify(conn, job->target, &job->facts, "the dump recorded", err);
     db_conn_destroy(&conn);
     return rc;
 }
@@ -192,52 +157,6 @@ static step_status_t do_restore(step_context_t *ctx, restore_job_t *job)
     return add_outputs(ctx, job);
 }
 
-/* A new admin session once the server answers again: tried once a second for up
- * to LEFTOVER_RECONNECT_S (once only when the step was cancelled). Replaces
- * job->admin and returns 0, or -1 with err. */
-static int reconnect_admin(step_context_t *ctx, restore_job_t *job, alfup_err_t *err)
-{
-    unsigned tries = step_cancelled(ctx) ? 1 : LEFTOVER_RECONNECT_S;
-    for (unsigned i = 0; i < tries; i++) {
-        if (i > 0) {
-            step_progress_t progress = {
-                .message = "waiting for the database server to remove the half-restored database"};
-            step_report(ctx, &progress);
-            nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
-        }
-        db_conn_t *fresh = db_conn_open(ctx->config, DB_MAINTENANCE_DATABASE, NULL, err);
-        if (fresh != NULL) {
-            db_conn_destroy(&job->admin);
-            job->admin = fresh;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* After a failure or cancel: the half-restored database goes, then its record.
- * When the admin session died with the failure (the server restarted), a new
- * session is tried for a while, so a database that comes back is cleaned up. */
-static void remove_leftover(step_context_t *ctx, restore_job_t *job)
-{
-    alfup_err_t err;
-    db_conn_ignore_cancel(job->admin);
-    int exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists < 0 && reconnect_admin(ctx, job, &err) == 0)
-        exists = db_admin_database_exists(job->admin, job->target, &err);
-    if (exists == 1 && db_admin_drop_database(job->admin, job->target, NULL, &err) == ALFUP_OK)
-        str_list_addf(&ctx->result->log_lines, "removed the half-restored database %s",
-                      job->target);
-    else if (exists != 0) {
-        /* The record stays, so a later restore or db-drop-scratch may remove it. */
-        str_list_addf(&ctx->result->log_lines, "leftover database %s not removed: %s", job->target,
-                      err.msg);
-        return;
-    }
-    if (db_guard_forget(ctx->config, job->target, &err) != ALFUP_OK)
-        str_list_addf(&ctx->result->log_lines, "%s", err.msg);
-}
-
 step_status_t step_db_restore_run(step_context_t *ctx)
 {
     restore_job_t job = {0};
@@ -245,7 +164,7 @@ step_status_t step_db_restore_run(step_context_t *ctx)
     if (status == STEP_SUCCEEDED)
         status = do_restore(ctx, &job);
     if (status != STEP_SUCCEEDED && job.created && job.admin != NULL)
-        remove_leftover(ctx, &job);
+        db_target_remove_leftover(ctx, &job.admin, job.target, "half-restored database");
     db_conn_destroy(&job.admin);
     db_facts_clear(&job.facts);
     free(job.dump);

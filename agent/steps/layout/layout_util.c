@@ -1,7 +1,6 @@
 /* layout_util.c -- checked paths and cancellable, reported deletion for the layout steps. */
 #include "layout_util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,11 +12,7 @@
 
 #include "file_util.h"
 #include "path_policy.h"
-
-/* Folders this deep are handed to tree_remove_all whole; above it the walk is
- * ours, so progress and cancellation are checked between entries. */
-#define LAYOUT_CLEAR_DEPTH 4
-#define LAYOUT_PROGRESS_MS 250u
+#include "tree_walk.h"
 
 char *layout_param_path(step_context_t *ctx, const char *key)
 {
@@ -85,94 +80,10 @@ int layout_output(step_context_t *ctx, const char *key, const char *value)
     return kv_list_add(&ctx->result->outputs, key, value);
 }
 
-typedef struct clear_walk {
-    step_context_t *ctx;
-    tree_remove_stats_t *stats;
-    uint64_t last_report_ms;
-    dev_t dev;
-} clear_walk_t;
-
-static void report(clear_walk_t *walk)
-{
-    uint64_t now = alfup_now_mono_ms();
-    if (now - walk->last_report_ms < LAYOUT_PROGRESS_MS)
-        return;
-    walk->last_report_ms = now;
-    step_progress_t progress = {.files_done = walk->stats->files,
-                                .bytes_done = walk->stats->bytes,
-                                .message = "removing"};
-    step_report(walk->ctx, &progress);
-}
-
-static int clear_entries(clear_walk_t *walk, const char *path, int depth, alfup_err_t *err);
-
-/* Removes one entry of a folder being cleared: deep folders whole, others by walking. */
-static int clear_entry(clear_walk_t *walk, const char *path, int depth, alfup_err_t *err)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? ALFUP_OK : alfup_err_errno(err, errno, "remove %s", path);
-    if (!S_ISDIR(st.st_mode) || depth >= LAYOUT_CLEAR_DEPTH)
-        return tree_remove_all(path, walk->stats, err);
-    if (st.st_dev != walk->dev)
-        return alfup_err_set(err, "remove %s: a mount point; refusing to cross it", path);
-    int rc = clear_entries(walk, path, depth + 1, err);
-    if (rc != ALFUP_OK)
-        return rc;
-    if (rmdir(path) != 0)
-        return alfup_err_errno(err, errno, "remove %s", path);
-    walk->stats->folders++;
-    return ALFUP_OK;
-}
-
-static int clear_entries(clear_walk_t *walk, const char *path, int depth, alfup_err_t *err)
-{
-    DIR *dir = opendir(path);
-    if (dir == NULL)
-        return errno == ENOENT ? ALFUP_OK : alfup_err_errno(err, errno, "open %s", path);
-    int rc = ALFUP_OK;
-    struct dirent *entry;
-    while (rc == ALFUP_OK && (errno = 0, entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        if (step_cancelled(walk->ctx)) {
-            rc = LAYOUT_CANCELLED;
-            break;
-        }
-        char child[PATH_MAX];
-        if (snprintf(child, sizeof child, "%s/%s", path, entry->d_name) >= (int)sizeof child)
-            rc = alfup_err_set(err, "remove %s/%s: path too long", path, entry->d_name);
-        else
-            rc = clear_entry(walk, child, depth, err);
-        report(walk);
-    }
-    if (rc == ALFUP_OK && errno != 0)
-        rc = alfup_err_errno(err, errno, "read folder %s", path);
-    closedir(dir);
-    return rc;
-}
-
 int layout_clear(step_context_t *ctx, const char *path, int remove_self, tree_remove_stats_t *stats,
                  alfup_err_t *err)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? ALFUP_OK : alfup_err_errno(err, errno, "stat %s", path);
-    if (!S_ISDIR(st.st_mode)) {
-        if (!remove_self)
-            return alfup_err_set(err, "%s is not a folder", path);
-        return tree_remove_all(path, stats, err);
-    }
-    clear_walk_t walk = {.ctx = ctx, .stats = stats, .dev = st.st_dev};
-    int rc = clear_entries(&walk, path, 0, err);
-    if (rc == ALFUP_OK && remove_self) {
-        if (rmdir(path) != 0)
-            return alfup_err_errno(err, errno, "remove %s", path);
-        stats->folders++;
-    }
-    walk.last_report_ms = 0;
-    report(&walk);
-    return rc;
+    return tree_remove(ctx, path, remove_self, stats, err);
 }
 
 #define LAYOUT_COPY_CHUNK 65536
@@ -197,40 +108,67 @@ static int copy_fd(int in, int out)
     }
 }
 
-int layout_copy_file(const char *src, const char *dst, mode_t mode, alfup_err_t *err)
+/* Creates name's temporary sibling in dir_fd (O_EXCL, never followed). */
+static int create_tmp(int dir_fd, const char *name, char *tmp, size_t len, mode_t mode,
+                      alfup_err_t *err)
 {
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof tmp)
-        return alfup_err_set(err, "copy to %s: path too long", dst);
-    int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (in < 0)
-        return alfup_err_errno(err, errno, "open %s", src);
+    if (snprintf(tmp, len, ".%s.alfup-tmp.%ld", name, (long)getpid()) >= (int)len)
+        return alfup_err_set(err, "copy to %s: name too long", name);
+    int out = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (out < 0 && errno == EEXIST && unlinkat(dir_fd, tmp, 0) == 0) /* a crashed attempt's */
+        out = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    return out < 0 ? alfup_err_errno(err, errno, "create %s", tmp) : out;
+}
+
+int layout_copy_fd(int in, int dir_fd, const char *name, mode_t mode, int replace,
+                   const char *shown, alfup_err_t *err)
+{
+    char tmp[NAME_MAX + 1];
+    mode &= 0777;
+    int out = create_tmp(dir_fd, name, tmp, sizeof tmp, mode, err);
+    if (out < 0)
+        return ALFUP_ERR;
     int rc = ALFUP_ERR;
-    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
-    if (out < 0) {
-        alfup_err_errno(err, errno, "create %s", tmp);
+    if (copy_fd(in, out) != 0 || fchmod(out, mode) != 0 || fsync(out) != 0) {
+        alfup_err_errno(err, errno, "copy to %s", shown);
         goto out;
     }
-    if (copy_fd(in, out) != 0 || fchmod(out, mode & 07777) != 0 || fsync(out) != 0) {
-        alfup_err_errno(err, errno, "copy %s to %s", src, tmp);
-        goto out;
-    }
-    if (close(out) != 0) {
-        out = -1;
-        alfup_err_errno(err, errno, "close %s", tmp);
-        goto out;
-    }
+    int closed = close(out);
     out = -1;
-    if (rename(tmp, dst) != 0) {
-        alfup_err_errno(err, errno, "rename %s to %s", tmp, dst);
+    if (closed != 0) {
+        alfup_err_errno(err, errno, "close the copy of %s", shown);
         goto out;
     }
-    rc = file_sync_parent(dst, err);
+    if (renameat2(dir_fd, tmp, dir_fd, name, replace ? 0 : RENAME_NOREPLACE) != 0) {
+        alfup_err_errno(err, errno, "rename the copy into %s", shown);
+        goto out;
+    }
+    rc = fsync(dir_fd) == 0 ? ALFUP_OK : alfup_err_errno(err, errno, "sync the folder of %s", shown);
 out:
     if (out >= 0)
         close(out);
     if (rc != ALFUP_OK)
-        unlink(tmp);
+        unlinkat(dir_fd, tmp, 0);
+    return rc;
+}
+
+int layout_copy_file(const char *src, const char *dst, mode_t mode, alfup_err_t *err)
+{
+    int in = tree_walk_open(src, O_NONBLOCK);
+    if (in < 0)
+        return alfup_err_errno(err, errno, "open %s", src);
+    const char *name = NULL;
+    int dir_fd = tree_walk_open_parent(dst, &name);
+    struct stat st;
+    int rc = ALFUP_ERR;
+    if (dir_fd < 0)
+        alfup_err_errno(err, errno, "open the folder of %s", dst);
+    else if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode))
+        alfup_err_set(err, "copy %s: not a regular file", src);
+    else
+        rc = layout_copy_fd(in, dir_fd, name, mode, 1, dst, err);
+    if (dir_fd >= 0)
+        close(dir_fd);
     close(in);
     return rc;
 }

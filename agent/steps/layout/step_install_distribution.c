@@ -184,6 +184,8 @@ static int install_all(const char *path, const char *target, const dist_scan_t *
         rc = alfup_err_set(err, "%s", archive_error_string(a));
     if (rc == ALFUP_OK)
         rc = archive_extract_close(extract, err);
+    if (rc == ALFUP_OK && archive_extract_report(extract, progress->ctx) != 0)
+        rc = alfup_err_set(err, "out of memory");
     if (rc != ALFUP_OK && rc != ARCHIVE_CANCELLED)
         alfup_err_prefix(err, "distribution %s", path);
     if (a != NULL)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "http_probe.h"
+#include "proc_children.h"
 
 #define PROC_STAT_MAX 512u
 #define HTTP_STATUS_OK 200L
@@ -99,10 +100,37 @@ static int pid_is_stale(pid_t pid, int fd)
     return started > 0 && fstat(fd, &st) == 0 && started > (long long)st.st_mtime + SERVICE_PID_SKEW_S;
 }
 
-pid_t service_pid_read(const char *pidfile, alfup_err_t *err)
+/* The state letter in /proc/PID/stat (after the parenthesised command), or 0. */
+static char proc_state(pid_t pid)
 {
-    if (pidfile == NULL)
+    char stat_text[PROC_STAT_MAX + 1];
+    const char *paren = proc_stat_fields(pid, stat_text, sizeof stat_text);
+    return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+}
+
+int service_pid_alive(pid_t pid)
+{
+    if (pid <= 1)
         return 0;
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    char state = proc_state(pid);
+    return state != 'Z' && state != 'X';
+}
+
+int service_pid_alive_reap(pid_t pid)
+{
+    if (service_pid_alive(pid))
+        return 1;
+    if (pid > 1)
+        proc_children_reap(pid);
+    return 0;
+}
+
+/* Reads pidfile's pid without the stale check: *stale tells it. Returns the
+ * pid (0 for none), -1 with err. */
+static pid_t pid_read_raw(const char *pidfile, int *stale, alfup_err_t *err)
+{
     int fd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT)
@@ -120,8 +148,7 @@ pid_t service_pid_read(const char *pidfile, alfup_err_t *err)
     if (n >= 0) {
         text[n] = '\0';
         pid = parse_pid(text);
-        if (pid > 0 && pid_is_stale(pid, fd))
-            pid = 0;
+        *stale = pid > 0 && pid_is_stale(pid, fd);
     }
     close(fd);
     if (n < 0) {
@@ -131,22 +158,32 @@ pid_t service_pid_read(const char *pidfile, alfup_err_t *err)
     return pid;
 }
 
-/* The state letter in /proc/PID/stat (after the parenthesised command), or 0. */
-static char proc_state(pid_t pid)
+pid_t service_pid_read(const char *pidfile, alfup_err_t *err)
 {
-    char stat_text[PROC_STAT_MAX + 1];
-    const char *paren = proc_stat_fields(pid, stat_text, sizeof stat_text);
-    return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
+    if (pidfile == NULL)
+        return 0;
+    int stale = 0;
+    pid_t pid = pid_read_raw(pidfile, &stale, err);
+    return stale ? 0 : pid;
 }
 
-int service_pid_alive(pid_t pid)
+int service_pidfile_clear_if_gone(const char *pidfile, pid_t *pid_out, alfup_err_t *err)
 {
-    if (pid <= 1)
+    *pid_out = 0;
+    if (pidfile == NULL)
         return 0;
-    if (kill(pid, 0) != 0 && errno == ESRCH)
+    int stale = 0;
+    pid_t pid = pid_read_raw(pidfile, &stale, err);
+    if (pid <= 0)
+        return pid < 0 ? -1 : 0;
+    *pid_out = pid;
+    if (!stale && service_pid_alive_reap(pid))
         return 0;
-    char state = proc_state(pid);
-    return state != 'Z' && state != 'X';
+    if (unlink(pidfile) != 0 && errno != ENOENT) {
+        alfup_err_errno(err, errno, "pidfile %s (pid %d, gone): remove", pidfile, (int)pid);
+        return -1;
+    }
+    return 1;
 }
 
 int service_probe_ready(const agent_service_t *service)

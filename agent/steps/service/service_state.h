@@ -29,6 +29,19 @@ pid_t service_pid_read(const char *pidfile, alfup_err_t *err);
  * counts as gone), else 0. */
 int service_pid_alive(pid_t pid);
 
+/* service_pid_alive, and when pid is gone and an exited child of the agent
+ * (an orphan it adopted as subreaper), reaps it so no zombie stays behind. */
+int service_pid_alive_reap(pid_t pid);
+
+/* Makes a stopped service's pidfile what its start command expects: when
+ * pidfile names a process that is gone (exited, a zombie -- reaped when it
+ * is the agent's -- or the pid now belongs to a later process), the pidfile
+ * is removed: catalina.sh start refuses to run while its CATALINA_PID names
+ * any process, a zombie included. *pid_out gets the pid named (0 when none).
+ * Returns 1 removed, 0 left alone (none, empty, not a pid, or its process
+ * still runs), -1 with err when it cannot be read or removed. */
+int service_pidfile_clear_if_gone(const char *pidfile, pid_t *pid_out, alfup_err_t *err);
+
 /* Probe limit, short enough for progress reports once a second. */
 #define SERVICE_PROBE_TIMEOUT_MS 800u
 

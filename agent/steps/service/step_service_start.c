@@ -179,6 +179,20 @@ static step_status_t watch_once(start_run_t *run, uint64_t deadline)
     return STEP_UNSPECIFIED;
 }
 
+/* A pidfile left naming a process that is gone (a stop by other hands, a
+ * crash) would make the start command refuse: it is removed first. */
+static int clear_leftover_pidfile(start_run_t *run, alfup_err_t *err)
+{
+    pid_t named = 0;
+    int removed = service_pidfile_clear_if_gone(run->service->pidfile, &named, err);
+    if (removed < 0)
+        return ALFUP_ERR;
+    if (removed == 1)
+        str_list_addf(&run->ctx->result->log_lines, "alfup: removed %s before the start: it named pid %d, "
+                      "which is gone", run->service->pidfile, (int)named);
+    return ALFUP_OK;
+}
+
 static step_status_t start_service(start_run_t *run)
 {
     const agent_service_t *service = run->service;
@@ -188,6 +202,8 @@ static step_status_t start_service(start_run_t *run)
         return step_fail(run->ctx, STEP_FAILED, "%s: start %s: %s", run->ctx->step_id, service->name, err.msg);
     if ((service->pidfile == NULL || service_pid_alive(run->pid)) && service_probe_ready(service))
         return start_succeeded(run, 1);
+    if (clear_leftover_pidfile(run, &err) != ALFUP_OK)
+        return step_fail(run->ctx, STEP_FAILED, "%s: start %s: %s", run->ctx->step_id, service->name, err.msg);
     uint64_t offset = 0;
     if (service->log != NULL) {
         if (log_follow_size(service->log, &offset, &err) != ALFUP_OK)

@@ -19,6 +19,8 @@ typedef struct stop_run {
     pid_t pid;
     uint64_t started_ms;
     uint64_t last_report_ms;
+    uint64_t command_ms;        /* how long the stop argv ran */
+    int command_gave_up;        /* the stop argv ended while the service still ran */
 } stop_run_t;
 
 static void sleep_ms(unsigned ms)
@@ -34,7 +36,7 @@ static void sleep_ms(unsigned ms)
 static int still_running(const stop_run_t *run)
 {
     if (run->service->pidfile != NULL)
-        return run->pid > 0 && service_pid_alive(run->pid);
+        return run->pid > 0 && service_pid_alive_reap(run->pid);
     return service_probe_ready(run->service);
 }
 
@@ -75,8 +77,10 @@ static int run_stop_command(stop_run_t *run, unsigned timeout_s, alfup_err_t *er
     proc_spec_t spec = {.argv = service->stop_argv.items, .timeout_s = timeout_s ? timeout_s : 1,
                         .cancel = run->ctx->cancel, .keep_lines = STOP_OUTPUT_LINES};
     proc_outcome_t outcome;
+    uint64_t command_start = alfup_now_mono_ms();
     if (service_command_run(run->ctx, service->name, "stop", &spec, &outcome, err) != ALFUP_OK)
         return alfup_err_prefix(err, "stop %s", service->name);
+    run->command_ms = alfup_now_mono_ms() - command_start;
     msg_step_result_t *result = run->ctx->result;
     for (size_t i = 0; i < outcome.output_tail.count; i++)
         str_list_add(&result->log_lines, outcome.output_tail.items[i]);
@@ -84,6 +88,12 @@ static int run_stop_command(stop_run_t *run, unsigned timeout_s, alfup_err_t *er
         char why[256];
         proc_describe(&spec, &outcome, why, sizeof why);
         str_list_addf(&result->log_lines, "alfup: stop command: %s", why);
+    }
+    int ended_by_itself = outcome.exited && !outcome.timed_out && !outcome.cancelled;
+    if (ended_by_itself && still_running(run)) {
+        run->command_gave_up = 1;
+        str_list_addf(&result->log_lines, "alfup: the stop command ended after %llu ms with %s still running; "
+                      "waiting for it to exit", (unsigned long long)run->command_ms, service->name);
     }
     proc_outcome_clear(&outcome);
     return ALFUP_OK;
@@ -105,12 +115,32 @@ static int kill_service(stop_run_t *run)
     return wait_gone(run, alfup_now_mono_ms() + SERVICE_STOP_KILL_WAIT_S * MS_PER_S, "killing");
 }
 
+/* Leaves no pidfile naming the stopped process (the next start would refuse
+ * to run). Returns 1 removed, 0 nothing to remove, -1 with err. */
+static int clear_pidfile(stop_run_t *run, alfup_err_t *err)
+{
+    pid_t named = 0;
+    int removed = service_pidfile_clear_if_gone(run->service->pidfile, &named, err);
+    if (removed == 1)
+        str_list_addf(&run->ctx->result->log_lines, "alfup: removed %s, which still named pid %d (gone)",
+                      run->service->pidfile, (int)named);
+    return removed;
+}
+
 static step_status_t stop_finish(stop_run_t *run, int killed, int already)
 {
+    alfup_err_t err = {{0}};
+    int removed = clear_pidfile(run, &err);
+    if (removed < 0)
+        return step_fail(run->ctx, STEP_FAILED, "%s: %s stopped, but the next start would refuse: %s",
+                         run->ctx->step_id, run->service->name, err.msg);
     kv_list_t *out = &run->ctx->result->outputs;
     if (kv_list_addf(out, "pid", "%d", (int)(run->pid > 0 ? run->pid : 0)) != 0 ||
         kv_list_addf(out, "stop_ms", "%llu",
                      (unsigned long long)(alfup_now_mono_ms() - run->started_ms)) != 0 ||
+        kv_list_addf(out, "stop_command_ms", "%llu", (unsigned long long)run->command_ms) != 0 ||
+        kv_list_add(out, "stop_command_gave_up", run->command_gave_up ? "yes" : "no") != 0 ||
+        kv_list_add(out, "pidfile_removed", removed ? "yes" : "no") != 0 ||
         kv_list_add(out, "killed", killed ? "yes" : "no") != 0 ||
         kv_list_add(out, "already_stopped", already ? "yes" : "no") != 0)
         return step_fail(run->ctx, STEP_FAILED, "%s: out of memory", run->ctx->step_id);
@@ -138,9 +168,14 @@ int service_stop_after_failed_start(step_context_t *ctx, const agent_service_t *
     alfup_err_t err = {{0}};
     int killed = 0;
     run.pid = service_pid_read(service->pidfile, &err);
-    if (run.pid < 0 || !still_running(&run))
+    if (run.pid < 0)
         return SERVICE_STOPPED;
-    int outcome = stop_service(&run, &killed, &err);
+    int ran = still_running(&run);
+    int outcome = ran ? stop_service(&run, &killed, &err) : SERVICE_STOPPED;
+    if (outcome == SERVICE_STOPPED && clear_pidfile(&run, &err) < 0)
+        str_list_addf(&ctx->result->log_lines, "alfup: %s", err.msg);
+    if (!ran)
+        return SERVICE_STOPPED;
     if (outcome == SERVICE_STOPPED)
         str_list_addf(&ctx->result->log_lines, "alfup: stopped %s after its failed start%s", service->name,
                       killed ? " (killed)" : "");

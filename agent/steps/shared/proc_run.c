@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "message.h"
+#include "proc_children.h"
 
 #define PROC_LINE_MAX 4096
 #define PROC_POLL_MS 100
@@ -140,7 +141,7 @@ int proc_run(const proc_spec_t *spec, proc_outcome_t *outcome, alfup_err_t *err)
         close(pipe_fds[1]);
         return alfup_err_set(err, "run %s: out of memory", spec->argv[0]);
     }
-    pid_t pid = fork();
+    pid_t pid = proc_children_fork();
     if (pid == 0)
         child_exec(spec, pipe_fds[1], env);
     free(env);
@@ -151,6 +152,7 @@ int proc_run(const proc_spec_t *spec, proc_outcome_t *outcome, alfup_err_t *err)
     }
     setpgid(pid, pid);
     int status = follow(spec, pid, pipe_fds[0], outcome);
+    proc_children_forget(pid);
     close(pipe_fds[0]);
     if (WIFEXITED(status)) {
         outcome->exited = 1;

@@ -34,7 +34,8 @@ typedef struct proc_outcome {
 
 /* Runs the program in its own process group with stdin from /dev/null and
  * waits for it. On timeout or cancel the group gets SIGTERM, then SIGKILL
- * after PROC_KILL_GRACE_S. Returns ALFUP_OK when the program ran (whatever its
+ * after PROC_KILL_GRACE_S. The child is recorded in proc_children while it
+ * is waited for, so the agent's orphan reaper never takes its status. Returns ALFUP_OK when the program ran (whatever its
  * exit status: see *outcome, which the caller clears), ALFUP_ERR with err when
  * it could not be started. */
 int proc_run(const proc_spec_t *spec, proc_outcome_t *outcome, alfup_err_t *err);

@@ -2,23 +2,31 @@
 #ifndef ALFUP_TREE_REMOVE_H
 #define ALFUP_TREE_REMOVE_H
 
-#include <stdint.h>
-
 #include "alfup_error.h"
+#include "step.h"
+#include "tree_walk.h"
 
-typedef struct tree_remove_stats {
-    uint64_t files;     /* non-folders removed (files, symlinks, others) */
-    uint64_t folders;
-    uint64_t bytes;     /* sizes of removed regular files */
-} tree_remove_stats_t;
+/* files: non-folders removed (files, symlinks, others); bytes: sizes of removed regular files. */
+typedef tree_walk_stats_t tree_remove_stats_t;
 
-/* Removes everything below path, keeping path itself (an emptied folder).
- * Symlinks are removed, never followed; the walk never leaves path's file
- * system. The caller has checked path with path_policy. stats may be NULL.
- * A missing path is not an error. */
+/* Every path below is canonical (path_policy_resolve or realpath). It is
+ * opened one component at a time without following symlinks (tree_walk_open)
+ * and everything below it is removed through descriptors (tree_walk): a
+ * symlink is removed, never followed, whenever it is swapped in; the walk
+ * never leaves path's file system. stats may be NULL; counts are added. */
+
+/* Removes what is below path (and path itself when remove_self), reporting
+ * through ctx (progress, "removing") and stopping between entries when ctx
+ * is cancelled (ctx may be NULL). Returns ALFUP_OK, TREE_WALK_CANCELLED, or
+ * ALFUP_ERR with err. A missing path is not an error; a path that is not a
+ * folder is removed when remove_self, an error otherwise. */
+int tree_remove(step_context_t *ctx, const char *path, int remove_self, tree_remove_stats_t *stats,
+                alfup_err_t *err);
+
+/* Removes everything below path, keeping path itself (an emptied folder). */
 int tree_remove_contents(const char *path, tree_remove_stats_t *stats, alfup_err_t *err);
 
-/* Removes path and everything below it. Same rules as tree_remove_contents. */
+/* Removes path and everything below it. */
 int tree_remove_all(const char *path, tree_remove_stats_t *stats, alfup_err_t *err);
 
 #define TREE_NOT_EMPTY 0
