@@ -24,6 +24,7 @@
 
 #include "agent_config.h"
 #include "archive_digest.h"
+#include "archive_progress.h"
 #include "delta_apply.h"
 #include "online_priority.h"
 #include "online_state.h"
@@ -613,6 +614,90 @@ static void test_fresh_folders_are_dirty(void **state)
     assert_same_tree(s.root, s.target);
 }
 
+/* Vanishing tree: VANISH_FOLDERS folders of VANISH_FILES one-byte files. */
+#define VANISH_FOLDERS 4
+#define VANISH_FILES 4
+
+/* Makes every progress tick a report (each report waits out ARCHIVE_PROGRESS_EVERY_MS), and at the first one
+ * after a file was written removes the whole tree: the walk is then inside a folder, and the entries it listed
+ * already (that folder's other files, the root's later folders) are gone when it reaches them. */
+typedef struct vanish_hook {
+    char root[PATH_MAX];
+    uint64_t fired_at; /* files_done at the removal; 0 when it never fired */
+} vanish_hook_t;
+
+static void remove_while_written(void *arg, const step_progress_t *progress)
+{
+    vanish_hook_t *hook = arg;
+    if (hook->fired_at != 0)
+        return;
+    if (progress->files_done > 0) {
+        hook->fired_at = progress->files_done;
+        alfup_err_t err;
+        if (tree_remove_all(hook->root, NULL, &err) != ALFUP_OK)
+            fail_msg("remove %s: %s", hook->root, err.msg);
+        return;
+    }
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do { /* not a wait for an event: the report interval passing, so the next tick reports again */
+        struct timespec slice = {0, 10 * 1000 * 1000};
+        nanosleep(&slice, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 <=
+             (long)ARCHIVE_PROGRESS_EVERY_MS);
+}
+
+static void make_vanishing_tree(const char *root)
+{
+    for (int d = 0; d < VANISH_FOLDERS; d++)
+        for (int n = 0; n < VANISH_FILES; n++) {
+            char path[PATH_MAX];
+            fmt_path(path, "%s/d%03d", root, d);
+            make_dirs(path);
+            fmt_path(path, "%s/d%03d/f%03d", root, d, n);
+            int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+            if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0)
+                fail_msg("create %s: %s", path, strerror(errno));
+        }
+}
+
+/* Runs backup-tree over a tree removed part way; the hook must have fired before the last folder. */
+static step_status_t backup_vanishing(fixture_t *f, const char *label, const char *online, msg_step_result_t *result)
+{
+    vanish_hook_t hook = {0};
+    char archive[PATH_MAX];
+    fmt_path(hook.root, "%s/%s", f->allowed, label);
+    fmt_path(archive, "%s/%s.tar.zst", f->backups, label);
+    make_vanishing_tree(hook.root);
+    if (strcmp(online, "yes") == 0)
+        wait_until_settled(); /* no file left out for being racy: only the removed ones are */
+    step_status_t status = run_step(f, "backup-tree", result, remove_while_written, &hook, NULL, "tree", hook.root,
+                                    "archive", archive, "online", online, NULL);
+    if (hook.fired_at != 1)
+        fail_msg("%s: the tree was not removed right after the first file was written (fired after %llu files)", label,
+                 (unsigned long long)hook.fired_at);
+    return status;
+}
+
+/* Offline (production stopped) nothing may change in a tree being backed up: a file or folder that vanishes while
+ * it is read fails the step, never silently missing from the backup. Online it is left out and its folder marked
+ * dirty, for the delta. */
+static void test_vanishing_fails_offline_is_left_out_online(void **state)
+{
+    fixture_t *f = *state;
+    msg_step_result_t result;
+    assert_int_equal(backup_vanishing(f, "vanish-offline", "no", &result), STEP_FAILED);
+    assert_non_null(result.error);
+    if (strstr(result.error, "vanished or was replaced while it was backed up") == NULL)
+        fail_msg("offline: unexpected error: %s", result.error);
+    msg_step_result_clear(&result);
+    assert_int_equal(backup_vanishing(f, "vanish-online", "yes", &result), STEP_SUCCEEDED);
+    assert_true(output_u64(&result, "files_left_out") > 0);
+    assert_true(output_u64(&result, "folders_dirty") > 0);
+    msg_step_result_clear(&result);
+}
+
 /* The delta asked again after an agent restart: cancelled before it wrote anything, then after the archive was
  * complete and the target half applied, then with a damaged archive. Each time the target ends equal to the
  * store: no missing file, no extra one. */
@@ -837,6 +922,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_changing_during_online_copy_ends_up_right, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_paused_during_base_copy_is_completed_by_the_delta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_folders_are_dirty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vanishing_fails_offline_is_left_out_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupted_delta_asked_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bandwidth_cap_throttles_and_can_be_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_online_base_asked_again_after_restart_is_kept, setup, teardown),
