@@ -16,6 +16,7 @@
 #include "step_decommission_database.h"
 #include "step_preflight.h"
 #include "step_backup_tree.h"
+#include "step_backup_delta.h"
 #include "step_verify_archive.h"
 #include "step_restore_tree.h"
 #include "step_install_distribution.h"
@@ -35,6 +36,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"decommission-database", step_decommission_database_run},
     {"preflight", step_preflight_run},
     {"backup-tree", step_backup_tree_run},
+    {"backup-delta", step_backup_delta_run},
     {"verify-archive", step_verify_archive_run},
     {"restore-tree", step_restore_tree_run},
     {"install-distribution", step_install_distribution_run},

@@ -12,11 +12,19 @@ static const workflow_kind_t KINDS[] = {
     {"preflight", "path_exists* path_absent* size_tree* database service* tool* backup_dir", "*", 1800, false},
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
-    {"backup-tree", "archive! tree*! zstd_level threads",
-     "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes recovered", 12 * HOUR, false},
+    {"backup-tree", "archive! tree*! zstd_level threads online max_mb_per_s settle_s",
+     "tree tree_files tree_bytes archive manifest sha256_file archive_sha256 files bytes recovered online folders "
+     "folders_dirty files_left_out files_untrusted files_recent",
+     12 * HOUR, false},
+    {"backup-delta", "base! archive! tree*! target base_sha256 zstd_level threads",
+     "archive manifest sha256_file archive_sha256 base_sha256 files_added bytes_added files_removed folders_relisted "
+     "folders_total target target_removed target_files_written target_pruned seconds recovered",
+     12 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
-    {"restore-tree", "archive! target! tree sha256",
-     "target archive_sha256 files bytes cleared_special_bits cleared_special_bits_total", 12 * HOUR, false},
+    {"restore-tree", "archive! target! tree sha256 delta delta_sha256",
+     "target archive_sha256 files bytes delta_sha256 delta_files delta_removed cleared_special_bits "
+     "cleared_special_bits_total",
+     12 * HOUR, false},
     {"install-distribution", "distribution! target! old_home!",
      "target stripped files cleared_special_bits cleared_special_bits_total", 2 * HOUR, false},
     {"db-backup", "database! dest! jobs timeout_s", "dump facts database schema tables total_rows db_size dump_bytes",

@@ -3,6 +3,9 @@ alfup_unit_test(test_manifest SOURCES ${ALFUP_TESTS_DIR}/unit/test_manifest.c LI
 alfup_unit_test(test_archive_steps SOURCES ${ALFUP_TESTS_DIR}/integration/test_archive_steps.c
                 LIBS alfup_steps LABELS "archive;integration")
 
+alfup_unit_test(test_archive_delta SOURCES ${ALFUP_TESTS_DIR}/integration/test_archive_delta.c
+                LIBS alfup_steps LABELS "archive;integration")
+
 alfup_fuzz_target(fuzz_manifest SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_manifest.c LIBS alfup_steps
                   CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/manifest)
 

@@ -365,7 +365,8 @@ static void test_carry_race(void **state)
 }
 
 /* backup-tree reads the contentstore, which the alfresco user writes: the
- * archive must hold nothing from outside (restored, nothing is the secret). */
+ * archive must hold nothing from outside (restored, nothing is the secret),
+ * offline (even rounds) or online (odd rounds). */
 static void test_backup_race(void **state)
 {
     fixture_t *f = *state;
@@ -378,6 +379,8 @@ static void test_backup_race(void **state)
         kv_list_clear(&f->params);
         param(f, "archive", archive);
         param(f, "tree", tree);
+        if (round % 2 == 1) /* online: what vanishes or is replaced is left out, never followed */
+            param(f, "online", "true");
         round_of(f, "backup-tree", round, tree);
         struct stat st;
         if (lstat(archive, &st) != 0)
@@ -392,6 +395,64 @@ static void test_backup_race(void **state)
         if (secrets != 0)
             fail_msg("backup-tree round %d: %d files read from outside the allowed roots were archived", round,
                      secrets);
+    }
+}
+
+/* Runs kind with params given as key, value, ..., NULL; fails naming what when it does not succeed. */
+static void run_ok(fixture_t *f, const char *what, int round, const char *kind, ...)
+{
+    kv_list_clear(&f->params);
+    va_list ap;
+    va_start(ap, kind);
+    for (const char *key; (key = va_arg(ap, const char *)) != NULL;)
+        param(f, key, va_arg(ap, const char *));
+    va_end(ap);
+    if (run(f, kind) != STEP_SUCCEEDED)
+        fail_msg("backup-delta round %d: %s: %s", round, what, f->result.error ? f->result.error : "");
+}
+
+/* Fails when a folder holds files read from outside the allowed roots. */
+static void no_secrets_in(const char *dir, const char *what, int round)
+{
+    int secrets = count_secrets(dir);
+    if (secrets != 0)
+        fail_msg("backup-delta round %d: %d files read from outside the allowed roots were found in %s (%s)", round,
+                 secrets, dir, what);
+}
+
+/* backup-delta lists again the folders of the contentstore that changed since
+ * an online base and applies what it found to a copy laid from the base: a
+ * folder swapped for a symlink while it does so is never followed, neither in
+ * the delta archive nor in the copy (restored, nothing is the secret). */
+static void test_backup_delta_race(void **state)
+{
+    fixture_t *f = *state;
+    char tree[1200], race_dir[1300];
+    path_at(tree, sizeof tree, f->in, "data/contentstore");
+    path_at(race_dir, sizeof race_dir, tree, "race");
+    fill(tree, 3, DECOY, 0644);
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        char base[1300], delta[1300], copy[1300], restored[1300];
+        snprintf(base, sizeof base, "%s/base%d.tar.zst", f->config->backup_dir, round);
+        snprintf(delta, sizeof delta, "%s/delta%d.tar.zst", f->config->backup_dir, round);
+        snprintf(copy, sizeof copy, "%s/copy%d", f->in, round);
+        snprintf(restored, sizeof restored, "%s/restored%d", f->in, round);
+        assert_int_equal(tree_remove_all(race_dir, NULL, NULL), 0); /* the race folder is new to the delta */
+        run_ok(f, "the online base", round, "backup-tree", "archive", base, "tree", tree, "online", "true", NULL);
+        run_ok(f, "laying the copy from the base", round, "restore-tree", "archive", base, "target", copy, NULL);
+        kv_list_clear(&f->params);
+        param(f, "base", base);
+        param(f, "archive", delta);
+        param(f, "tree", tree);
+        param(f, "target", copy);
+        round_of(f, "backup-delta", round, race_dir);
+        no_secrets_in(copy, "the copy the delta was applied to", round);
+        struct stat st;
+        if (lstat(delta, &st) != 0)
+            continue; /* the delta failed (it met the swap): nothing was archived */
+        run_ok(f, "restoring base and delta", round, "restore-tree", "archive", base, "delta", delta, "target",
+               restored, NULL);
+        no_secrets_in(restored, "base and delta restored", round);
     }
 }
 
@@ -427,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_remove_webapps_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carry_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_race, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_delta_race, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_above_the_root, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,7 +87,7 @@ static void test_parse_refuses_malformed_text(void **state)
 {
     (void)state;
     refuse("", "not an alfup manifest");
-    refuse("alfup-manifest 2\nend 0\n", "not an alfup manifest");
+    refuse("alfup-manifest 3\nend 0\n", "not an alfup manifest");
     refuse("alfup-manifest 1\nd - - 0755 a\n", "truncated");
     refuse("alfup-manifest 1\nd - - 0755 a\nend 1", "truncated");
     refuse("alfup-manifest 1\nd - - 0755 a\nend 2\n", "count");
@@ -106,6 +106,78 @@ static void test_parse_refuses_malformed_text(void **state)
     refuse("alfup-manifest 1\nf 99999999999999999999999 " SHA_A " 0644 a\nend 1\n", "malformed file");
     refuse("alfup-manifest 1\nl - - 0777 a\nend 1\n", "symlink");
     refuse("alfup-manifest 1\nd - - 0755 a\nd - - 0700 a\nend 2\n", "duplicate path 'a'");
+}
+
+/* Version 2: folder states, untrusted files, removed paths and the base of a delta survive a round trip; an
+ * offline manifest (no such records) stays version 1, byte for byte the old format. */
+static void test_version_2_round_trip(void **state)
+{
+    (void)state;
+    alfup_err_t err;
+    manifest_t *m = manifest_new();
+    assert_non_null(m);
+    assert_int_equal(manifest_add(m, MANIFEST_DIR, 0, NULL, 0755, "cs", NULL, &err), 0);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(manifest_format(m, &text, &len, &err), 0);
+    assert_string_equal(text, "alfup-manifest 1\nd - - 0755 cs\nend 1\n");
+    free(text);
+    manifest_folder_t folder = {.path = "cs/a b",
+                                .dev = 2049,
+                                .ino = 77,
+                                .mtime_sec = 1700000000,
+                                .mtime_nsec = 5,
+                                .ctime_sec = -3,
+                                .ctime_nsec = 999999999,
+                                .dirty = 1};
+    assert_int_equal(manifest_add_folder(m, &folder, &err), 0);
+    folder.path = "cs";
+    folder.dirty = 0;
+    assert_int_equal(manifest_add_folder(m, &folder, &err), 0);
+    assert_int_equal(manifest_add_untrusted(m, "cs/a b/f.bin", &err), 0);
+    assert_int_equal(manifest_add_removed(m, "cs/gone", &err), 0);
+    assert_int_equal(manifest_set_base(m, SHA_A, &err), 0);
+    assert_int_not_equal(manifest_set_base(m, SHA_A, &err), 0);
+    assert_int_equal(manifest_format(m, &text, &len, &err), 0);
+    assert_string_equal(text, "alfup-manifest 2\nbase " SHA_A "\nd - - 0755 cs\n"
+                              "s 2049 77 1700000000.000000005 -3.999999999 dirty cs/a%20b\n"
+                              "s 2049 77 1700000000.000000005 -3.999999999 clean cs\n"
+                              "x cs/a%20b/f.bin\nr cs/gone\nend 6\n");
+    manifest_t *back = manifest_parse(text, len, &err);
+    assert_non_null(back);
+    assert_int_equal(manifest_version(back), 2);
+    assert_string_equal(manifest_base(back), SHA_A);
+    assert_int_equal(manifest_folder_count(back), 2);
+    manifest_folder_t *found = manifest_folder_find(back, "cs/a b");
+    assert_non_null(found);
+    assert_true(found->dirty);
+    assert_int_equal(found->ctime_sec, -3);
+    assert_int_equal(found->ctime_nsec, 999999999);
+    assert_false(manifest_folder_find(back, "cs")->dirty);
+    assert_true(manifest_is_untrusted(back, "cs/a b/f.bin"));
+    assert_false(manifest_is_untrusted(back, "cs"));
+    assert_int_equal(manifest_removed_count(back), 1);
+    assert_string_equal(manifest_removed_at(back, 0), "cs/gone");
+    free(text);
+    manifest_destroy(&back);
+    manifest_destroy(&m);
+}
+
+static void test_version_2_refuses_malformed_records(void **state)
+{
+    (void)state;
+    refuse("alfup-manifest 1\ns 1 2 3.000000000 4.000000000 clean a\nend 1\n", "unknown record type");
+    refuse("alfup-manifest 1\nr a\nend 1\n", "malformed record");
+    refuse("alfup-manifest 1\nbase " SHA_A "\nend 1\n", "base");
+    refuse("alfup-manifest 2\nd - - 0755 a\nbase " SHA_A "\nend 2\n", "misplaced");
+    refuse("alfup-manifest 2\nbase abc\nend 1\n", "base sha-256");
+    refuse("alfup-manifest 2\ns 1 2 3.0 4.000000000 clean a\nend 1\n", "folder state");
+    refuse("alfup-manifest 2\ns 1 2 3.000000000 4.000000000 maybe a\nend 1\n", "folder state");
+    refuse("alfup-manifest 2\ns 1 2 3.000000000 4.000000000 clean ../a\nend 1\n", "unsafe path");
+    refuse("alfup-manifest 2\nr a\nr a\nend 2\n", "duplicate path 'a'");
+    refuse("alfup-manifest 2\nx a b\nend 1\n", "malformed x");
+    refuse("alfup-manifest 2\nr /a\nend 1\n", "unsafe path");
+    refuse("alfup-manifest 2\nr a\nend 2\n", "count");
 }
 
 static void test_parse_refuses_oversized_text_before_reading(void **state)
@@ -153,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_round_trip_keeps_awkward_names),
         cmocka_unit_test(test_add_refuses_unsafe_paths),
         cmocka_unit_test(test_parse_refuses_malformed_text),
+        cmocka_unit_test(test_version_2_round_trip),
+        cmocka_unit_test(test_version_2_refuses_malformed_records),
         cmocka_unit_test(test_parse_refuses_oversized_text_before_reading),
         cmocka_unit_test(test_entry_names),
     };

@@ -313,7 +313,8 @@ int archive_check_run(const char *archive_path, const archive_check_options_t *o
     int rc = load_manifest(&run, err);
     if (rc == ALFUP_OK)
         rc = load_recorded_sha256(&run, err);
-    if (rc == ALFUP_OK && options->tree != NULL && manifest_find(run.manifest, options->tree) == NULL)
+    if (rc == ALFUP_OK && options->tree != NULL && !options->tree_may_be_absent &&
+        manifest_find(run.manifest, options->tree) == NULL)
         rc = alfup_err_set(err, "archive %s has no tree '%s'", archive_path, options->tree);
     if (rc == ALFUP_OK)
         rc = open_archive(&run, err);

@@ -14,6 +14,7 @@ typedef struct archive_check_options {
     archive_extract_t *extract;  /* NULL: check only; else selected entries are written through it,
                                     re-rooted: with a tree, "tree/x" goes to "x" */
     const char *expected_sha256; /* the archive file's digest to insist on, or NULL */
+    int tree_may_be_absent;      /* a delta need not hold the tree's root entry (nor any entry of it) */
 } archive_check_options_t;
 
 typedef struct archive_check_result {

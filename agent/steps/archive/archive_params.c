@@ -2,10 +2,12 @@
 #include "archive_params.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file_util.h"
 #include "path_policy.h"
@@ -60,6 +62,22 @@ int archive_param_int(step_context_t *ctx, const char *key, int def, int min, in
     return 0;
 }
 
+int archive_param_bool(step_context_t *ctx, const char *key, int def, int *out)
+{
+    const char *value = kv_list_get(ctx->params, key);
+    if (value == NULL || value[0] == '\0')
+        *out = def;
+    else if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+        *out = 1;
+    else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
+        *out = 0;
+    else {
+        step_fail(ctx, STEP_REFUSED, "%s: parameter %s: '%.40s' is not true or false", ctx->step_id, key, value);
+        return -1;
+    }
+    return 0;
+}
+
 step_status_t archive_target_prepare(step_context_t *ctx, const char *target, int *created)
 {
     alfup_err_t err = {{0}};
@@ -93,4 +111,14 @@ void archive_target_discard(step_context_t *ctx, const char *target, int created
         str_list_addf(&ctx->result->log_lines, "cleanup of %s failed: %s", target, err.msg);
     else
         str_list_addf(&ctx->result->log_lines, "removed what was written to %s", target);
+}
+
+int archive_target_sync(const char *target, alfup_err_t *err)
+{
+    int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return alfup_err_errno(err, errno, "open %s", target);
+    int rc = syncfs(fd) == 0 ? ALFUP_OK : alfup_err_errno(err, errno, "syncfs %s", target);
+    close(fd);
+    return rc;
 }

@@ -6,6 +6,12 @@
  *   d - - MODE PATH                  a folder
  *   l - - MODE PATH TARGET           a symlink and its target (stored, never followed)
  *   end COUNT                        the number of records above; anything after it is an error
+ * Version 2 ("alfup-manifest 2", written only when one of these is present) adds:
+ *   base SHA256                      first record only: the base archive a delta applies to
+ *   s DEV INO MTIME CTIME STATE PATH a folder's identity and change times when it was listed
+ *                                    (MTIME, CTIME: SEC.NNNNNNNNN; STATE: clean or dirty)
+ *   x PATH                           a file whose entry is not trusted (it changed while read)
+ *   r PATH                           a path removed since the base (deltas)
  * PATH and TARGET are escaped: every byte outside '!'..'~', and '%' itself,
  * is written as %XX (two uppercase hex digits), so spaces, newlines and
  * non-ASCII names survive. PATH is relative ("tree/sub/file"), never absolute,
@@ -21,6 +27,7 @@
 
 #define MANIFEST_MAX_BYTES (1024u * 1024u * 1024u) /* parse refuses longer text */
 #define MANIFEST_MAGIC "alfup-manifest 1"
+#define MANIFEST_MAGIC_V2 "alfup-manifest 2"
 
 typedef enum manifest_type { MANIFEST_FILE = 'f', MANIFEST_DIR = 'd', MANIFEST_SYMLINK = 'l' } manifest_type_t;
 
@@ -33,6 +40,15 @@ typedef struct manifest_entry {
     char *link; /* symlinks only, else NULL */
     int seen;   /* for readers: matched in the archive */
 } manifest_entry_t;
+
+/* A folder's identity and change times at the moment an online backup listed it. */
+typedef struct manifest_folder {
+    char *path; /* first member (path_records) */
+    unsigned long long dev, ino;
+    long long mtime_sec, ctime_sec;
+    long mtime_nsec, ctime_nsec;
+    int dirty; /* the listing cannot be trusted: a delta lists the folder again */
+} manifest_folder_t;
 
 typedef struct manifest manifest_t;
 
@@ -61,6 +77,31 @@ size_t manifest_count(const manifest_t *manifest);
 
 /* The index-th record in order of addition (index < manifest_count). */
 manifest_entry_t *manifest_entry_at(manifest_t *manifest, size_t index);
+
+/* ---- version 2 records (online bases and deltas); adding one makes the manifest version 2 ---- */
+
+/* Records a folder's state (copied). 0, or ALFUP_ERR (unsafe path, bad times, out of memory). */
+int manifest_add_folder(manifest_t *manifest, const manifest_folder_t *folder, alfup_err_t *err);
+size_t manifest_folder_count(const manifest_t *manifest);
+manifest_folder_t *manifest_folder_at(manifest_t *manifest, size_t index);
+manifest_folder_t *manifest_folder_find(manifest_t *manifest, const char *path);
+
+/* Marks path as a file whose archived bytes are not trusted ("x"). 0 or ALFUP_ERR. */
+int manifest_add_untrusted(manifest_t *manifest, const char *path, alfup_err_t *err);
+int manifest_is_untrusted(manifest_t *manifest, const char *path);
+size_t manifest_untrusted_count(const manifest_t *manifest);
+
+/* Records a path removed since the base ("r"). 0 or ALFUP_ERR. */
+int manifest_add_removed(manifest_t *manifest, const char *path, alfup_err_t *err);
+size_t manifest_removed_count(const manifest_t *manifest);
+const char *manifest_removed_at(const manifest_t *manifest, size_t index);
+
+/* The base archive's sha-256 a delta applies to: set once; NULL when none. */
+int manifest_set_base(manifest_t *manifest, const char *sha256, alfup_err_t *err);
+const char *manifest_base(const manifest_t *manifest);
+
+/* 1 or 2. */
+int manifest_version(const manifest_t *manifest);
 
 /* Frees the manifest and sets *manifest_p to NULL. Tolerates NULL. */
 void manifest_destroy(manifest_t **manifest_p);

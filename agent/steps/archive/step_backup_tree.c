@@ -15,9 +15,14 @@
 #include "archive_writer.h"
 #include "file_stale.h"
 #include "file_util.h"
+#include "online_priority.h"
+#include "online_state.h"
 #include "path_policy.h"
 
 #define BACKUP_TREES_MAX 16
+#define BACKUP_MAX_MB_PER_S 100000
+#define BACKUP_SETTLE_S_MAX 86400
+#define BYTES_PER_MB (1024u * 1024u)
 
 typedef struct backup_job {
     char *archive;
@@ -26,6 +31,7 @@ typedef struct backup_job {
     archive_tree_stats_t stats[BACKUP_TREES_MAX];
     size_t count;
     archive_writer_options_t options;
+    archive_online_counts_t online_counts;
 } backup_job_t;
 
 static void job_clear(backup_job_t *job)
@@ -81,6 +87,16 @@ static step_status_t read_params(step_context_t *ctx, backup_job_t *job)
                           &job->options.zstd_level) != 0 ||
         archive_param_int(ctx, "threads", 0, 0, ARCHIVE_THREADS_MAX, &job->options.threads) != 0)
         return STEP_REFUSED;
+    int max_mb_per_s = 0, settle_s = 0;
+    if (archive_param_bool(ctx, "online", 0, &job->options.online) != 0 ||
+        archive_param_int(ctx, "max_mb_per_s", 0, 0, BACKUP_MAX_MB_PER_S, &max_mb_per_s) != 0 ||
+        archive_param_int(ctx, "settle_s", ONLINE_SETTLE_S_DEFAULT, ONLINE_RACY_MARGIN_S, BACKUP_SETTLE_S_MAX,
+                          &settle_s) != 0)
+        return STEP_REFUSED;
+    if (!job->options.online && (kv_list_get(ctx->params, "max_mb_per_s") || kv_list_get(ctx->params, "settle_s")))
+        return step_fail(ctx, STEP_REFUSED, "%s: max_mb_per_s and settle_s apply to online backups only", ctx->step_id);
+    job->options.max_bytes_per_s = (uint64_t)max_mb_per_s * BYTES_PER_MB;
+    job->options.settle_s = (unsigned)settle_s;
     return STEP_SUCCEEDED;
 }
 
@@ -102,6 +118,15 @@ static int add_outputs(step_context_t *ctx, const backup_job_t *job, const char 
     rc |= kv_list_add(out, "archive_sha256", sha256);
     rc |= kv_list_addf(out, "files", "%llu", (unsigned long long)files);
     rc |= kv_list_addf(out, "bytes", "%llu", (unsigned long long)bytes);
+    if (job->options.online) {
+        const archive_online_counts_t *c = &job->online_counts;
+        rc |= kv_list_add(out, "online", "yes");
+        rc |= kv_list_addf(out, "folders", "%llu", (unsigned long long)c->folders);
+        rc |= kv_list_addf(out, "folders_dirty", "%llu", (unsigned long long)c->folders_dirty);
+        rc |= kv_list_addf(out, "files_left_out", "%llu", (unsigned long long)c->left_out);
+        rc |= kv_list_addf(out, "files_untrusted", "%llu", (unsigned long long)c->untrusted);
+        rc |= kv_list_addf(out, "files_recent", "%llu", (unsigned long long)c->recent);
+    }
     return rc;
 }
 
@@ -113,7 +138,7 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
     archive_progress_init(&progress, ctx, "backup");
     int rc = ALFUP_OK;
     for (size_t i = 0; rc == ALFUP_OK && i < job->count; i++)
-        rc = archive_tree_scan(job->roots[i], &progress, &err);
+        rc = archive_tree_scan(job->roots[i], job->options.online, &progress, &err);
     archive_progress_tick(&progress, 1);
     char *parent = strdup(job->archive);
     if (rc == ALFUP_OK && (parent == NULL || file_mkdir_p(dirname(parent), 0700, &err) != ALFUP_OK))
@@ -129,6 +154,8 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
     char sha256[ARCHIVE_DIGEST_HEX_LEN + 1] = "";
     if (rc == ALFUP_OK)
         rc = archive_writer_finish(writer, sha256, &err);
+    if (rc == ALFUP_OK)
+        archive_writer_online_counts(writer, &job->online_counts);
     archive_writer_destroy(&writer); /* removes the temporary file unless finished */
     if (rc == ARCHIVE_CANCELLED)
         return step_fail(ctx, STEP_CANCELLED, "%s: cancelled; no archive was left", ctx->step_id);
@@ -209,10 +236,31 @@ static int recover_archive(step_context_t *ctx, backup_job_t *job)
     return 0;
 }
 
+/* Online: the step's thread (and the zstd workers it starts) run at idle I/O
+ * priority and the lowest CPU priority, so production keeps the machine. */
+static step_status_t enter_online_priority(step_context_t *ctx, online_priority_t *priority)
+{
+    alfup_err_t err = {{0}};
+    if (online_priority_enter(priority, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_FAILED, "%s: online backup: %s", ctx->step_id, err.msg);
+    str_list_addf(&ctx->result->log_lines, "online backup: idle I/O class and nice %d for this step", ONLINE_NICE);
+    return STEP_SUCCEEDED;
+}
+
+static void leave_online_priority(step_context_t *ctx, online_priority_t *priority)
+{
+    alfup_err_t err = {{0}};
+    if (online_priority_leave(priority, &err) != ALFUP_OK)
+        str_list_addf(&ctx->result->log_lines, "online backup: %s", err.msg);
+}
+
 step_status_t step_backup_tree_run(step_context_t *ctx)
 {
     backup_job_t job = {0};
+    online_priority_t priority = {0};
     step_status_t status = read_params(ctx, &job);
+    if (status == STEP_SUCCEEDED && job.options.online)
+        status = enter_online_priority(ctx, &priority);
     if (status == STEP_SUCCEEDED) {
         int recovered = recover_archive(ctx, &job);
         if (recovered < 0)
@@ -220,6 +268,7 @@ step_status_t step_backup_tree_run(step_context_t *ctx)
         else if (recovered != RECOVERED)
             status = write_archive(ctx, &job);
     }
+    leave_online_priority(ctx, &priority);
     job_clear(&job);
     return status;
 }

@@ -93,22 +93,45 @@ static void report(tree_walk_t *walk, int force)
 
 static int walk_dir(tree_walk_t *walk, int dir_fd, int aux_fd, int depth, alfup_err_t *err);
 
-/* Opens the folder entry names, refusing one that is not what fstatat saw. */
-static int open_folder(tree_walk_t *walk, const tree_walk_entry_t *entry, alfup_err_t *err)
+/* The folder entry names vanished or was replaced before it was opened
+ * (errnum): ops->gone decides, or it is an error. */
+static int folder_gone(tree_walk_t *walk, const tree_walk_entry_t *entry, int errnum,
+                       alfup_err_t *err)
+{
+    if (walk->opts->ops->gone != NULL)
+        return walk->opts->ops->gone(walk->opts->user, entry, errnum, err);
+    if (errnum == ESTALE)
+        return alfup_err_set(err, "walk %s: the folder changed while walked; refusing", entry->shown);
+    return alfup_err_errno(err, errnum, "open %s (changed while walked?)", entry->shown);
+}
+
+/* Opens the folder entry names, refusing one that is not what fstatat saw.
+ * The descriptor, -1 with err, or -2 when folder_gone said to go on. */
+static int open_folder(tree_walk_t *walk, const tree_walk_entry_t *entry, int *rc,
+                       alfup_err_t *err)
 {
     if (entry->st.st_dev != walk->dev && !walk->opts->cross_devices)
-        return alfup_err_set(err, "walk %s: a mount point; refusing to cross it", entry->shown);
+        return *rc = alfup_err_set(err, "walk %s: a mount point; refusing to cross it", entry->shown);
     if (entry->depth + 1 > walk->max_depth)
-        return alfup_err_set(err, "walk %s: folders nested deeper than %d", entry->shown,
-                             walk->max_depth);
+        return *rc = alfup_err_set(err, "walk %s: folders nested deeper than %d", entry->shown,
+                                   walk->max_depth);
     int fd = openat(entry->dir_fd, entry->name, DIR_FLAGS);
-    if (fd < 0)
-        return alfup_err_errno(err, errno, "open %s (changed while walked?)", entry->shown);
+    int errnum = errno;
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_dev != entry->st.st_dev || st.st_ino != entry->st.st_ino) {
+    if (fd >= 0 && fstat(fd, &st) != 0) {
+        errnum = errno;
         close(fd);
-        return alfup_err_set(err, "walk %s: the folder changed while walked; refusing", entry->shown);
+        return *rc = alfup_err_errno(err, errnum, "stat %s", entry->shown);
     }
+    if (fd >= 0 && (st.st_dev != entry->st.st_dev || st.st_ino != entry->st.st_ino)) {
+        close(fd);
+        fd = -1;
+        errnum = ESTALE;
+    }
+    if (fd < 0 && errnum != ENOENT && errnum != ENOTDIR && errnum != ELOOP && errnum != ESTALE)
+        return *rc = alfup_err_errno(err, errnum, "open %s", entry->shown);
+    if (fd < 0)
+        *rc = folder_gone(walk, entry, errnum, err);
     return fd;
 }
 
@@ -118,9 +141,10 @@ static int walk_folder(tree_walk_t *walk, const tree_walk_entry_t *entry, alfup_
     int child_aux = -1;
     int rc = ops->enter ? ops->enter(walk->opts->user, entry, &child_aux, err) : TREE_WALK_DESCEND;
     if (rc == TREE_WALK_DESCEND) {
-        int fd = open_folder(walk, entry, err);
-        rc = fd < 0 ? ALFUP_ERR : walk_dir(walk, fd, child_aux, entry->depth + 1, err);
-        if (rc == ALFUP_OK && ops->leave)
+        int fd = open_folder(walk, entry, &rc, err);
+        if (fd >= 0)
+            rc = walk_dir(walk, fd, child_aux, entry->depth + 1, err);
+        if (rc == ALFUP_OK && fd >= 0 && ops->leave)
             rc = ops->leave(walk->opts->user, entry, err);
     } else if (rc == TREE_WALK_SKIP) {
         rc = ALFUP_OK;
@@ -142,8 +166,11 @@ static int walk_entry(tree_walk_t *walk, int dir_fd, int aux_fd, const char *nam
                                .depth = depth};
     int rc = ALFUP_OK;
     if (fstatat(dir_fd, name, &entry.st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno != ENOENT) /* gone since readdir: nothing to do */
+        if (errno != ENOENT)
             rc = alfup_err_errno(err, errno, "stat %s", walk->path);
+        else if (walk->opts->ops->gone) /* else gone since readdir: nothing to do */
+            rc = walk->opts->ops->gone(walk->opts->user, (memset(&entry.st, 0, sizeof entry.st), &entry),
+                                       ENOENT, err);
     } else if (S_ISDIR(entry.st.st_mode)) {
         rc = walk_folder(walk, &entry, err);
     } else if (walk->opts->ops->visit) {

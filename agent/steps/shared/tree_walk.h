@@ -41,11 +41,18 @@ typedef struct tree_walk_entry {
  * visit: a non-folder. enter: a folder, before its contents; returns
  * TREE_WALK_DESCEND (and may set *child_aux to a descriptor the walk passes
  * as aux_fd to the folder's entries and closes afterwards) or TREE_WALK_SKIP.
- * leave: a folder, after its contents. A NULL callback does nothing. */
+ * leave: a folder, after its contents. A NULL callback does nothing.
+ * gone: an entry readdir listed is no longer there when the walk reaches it:
+ * fstatat found nothing (entry->st zeroed, errnum ENOENT), or a folder enter
+ * descended into could not be opened as the one stat'ed (vanished or replaced:
+ * errnum ENOENT, ENOTDIR or ELOOP from openat, or ESTALE when another folder
+ * stands there; leave is not called). NULL: the first is skipped silently, the
+ * second is an error; a walk that must notice either (a backup) sets it. */
 typedef struct tree_walk_ops {
     int (*visit)(void *user, const tree_walk_entry_t *entry, alfup_err_t *err);
     int (*enter)(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err);
     int (*leave)(void *user, const tree_walk_entry_t *entry, alfup_err_t *err);
+    int (*gone)(void *user, const tree_walk_entry_t *entry, int errnum, alfup_err_t *err);
 } tree_walk_ops_t;
 
 typedef struct tree_walk_options {

@@ -1,0 +1,110 @@
+/* delta_prune.c -- the copy's re-listed folders made to hold no more than the source's (see delta_prune.h). */
+#include "delta_prune.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "folder_beneath.h"
+#include "tree_remove.h"
+#include "tree_walk.h"
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names in folder fd (without . and ..). */
+static int list_names(int fd, const char *shown, str_list_t *names, alfup_err_t *err)
+{
+    int dup_fd = dup(fd);
+    DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (dir == NULL) {
+        int saved = errno;
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return alfup_err_errno(err, saved, "list %s", shown);
+    }
+    int rc = ALFUP_OK;
+    struct dirent *d;
+    while (rc == ALFUP_OK && (errno = 0, d = readdir(dir)) != NULL)
+        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0 && str_list_add(names, d->d_name) != 0)
+            rc = alfup_err_set(err, "out of memory");
+    if (rc == ALFUP_OK && errno != 0)
+        rc = alfup_err_errno(err, errno, "list %s", shown);
+    closedir(dir);
+    if (rc == ALFUP_OK && names->count > 1)
+        qsort(names->items, names->count, sizeof *names->items, compare_names);
+    return rc;
+}
+
+/* Removes name from the folder fd (at shown): a file or symlink, or a folder with its contents. */
+static int remove_entry(int fd, const char *shown, const char *name, alfup_err_t *err)
+{
+    if (unlinkat(fd, name, 0) == 0 || errno == ENOENT)
+        return ALFUP_OK;
+    if (errno != EISDIR)
+        return alfup_err_errno(err, errno, "remove %s/%s", shown, name);
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/%s", shown, name) >= (int)sizeof path)
+        return alfup_err_set(err, "%s/%s: path too long", shown, name);
+    return tree_remove_all(path, NULL, err);
+}
+
+/* One folder: target's entries that the source's lacks are removed. */
+static int prune_folder(int source_root, int target_root, const char *target_shown, const char *rel, uint64_t *pruned,
+                        alfup_err_t *err)
+{
+    int source = folder_beneath_open(source_root, rel), copy = folder_beneath_open(target_root, rel);
+    str_list_t have = {0}, extra = {0};
+    char shown[PATH_MAX];
+    snprintf(shown, sizeof shown, "%s%s%s", target_shown, rel[0] ? "/" : "", rel);
+    int rc = ALFUP_OK;
+    if (source >= 0 && copy >= 0) {
+        rc = list_names(source, rel, &have, err);
+        if (rc == ALFUP_OK)
+            rc = list_names(copy, shown, &extra, err);
+    }
+    for (size_t i = 0; rc == ALFUP_OK && i < extra.count; i++) {
+        const char *key = extra.items[i];
+        if (have.count > 0 && bsearch(&key, have.items, have.count, sizeof *have.items, compare_names))
+            continue;
+        rc = remove_entry(copy, shown, key, err);
+        *pruned += rc == ALFUP_OK;
+    }
+    str_list_clear(&have);
+    str_list_clear(&extra);
+    if (source >= 0)
+        close(source);
+    if (copy >= 0)
+        close(copy);
+    return rc;
+}
+
+int delta_prune_target(const char *target, const char *root, const char *name, const str_list_t *folders,
+                       uint64_t *pruned, alfup_err_t *err)
+{
+    char target_tree[PATH_MAX];
+    if (snprintf(target_tree, sizeof target_tree, "%s/%s", target, name) >= (int)sizeof target_tree)
+        return alfup_err_set(err, "%s/%s: path too long", target, name);
+    int source_root = tree_walk_open(root, O_DIRECTORY);
+    if (source_root < 0)
+        return alfup_err_errno(err, errno, "open %s", root);
+    int target_root = tree_walk_open(target_tree, O_DIRECTORY);
+    int rc = target_root >= 0 ? ALFUP_OK : alfup_err_errno(err, errno, "open %s", target_tree);
+    size_t name_len = strlen(name);
+    for (size_t i = 0; rc == ALFUP_OK && i < folders->count; i++) {
+        const char *folder = folders->items[i];
+        const char *rel = folder[name_len] == '/' ? folder + name_len + 1 : "";
+        rc = prune_folder(source_root, target_root, target_tree, rel, pruned, err);
+    }
+    close(source_root);
+    if (target_root >= 0)
+        close(target_root);
+    return rc;
+}
