@@ -29,8 +29,8 @@ run_argv() {
 
 # wait_code HOST URL CODE -- until URL answers CODE from HOST (20 s).
 wait_code() {
-    local i
-    for i in $(seq 200); do
+    local _
+    for _ in $(seq 200); do
         [ "$(lab_http_code "$1" "$2")" = "$3" ] && return 0
         sleep 0.1
     done
@@ -43,8 +43,9 @@ for pair in "repo1 $LAB_REPO_STAGING_SERVICE $LAB_REPO_STAGING_PORT" "solr1 $LAB
         fail "$svc: not the same pidfile as ${svc%-staging}"
     service_field "$host" "$svc" ready_url | grep -q ":$port/" || fail "$svc: ready_url not on port $port"
 done
-[ "$LAB_REPO_STAGING_PORT" != "$LAB_REPO_PORT" ] && [ "$LAB_SOLR_STAGING_PORT" != "$LAB_SOLR_PORT" ] ||
+if [ "$LAB_REPO_STAGING_PORT" = "$LAB_REPO_PORT" ] || [ "$LAB_SOLR_STAGING_PORT" = "$LAB_SOLR_PORT" ]; then
     fail "staging ports equal to the production ports"
+fi
 pass "agent configs: $LAB_REPO_STAGING_SERVICE on $LAB_REPO_STAGING_PORT, $LAB_SOLR_STAGING_SERVICE on $LAB_SOLR_STAGING_PORT, same pidfiles"
 
 lab_plan_yaml --out "$LAB_DIR/plan-staging.yaml" --staging --online-mb 50
