@@ -10,13 +10,15 @@
 #include "workflow_kinds.h"
 
 static const char *const ROOT_KEYS[] = {"deployment", "workflow",   "agents", "old",      "new", "customizations",
-                                        "approve",    "backup_dir", "jobs",   "timeouts", NULL};
+                                        "approve",    "backup_dir", "jobs",   "timeouts", "online", NULL};
 static const char *const OLD_KEYS[] = {"home", "service", "dir_root", "database", "solr", NULL};
 static const char *const NEW_KEYS[] = {"home",    "service", "dir_root",         "database",         "distribution",
                                        "db_user", "db_url",  "scratch_database", "scratch_dir_root", "solr",
-                                       NULL};
+                                       "staging_service", NULL};
 static const char *const OLD_SOLR_KEYS[] = {"home", "service", "data_dir_root", NULL};
-static const char *const NEW_SOLR_KEYS[] = {"home", "service", "data_dir_root", "distribution", NULL};
+static const char *const NEW_SOLR_KEYS[] = {"home", "service", "data_dir_root", "distribution", "staging_service",
+                                            NULL};
+static const char *const ONLINE_KEYS[] = {"max_mb_per_s", NULL};
 static const char *const CUSTOM_KEYS[] = {"amps", "remove_apps", NULL};
 static const char *const ROLES[] = {"repo", "db", "solr", NULL};
 
@@ -68,9 +70,9 @@ char *plan_get_text(plan_diag_t *diag, const yaml_doc_node_t *map, const char *k
     return out;
 }
 
-static char *get_name(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key)
+static char *get_name_opt(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key, bool required)
 {
-    char *out = plan_get_text(diag, map, key, true);
+    char *out = plan_get_text(diag, map, key, required);
     if (out != NULL && !config_name_ok(out)) {
         plan_diag_at(diag, yaml_doc_get(map, key), "'%s' is not a name ([A-Za-z0-9][A-Za-z0-9._-], at most %d)", out,
                      CONFIG_NAME_MAX);
@@ -78,6 +80,11 @@ static char *get_name(plan_diag_t *diag, const yaml_doc_node_t *map, const char 
         out = NULL;
     }
     return out;
+}
+
+static char *get_name(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key)
+{
+    return get_name_opt(diag, map, key, true);
 }
 
 static char *get_path(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key, bool required)
@@ -111,8 +118,10 @@ static void parse_solr(plan_diag_t *diag, const yaml_doc_node_t *parent, plan_so
     solr->home = get_path(diag, map, "home", true);
     solr->service = get_name(diag, map, "service");
     solr->data_dir_root = get_path(diag, map, "data_dir_root", true);
-    if (is_new)
+    if (is_new) {
         solr->distribution = get_path(diag, map, "distribution", true);
+        solr->staging_service = get_name_opt(diag, map, "staging_service", false);
+    }
 }
 
 static void parse_install(plan_diag_t *diag, const yaml_doc_node_t *root, const char *key, plan_install_t *inst)
@@ -132,6 +141,7 @@ static void parse_install(plan_diag_t *diag, const yaml_doc_node_t *root, const 
         inst->db_url = plan_get_text(diag, map, "db_url", true);
         inst->scratch_database = get_database(diag, map, "scratch_database", false);
         inst->scratch_dir_root = get_path(diag, map, "scratch_dir_root", false);
+        inst->staging_service = get_name_opt(diag, map, "staging_service", false);
     }
     parse_solr(diag, map, &inst->solr, is_new);
 }
@@ -235,6 +245,22 @@ static void parse_timeouts(plan_diag_t *diag, const yaml_doc_node_t *root, plan_
     }
 }
 
+/* online: {max_mb_per_s: 1..100000}, optional; {online.max_mb_per_s} is "0" (no cap) without it. */
+static void parse_online(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *plan)
+{
+    const yaml_doc_node_t *map = plan_get_map(diag, root, "online", false);
+    alfup_err_t err;
+    plan->online_max_mb_per_s = 0;
+    if (map != NULL) {
+        plan_check_keys(diag, map, ONLINE_KEYS);
+        if (yaml_doc_get_uint(map, "max_mb_per_s", 0, 1, PLAN_ONLINE_MB_PER_S_MAX, &plan->online_max_mb_per_s,
+                              &err) == ALFUP_ERR)
+            plan_diag_add_err(diag, &err);
+    }
+    snprintf(plan->online_max_mb_per_s_text, sizeof plan->online_max_mb_per_s_text, "%u",
+             plan->online_max_mb_per_s);
+}
+
 static void parse_root(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *plan)
 {
     plan_check_keys(diag, root, ROOT_KEYS);
@@ -253,6 +279,7 @@ static void parse_root(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *p
     if (yaml_doc_get_uint(root, "jobs", 0, 1, PLAN_JOBS_MAX, &plan->jobs, &err) == ALFUP_ERR)
         plan_diag_add_err(diag, &err);
     parse_timeouts(diag, root, plan);
+    parse_online(diag, root, plan);
 }
 
 plan_t *plan_parse_partial(const char *path, const char *text, size_t len, plan_diag_t *diag)
@@ -295,7 +322,8 @@ static void free_install(plan_install_t *inst)
     char *fields[] = {
         inst->home,      inst->service,      inst->dir_root,           inst->database,         inst->distribution,
         inst->db_user,   inst->db_url,       inst->scratch_database,   inst->scratch_db_url,   inst->scratch_dir_root,
-        inst->solr.home, inst->solr.service, inst->solr.data_dir_root, inst->solr.distribution};
+        inst->solr.home, inst->solr.service, inst->solr.data_dir_root, inst->solr.distribution,
+        inst->staging_service, inst->solr.staging_service};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         free(fields[i]);
 }

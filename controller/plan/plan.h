@@ -12,6 +12,7 @@
 #define PLAN_JOBS_DEFAULT 2u
 #define PLAN_JOBS_MAX 16u
 #define PLAN_TIMEOUT_MAX_S 172800u
+#define PLAN_ONLINE_MB_PER_S_MAX 100000u
 #define PLAN_SCRATCH_DB_SUFFIX "_scratch"
 #define PLAN_SCRATCH_DIR_ROOT_NAME "alf_data_scratch"
 
@@ -23,7 +24,8 @@ typedef struct plan_agent {
 
 typedef struct plan_solr {
     char *home, *service, *data_dir_root;
-    char *distribution; /* new only */
+    char *distribution;    /* new only */
+    char *staging_service; /* new only, optional: the new Solr started on other ports during prepare */
 } plan_solr_t;
 
 typedef struct plan_install {
@@ -34,6 +36,7 @@ typedef struct plan_install {
     char *scratch_database; /* new only: the empty database of the validation phase */
     char *scratch_db_url;   /* new only: db_url with the scratch database */
     char *scratch_dir_root; /* new only: the empty dir.root of the validation phase */
+    char *staging_service;  /* new only, optional: the new home started on other ports beside production */
     plan_solr_t solr;
 } plan_install_t;
 
@@ -54,6 +57,8 @@ typedef struct plan {
     str_list_t approve;
     const yaml_doc_node_t *approve_node; /* the approve: sequence, or NULL */
     unsigned jobs;
+    unsigned online_max_mb_per_s; /* online.max_mb_per_s; 0: not set (no cap) */
+    char online_max_mb_per_s_text[12]; /* its decimal text, the value of {online.max_mb_per_s} */
     plan_timeout_t *timeouts;
     size_t timeout_count;
     const yaml_doc_node_t *timeouts_node;
@@ -97,6 +102,11 @@ plan_template_kind_t plan_template_kind(const char *name);
 /* The value of a scalar template ("" for an optional value the plan leaves
  * empty), or NULL for other names. "agent" is not known here. */
 const char *plan_template_scalar(const plan_t *plan, const char *name);
+
+/* true when name stands for an optional plan key that the plan leaves unset and that has no default
+ * (new.staging_service, new.solr.staging_service): a workflow step that uses it must be left out by
+ * only_if, else the plan lacks a key the workflow needs. */
+bool plan_template_unset(const plan_t *plan, const char *name);
 
 /* The list behind a list template, or NULL. */
 const str_list_t *plan_template_list(const plan_t *plan, const char *name);

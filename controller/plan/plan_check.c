@@ -190,6 +190,28 @@ static void check_databases(plan_diag_t *diag, plan_t *plan)
         plan_diag_at(diag, plan_node(plan, "new.solr.service"), "'%s' is the old Solr's service", n->solr.service);
 }
 
+/* The staging services (optional) are services of their own: not the new or old production service. */
+static void check_staging(plan_diag_t *diag, const plan_t *plan)
+{
+    const plan_install_t *o = &plan->old_install, *n = &plan->new_install;
+    const char *repo_taken[] = {n->service, o->service, n->solr.service, o->solr.service};
+    const char *solr_taken[] = {n->solr.service, o->solr.service, n->service, o->service};
+    const char *what[] = {"new.service", "old.service", "new.solr.service", "old.solr.service"};
+    const char *what_solr[] = {"new.solr.service", "old.solr.service", "new.service", "old.service"};
+    for (size_t i = 0; i < sizeof repo_taken / sizeof repo_taken[0]; i++) {
+        if (same(n->staging_service, repo_taken[i]))
+            plan_diag_at(diag, plan_node(plan, "new.staging_service"),
+                         "'%s' is %s: the staging service must be a service of its own", n->staging_service, what[i]);
+        if (same(n->solr.staging_service, solr_taken[i]))
+            plan_diag_at(diag, plan_node(plan, "new.solr.staging_service"),
+                         "'%s' is %s: the staging service must be a service of its own", n->solr.staging_service,
+                         what_solr[i]);
+    }
+    if (same(n->staging_service, n->solr.staging_service))
+        plan_diag_at(diag, plan_node(plan, "new.solr.staging_service"), "'%s' is new.staging_service",
+                     n->solr.staging_service);
+}
+
 static void check_db_role(plan_diag_t *diag, const plan_t *plan)
 {
     const char *first = NULL;
@@ -220,5 +242,6 @@ void plan_check_all(plan_diag_t *diag, plan_t *plan)
     }
     check_overlaps(diag, plan);
     check_databases(diag, plan);
+    check_staging(diag, plan);
     check_db_role(diag, plan);
 }

@@ -10,6 +10,7 @@ typedef enum template_id {
     T_DEPLOYMENT,
     T_BACKUP_DIR,
     T_JOBS,
+    T_ONLINE_MAX_MB_PER_S,
     T_OLD_HOME,
     T_OLD_SERVICE,
     T_OLD_DIR_ROOT,
@@ -29,10 +30,12 @@ typedef enum template_id {
     T_NEW_SCRATCH_DATABASE,
     T_NEW_SCRATCH_DB_URL,
     T_NEW_SCRATCH_DIR_ROOT,
+    T_NEW_STAGING_SERVICE,
     T_NEW_SOLR_HOME,
     T_NEW_SOLR_SERVICE,
     T_NEW_SOLR_DATA,
     T_NEW_SOLR_DISTRIBUTION,
+    T_NEW_SOLR_STAGING_SERVICE,
     T_AMPS,
     T_REMOVE_APPS,
     T_RUN_ID,
@@ -49,6 +52,7 @@ static const template_name_t TEMPLATES[] = {
     {"deployment", T_DEPLOYMENT, PLAN_TEMPLATE_SCALAR},
     {"backup_dir", T_BACKUP_DIR, PLAN_TEMPLATE_SCALAR},
     {"jobs", T_JOBS, PLAN_TEMPLATE_SCALAR},
+    {"online.max_mb_per_s", T_ONLINE_MAX_MB_PER_S, PLAN_TEMPLATE_SCALAR},
     {"old.home", T_OLD_HOME, PLAN_TEMPLATE_SCALAR},
     {"old.service", T_OLD_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"old.dir_root", T_OLD_DIR_ROOT, PLAN_TEMPLATE_SCALAR},
@@ -68,10 +72,12 @@ static const template_name_t TEMPLATES[] = {
     {"new.scratch_database", T_NEW_SCRATCH_DATABASE, PLAN_TEMPLATE_SCALAR},
     {"new.scratch_db_url", T_NEW_SCRATCH_DB_URL, PLAN_TEMPLATE_SCALAR},
     {"new.scratch_dir_root", T_NEW_SCRATCH_DIR_ROOT, PLAN_TEMPLATE_SCALAR},
+    {"new.staging_service", T_NEW_STAGING_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"new.solr.home", T_NEW_SOLR_HOME, PLAN_TEMPLATE_SCALAR},
     {"new.solr.service", T_NEW_SOLR_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"new.solr.data_dir_root", T_NEW_SOLR_DATA, PLAN_TEMPLATE_SCALAR},
     {"new.solr.distribution", T_NEW_SOLR_DISTRIBUTION, PLAN_TEMPLATE_SCALAR},
+    {"new.solr.staging_service", T_NEW_SOLR_STAGING_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"customizations.amps", T_AMPS, PLAN_TEMPLATE_LIST},
     {"customizations.remove_apps", T_REMOVE_APPS, PLAN_TEMPLATE_LIST},
     {PLAN_TEMPLATE_RUN_ID, T_RUN_ID, PLAN_TEMPLATE_RUNTIME},
@@ -121,10 +127,12 @@ static const char *install_value(const plan_t *plan, template_id_t id)
     case T_NEW_SCRATCH_DATABASE: return n->scratch_database;
     case T_NEW_SCRATCH_DB_URL: return n->scratch_db_url;
     case T_NEW_SCRATCH_DIR_ROOT: return n->scratch_dir_root;
+    case T_NEW_STAGING_SERVICE: return n->staging_service ? n->staging_service : "";
     case T_NEW_SOLR_HOME: return n->solr.home;
     case T_NEW_SOLR_SERVICE: return n->solr.service;
     case T_NEW_SOLR_DATA: return n->solr.data_dir_root;
     case T_NEW_SOLR_DISTRIBUTION: return n->solr.distribution;
+    case T_NEW_SOLR_STAGING_SERVICE: return n->solr.staging_service ? n->solr.staging_service : "";
     default: return NULL;
     }
 }
@@ -140,9 +148,22 @@ const char *plan_template_scalar(const plan_t *plan, const char *name)
     case T_DEPLOYMENT: return plan->deployment;
     case T_BACKUP_DIR: return plan->backup_dir;
     case T_JOBS: return plan->jobs <= PLAN_JOBS_MAX ? JOBS[plan->jobs] : NULL;
+    case T_ONLINE_MAX_MB_PER_S: return plan->online_max_mb_per_s_text;
     case T_AGENT: return NULL;
     default: return install_value(plan, t->id);
     }
+}
+
+bool plan_template_unset(const plan_t *plan, const char *name)
+{
+    const template_name_t *t = find(name);
+    if (t == NULL)
+        return false;
+    if (t->id == T_NEW_STAGING_SERVICE)
+        return plan->new_install.staging_service == NULL;
+    if (t->id == T_NEW_SOLR_STAGING_SERVICE)
+        return plan->new_install.solr.staging_service == NULL;
+    return false;
 }
 
 const str_list_t *plan_template_list(const plan_t *plan, const char *name)

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "plan_check.h"
 #include "workflow.h"
+#include "workflow_check.h"
 
 #define VALUE_MAX 8192
 
@@ -46,10 +47,30 @@ static char *expand_text(const expander_t *x, const char *text, const char *agen
     return out;
 }
 
+typedef struct unset_check {
+    const expander_t *x;
+    const workflow_step_t *ws;
+    const char *key;
+} unset_check_t;
+
+static int refuse_unset(const char *name, int ref, void *arg)
+{
+    unset_check_t *c = arg;
+    if (ref || !plan_template_unset(c->x->plan, name))
+        return 0;
+    return plan_diag_at(c->x->diag, plan_node(c->x->plan, name),
+                        "%s is not set, and workflow %s needs it (step %s, parameter %s: {%s}); set it, or that "
+                        "step needs only_if: %s",
+                        name, c->x->plan->workflow ? c->x->plan->workflow : "?", c->ws->id, c->key, name, name);
+}
+
 static int expand_params(const expander_t *x, const workflow_step_t *ws, const char *agent, kv_list_t *out)
 {
     for (size_t i = 0; i < ws->param_count; i++) {
         const workflow_param_t *p = &ws->params[i];
+        unset_check_t check = {x, ws, p->key};
+        if (workflow_templates_each(p->value, refuse_unset, &check) != 0)
+            return ALFUP_ERR;
         if (p->list) {
             char name[VALUE_MAX];
             snprintf(name, sizeof name, "%.*s", (int)(strlen(p->value) - 2), p->value + 1);

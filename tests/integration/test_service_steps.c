@@ -825,12 +825,10 @@ static void test_missing_content_fails_start(void **state)
     start_ok(fx);
 }
 
-/* The Solr stand-in as a service: started line plus the cores STATUS URL. */
-static void test_solr_start_stop(void **state)
+/* A Solr home: two cores with their data under HOME/data, SOLR_PORT = fx->port. */
+static void make_solr_home(const fixture_t *fx)
 {
-    fixture_t *fx = *state;
-    char program[PATH_LEN], path[PATH_LEN * 2];
-    snprintf(program, sizeof program, "%s/solr-standin", env_required("ALFUP_BIN"));
+    char path[PATH_LEN * 2];
     for (int i = 0; i < 2; i++) {
         const char *core = i == 0 ? "alfresco" : "archive";
         char rel[64];
@@ -841,6 +839,15 @@ static void test_solr_start_stop(void **state)
     }
     snprintf(path, sizeof path, "%s/solr.in.sh", fx->home);
     write_textf(path, "SOLR_PORT=%u\n", fx->port);
+}
+
+/* The Solr stand-in as a service: started line plus the cores STATUS URL. */
+static void test_solr_start_stop(void **state)
+{
+    fixture_t *fx = *state;
+    char program[PATH_LEN], path[PATH_LEN * 2];
+    snprintf(program, sizeof program, "%s/solr-standin", env_required("ALFUP_BIN"));
+    make_solr_home(fx);
     agent_service_t *service = add_service(fx->config, "solr-v1");
     argv3(&service->start_argv, program, "start", fx->home);
     argv3(&service->stop_argv, program, "stop", fx->home);
@@ -873,6 +880,125 @@ static void test_solr_start_stop(void **state)
     long status = 0;
     assert_int_equal(http_probe_get(path, 1000, &status, NULL), ALFUP_ERR);
     msg_step_result_clear(&stop.result);
+}
+
+/* Appends "--port N" to a start or stop command line (a staging service: same home, other port). */
+static void add_port_arg(str_list_t *argv, unsigned port)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%u", port);
+    assert_int_equal(str_list_add(argv, "--port"), 0);
+    assert_int_equal(str_list_add(argv, text), 0);
+}
+
+static int url_answers(const char *url)
+{
+    long status = 0;
+    return http_probe_get(url, 1000, &status, NULL) == ALFUP_OK ? (int)status : -1;
+}
+
+/* Starts service name, checks ready_url answers 200 and production_url nothing; stops it (SIGTERM, no
+ * kill) and checks nothing answers and the pidfile is gone. */
+static void staging_start_stop(fixture_t *fx, const char *name, const char *production_url)
+{
+    const agent_service_t *service = &fx->config->services[fx->config->service_count - 1];
+    step_run_t run = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-start", name, &run);
+    dump("staging start", &run);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    msg_step_result_clear(&run.result);
+    assert_int_equal(url_answers(service->ready_url), 200);
+    assert_int_equal(url_answers(production_url), -1);
+    assert_int_equal(access(service->pidfile, F_OK), 0);
+    step_run_t stop = {.status = STEP_UNSPECIFIED};
+    run_step(fx, "service-stop", name, &stop);
+    dump("staging stop", &stop);
+    assert_int_equal(stop.status, STEP_SUCCEEDED);
+    assert_string_equal(output(&stop, "killed"), "no");
+    msg_step_result_clear(&stop.result);
+    assert_int_equal(url_answers(service->ready_url), -1);
+    assert_int_equal(access(service->pidfile, F_OK), -1);
+}
+
+/* The repository home started on a staging port (start/stop ... --port N), the pidfile unchanged. */
+static void test_repo_staging_port(void **state)
+{
+    fixture_t *fx = *state;
+    make_repo_home(fx, "svc_staging", "7.4.1 19100");
+    add_repo_service(fx, NORMAL_START_TIMEOUT_S, NULL);
+    agent_service_t *service = &fx->config->services[0];
+    unsigned staging = free_port();
+    while (staging == fx->port)
+        staging = free_port();
+    free(service->name);
+    service->name = strdup("alfresco-v1-staging");
+    add_port_arg(&service->start_argv, staging);
+    add_port_arg(&service->stop_argv, staging);
+    char url[PATH_LEN];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", staging, READY_PATH);
+    free(service->ready_url);
+    service->ready_url = strdup(url);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", fx->port, READY_PATH);
+    staging_start_stop(fx, "alfresco-v1-staging", url);
+}
+
+/* The Solr home started on a staging port; its pidfile keeps SOLR_PORT's name, so stop finds it. */
+static void test_solr_staging_port(void **state)
+{
+    fixture_t *fx = *state;
+    char program[PATH_LEN], path[PATH_LEN * 2];
+    snprintf(program, sizeof program, "%s/solr-standin", env_required("ALFUP_BIN"));
+    make_solr_home(fx);
+    unsigned staging = free_port();
+    while (staging == fx->port)
+        staging = free_port();
+    agent_service_t *service = add_service(fx->config, "solr-v1-staging");
+    argv3(&service->start_argv, program, "start", fx->home);
+    add_port_arg(&service->start_argv, staging);
+    argv3(&service->stop_argv, program, "stop", fx->home);
+    add_port_arg(&service->stop_argv, staging);
+    snprintf(path, sizeof path, "%s/solr/bin/solr-%u.pid", fx->home, fx->port);
+    service->pidfile = strdup(path);
+    snprintf(path, sizeof path, "%s/logs/solr.log", fx->home);
+    service->log = strdup(path);
+    snprintf(path, sizeof path, "http://127.0.0.1:%u/solr/admin/cores?action=STATUS", staging);
+    service->ready_url = strdup(path);
+    service->started = strdup("Started Solr server");
+    assert_int_equal(str_list_add(&service->failed, " ERROR "), 0);
+    service->start_timeout_s = NORMAL_START_TIMEOUT_S;
+    service->stop_timeout_s = STOP_TIMEOUT_S;
+    snprintf(path, sizeof path, "http://127.0.0.1:%u/solr/admin/cores?action=STATUS", fx->port);
+    staging_start_stop(fx, "solr-v1-staging", path);
+}
+
+/* Runs PROGRAM start HOME --port PORT with stderr closed; returns its exit code (-1: no exit). */
+static int start_with_port(const char *program, const char *home, const char *port)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(STDERR_FILENO);
+        execl(program, program, "start", home, "--port", port, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A bad --port is refused before anything starts (usage, exit 2). */
+static void test_staging_port_refused(void **state)
+{
+    fixture_t *fx = *state;
+    char solr[PATH_LEN], repo[PATH_LEN];
+    snprintf(solr, sizeof solr, "%s/solr-standin", env_required("ALFUP_BIN"));
+    snprintf(repo, sizeof repo, "%s/alfresco-standin", env_required("ALFUP_BIN"));
+    make_solr_home(fx);
+    const char *bad[] = {"0", "65536", "80x", "", "-1", "+80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(start_with_port(solr, fx->home, bad[i]), 2);
+        assert_int_equal(start_with_port(repo, fx->home, bad[i]), 2);
+    }
 }
 
 typedef struct seen_lines {
@@ -1023,6 +1149,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_leaves_service_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_content_fails_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_solr_start_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repo_staging_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_solr_staging_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staging_port_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,15 +46,17 @@ heartbeat_s: 1
 EOF
 }
 
-# lab_repo_service NAME HOME -- a repository service run by the stand-in.
+# lab_repo_service NAME HOME [PORT] -- a repository service run by the stand-in; with PORT, a staging
+# service: the same home (pidfile, log) listening on PORT instead of its production port.
 lab_repo_service() {
+    local port_args=${3:+, --port, $3}
     cat <<EOF
   $1:
-    start: [$LAB_BIN/alfresco-standin, start, $2]
-    stop: [$LAB_BIN/alfresco-standin, stop, $2]
+    start: [$LAB_BIN/alfresco-standin, start, $2$port_args]
+    stop: [$LAB_BIN/alfresco-standin, stop, $2$port_args]
     pidfile: $2/tomcat/temp/catalina.pid
     log: $2/tomcat/logs/catalina.out
-    ready_url: $(lab_repo_ready_url)
+    ready_url: $(lab_repo_ready_url "${3:-}")
     started: "Alfresco Content Services started"
     failed: ["=== Failed to apply patch ===", "Please follow an incremental upgrade", "SEVERE"]
     start_timeout_s: ${ALFUP_LAB_START_TIMEOUT_S:-30}
@@ -62,14 +64,16 @@ lab_repo_service() {
 EOF
 }
 
+# lab_solr_service NAME HOME [PORT] -- likewise for Solr (the pidfile keeps SOLR_PORT's name).
 lab_solr_service() {
+    local port_args=${3:+, --port, $3}
     cat <<EOF
   $1:
-    start: [$LAB_BIN/solr-standin, start, $2]
-    stop: [$LAB_BIN/solr-standin, stop, $2]
+    start: [$LAB_BIN/solr-standin, start, $2$port_args]
+    stop: [$LAB_BIN/solr-standin, stop, $2$port_args]
     pidfile: $2/solr/bin/solr-$LAB_SOLR_PORT.pid
     log: $2/logs/solr.log
-    ready_url: $(lab_solr_ready_url)
+    ready_url: $(lab_solr_ready_url "${3:-}")
     started: "Started Solr server"
     failed: [" ERROR "]
     start_timeout_s: ${ALFUP_LAB_START_TIMEOUT_S:-30}
@@ -84,6 +88,7 @@ lab_agent_yamls() {
         echo "services:"
         lab_repo_service alfresco-v1 "$LAB_OLD_HOME"
         lab_repo_service alfresco-v2 "$LAB_NEW_HOME"
+        lab_repo_service "$LAB_REPO_STAGING_SERVICE" "$LAB_NEW_HOME" "$LAB_REPO_STAGING_PORT"
         echo "tools:"
         # Through /bin/sh: the preflight (check-amps, before the new home is unpacked) wants argv[0] to
         # be an executable that exists already; the script itself ships in the new distribution.
@@ -100,16 +105,40 @@ lab_agent_yamls() {
         echo "services:"
         lab_solr_service solr-v1 "$LAB_OLD_SOLR"
         lab_solr_service solr-v2 "$LAB_NEW_SOLR"
+        lab_solr_service "$LAB_SOLR_STAGING_SERVICE" "$LAB_NEW_SOLR" "$LAB_SOLR_STAGING_PORT"
     } > "$LAB_DIR/hosts/solr1/agent.yaml"
 }
 
-# lab_plan_yaml -- tests/lab/plan.yaml with the lab's paths and addresses, into DIR/plan.yaml.
+# lab_plan_yaml [--out PATH] [--workflow NAME] [--staging] [--online-mb N] [--extra TEXT]
+# tests/lab/plan.yaml with the lab's paths and addresses, into DIR/plan.yaml (or PATH). --workflow
+# sets workflow:; --staging adds new.staging_service and new.solr.staging_service (the lab's staging
+# services); --online-mb adds online: {max_mb_per_s: N}; --extra appends TEXT (YAML lines) verbatim.
 lab_plan_yaml() {
-    sed -e "s#@BACKUPS@#$LAB_BACKUPS#g" -e "s#@OLD_HOME@#$LAB_OLD_HOME#g" -e "s#@NEW_HOME@#$LAB_NEW_HOME#g" \
-        -e "s#@OLD_DIR_ROOT@#$LAB_OLD_DIR_ROOT#g" -e "s#@NEW_DIR_ROOT@#$LAB_NEW_DIR_ROOT#g" \
-        -e "s#@OLD_SOLR@#$LAB_OLD_SOLR#g" -e "s#@NEW_SOLR@#$LAB_NEW_SOLR#g" \
-        -e "s#@OLD_SOLR_DATA@#$LAB_OLD_SOLR_DATA#g" -e "s#@NEW_SOLR_DATA@#$LAB_NEW_SOLR_DATA#g" \
-        -e "s#@DIST@#$LAB_DIST#g" -e "s#@OLD_DB@#$LAB_OLD_DB#g" -e "s#@NEW_DB@#$LAB_NEW_DB#g" \
-        -e "s#@DB_USER@#$LAB_DB_USER#g" -e "s#@DB_HOST@#$(lab_addr db1)#g" -e "s#@DB_PORT@#$LAB_PG_PORT#g" \
-        "$LAB_SRC/tests/lab/plan.yaml" > "$LAB_DIR/plan.yaml"
+    local out=$LAB_DIR/plan.yaml workflow="" staging=0 online="" extra=""
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --out) out=$2; shift 2 ;;
+            --workflow) workflow=$2; shift 2 ;;
+            --staging) staging=1; shift ;;
+            --online-mb) online=$2; shift 2 ;;
+            --extra) extra=$2; shift 2 ;;
+            *) lab_say "lab_plan_yaml: unknown option $1"; return 2 ;;
+        esac
+    done
+    local edits=(-e "s#@BACKUPS@#$LAB_BACKUPS#g" -e "s#@OLD_HOME@#$LAB_OLD_HOME#g" -e "s#@NEW_HOME@#$LAB_NEW_HOME#g"
+        -e "s#@OLD_DIR_ROOT@#$LAB_OLD_DIR_ROOT#g" -e "s#@NEW_DIR_ROOT@#$LAB_NEW_DIR_ROOT#g"
+        -e "s#@OLD_SOLR@#$LAB_OLD_SOLR#g" -e "s#@NEW_SOLR@#$LAB_NEW_SOLR#g"
+        -e "s#@OLD_SOLR_DATA@#$LAB_OLD_SOLR_DATA#g" -e "s#@NEW_SOLR_DATA@#$LAB_NEW_SOLR_DATA#g"
+        -e "s#@DIST@#$LAB_DIST#g" -e "s#@OLD_DB@#$LAB_OLD_DB#g" -e "s#@NEW_DB@#$LAB_NEW_DB#g"
+        -e "s#@DB_USER@#$LAB_DB_USER#g" -e "s#@DB_HOST@#$(lab_addr db1)#g" -e "s#@DB_PORT@#$LAB_PG_PORT#g")
+    [ -n "$workflow" ] && edits+=(-e "s#^workflow: .*#workflow: $workflow#")
+    if [ "$staging" = 1 ]; then
+        edits+=(-e "s#^  service: alfresco-v2\$#&\n  staging_service: ${LAB_REPO_STAGING_SERVICE:?}#"
+            -e "s#service: solr-v2,#& staging_service: ${LAB_SOLR_STAGING_SERVICE:?},#")
+    fi
+    {
+        sed "${edits[@]}" "$LAB_SRC/tests/lab/plan.yaml"
+        [ -z "$online" ] || printf 'online:\n  max_mb_per_s: %s\n' "$online"
+        [ -z "$extra" ] || printf '%s\n' "$extra"
+    } > "$out"
 }

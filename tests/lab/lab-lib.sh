@@ -155,9 +155,12 @@ except Exception:
 
 # lab_repo_ready_url / lab_solr_ready_url -- the readiness probes (old and new share the port, as in production).
 lab_repo_ready_url() {
-    echo "http://$(lab_addr repo1):$LAB_REPO_PORT/alfresco/api/-default-/public/alfresco/versions/1/probes/-ready-"
+    echo "http://$(lab_addr repo1):${1:-$LAB_REPO_PORT}/alfresco/api/-default-/public/alfresco/versions/1/probes/-ready-"
 }
-lab_solr_ready_url() { echo "http://127.0.0.1:$LAB_SOLR_PORT/solr/admin/cores?action=STATUS"; }
+lab_solr_ready_url() { echo "http://127.0.0.1:${1:-$LAB_SOLR_PORT}/solr/admin/cores?action=STATUS"; }
+# The same probes on the staging ports (the new installation started beside production).
+lab_repo_staging_ready_url() { lab_repo_ready_url "$LAB_REPO_STAGING_PORT"; }
+lab_solr_staging_ready_url() { lab_solr_ready_url "$LAB_SOLR_STAGING_PORT"; }
 
 # lab_psql DB SQL -- runs SQL as the superuser over the cluster's unix socket; unaligned, tuples only.
 lab_psql() {

@@ -62,11 +62,12 @@ on_exit() {
 trap on_exit EXIT
 
 if [ "$mode" = netns ]; then
-    ctl_port=7411 repo_port=8080 solr_port=8983
+    # The staging ports: the new installation started beside production (issue 11's prepare phase).
+    ctl_port=7411 repo_port=8080 solr_port=8983 repo_staging_port=18080 solr_staging_port=18983
 else
-    ctl_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    repo_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    solr_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+    ctl_port=$(free_port) repo_port=$(free_port) solr_port=$(free_port)
+    repo_staging_port=$(free_port) solr_staging_port=$(free_port)
 fi
 cat > "$dir/lab.env" <<EOF
 # lab.env -- the lab's variables (written by lab-up.sh; source tests/lab/lab-lib.sh, then lab_load DIR)
@@ -78,6 +79,10 @@ LAB_BIN=$bin
 LAB_CTL_PORT=$ctl_port
 LAB_REPO_PORT=$repo_port
 LAB_SOLR_PORT=$solr_port
+LAB_REPO_STAGING_PORT=$repo_staging_port
+LAB_SOLR_STAGING_PORT=$solr_staging_port
+LAB_REPO_STAGING_SERVICE=alfresco-v2-staging
+LAB_SOLR_STAGING_SERVICE=solr-v2-staging
 LAB_PG_DIR=$dir/pg
 LAB_OLD_HOME=$dir/hosts/repo1/opt/alfresco-v1
 LAB_NEW_HOME=$dir/hosts/repo1/opt/alfresco-v2

@@ -13,12 +13,32 @@
       sha-256 of every file under contentstore and contentstore.deleted of both; prints
       "files N bytes B same S differ D missing M extra E" and exits 1 unless all are the same
   lab_tools.py zip TOPDIR ZIPFILE        TOPDIR (and its top folder name) into ZIPFILE, modes kept
+  lab_tools.py writer DIR_ROOT RECORD --add N --orphan M [--seed S] [--interval-ms T] [--duration-s D]
+                      -- PSQL_ARGV...
+      production writing while an upgrade prepares (lab-writes.sh): N content files added to
+      DIR_ROOT/contentstore (half into existing date folders, half into the current-date folder
+      yyyy/M/d/H/m), each written and fsynced, then its alf_content_url and alf_content_data rows
+      committed (PSQL_ARGV + -c SQL: psql of the old database); and M orphans cleaned as Alfresco's
+      cleaner does: the row of an orphaned URL (orphan_time set) deleted, then its file moved to
+      contentstore.deleted/ under the same relative path. Actions interleaved, T ms apart (default
+      50), at most D seconds (default 600); SIGTERM stops it after the action in progress. RECORD gets
+      one JSON line per action ("add": rel, size, sha256, where; "orphan": rel) and a last line
+      {"op": "done", "added", "moved", "reason": "count"|"duration"|"stopped"|"no-orphans"}.
+  lab_tools.py content-rows DIR_ROOT < ROWS
+      ROWS: "URL<TAB>SIZE<TAB>ORPHAN_TIME" lines (psql -A -F tab of alf_content_url); prints
+      "rows R live L orphaned O unreferenced U" and exits 1 unless every live row's file is in
+      DIR_ROOT/contentstore with its size (as the repository's content check wants) and no
+      contentstore file lacks a row
 """
 import hashlib
+import json
 import os
 import random
+import signal
 import stat
+import subprocess
 import sys
+import time
 import uuid
 import zipfile
 
@@ -149,6 +169,130 @@ def content_compare(old_root, new_root):
     return 0 if same == len(old) and extra == 0 and len(old) > 0 else 1
 
 
+class Writer:
+    """The lab's production writes: content added, orphans cleaned; each action recorded."""
+
+    def __init__(self, dir_root, record, seed, psql):
+        self.store = os.path.join(dir_root, "contentstore")
+        self.deleted = os.path.join(dir_root, "contentstore.deleted")
+        self.record = open(record, "a", buffering=1)
+        self.rng = random.Random(seed)
+        self.psql = psql
+        self.stop = False
+        self.added = self.moved = 0
+        self.old_folders = sorted(os.path.relpath(root, self.store) for root, dirs, files in os.walk(self.store)
+                                  if not dirs and files)
+
+    def sql(self, text):
+        subprocess.run(self.psql + ["-c", text], check=True, stdout=subprocess.DEVNULL)
+
+    def log(self, entry):
+        self.record.write(json.dumps(entry, sort_keys=True) + "\n")
+
+    def folder(self, old):
+        if old and self.old_folders:
+            return self.rng.choice(self.old_folders), "old-folder"
+        t = time.localtime()
+        return "%d/%d/%d/%d/%d" % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min), "new-folder"
+
+    def add(self, old):
+        folder, where = self.folder(old)
+        rel = "%s/%s.bin" % (folder, uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        data = self.rng.randbytes(self.rng.randint(0, 8192))
+        path = os.path.join(self.store, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "xb") as f:  # content first, then the row: a row never names a missing file
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        self.sql("begin; insert into alf_content_url (content_url, content_size) values ('store://%s', %d);"
+                 " insert into alf_content_data (content_url_id, content_mimetype) select id,"
+                 " 'application/octet-stream' from alf_content_url where content_url = 'store://%s'; commit"
+                 % (rel, len(data), rel))
+        self.added += 1
+        self.log({"op": "add", "rel": "contentstore/" + rel, "size": len(data),
+                  "sha256": hashlib.sha256(data).hexdigest(), "where": where})
+
+    def orphan(self):
+        out = subprocess.run(self.psql + ["-c", "select content_url from alf_content_url where orphan_time is not null"
+                                          " order by id limit 1"], check=True, capture_output=True, text=True)
+        url = out.stdout.strip()
+        if not url.startswith("store://"):
+            return False
+        rel = url[len("store://"):]
+        self.sql("begin; delete from alf_content_data where content_url_id in (select id from alf_content_url"
+                 " where content_url = '%s'); delete from alf_content_url where content_url = '%s'; commit"
+                 % (url, url))
+        target = os.path.join(self.deleted, rel)  # the row is gone: now the file moves, as the cleaner does
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.rename(os.path.join(self.store, rel), target)
+        self.moved += 1
+        self.log({"op": "orphan", "rel": rel, "from": "contentstore/" + rel, "to": "contentstore.deleted/" + rel})
+        return True
+
+    def run(self, adds, orphans, interval_s, duration_s):
+        actions = ["add-old", "add-new"] * (adds // 2) + ["add-old"] * (adds % 2) + ["orphan"] * orphans
+        self.rng.shuffle(actions)
+        deadline, reason = time.monotonic() + duration_s, "count"
+        for action in actions:
+            if self.stop or time.monotonic() >= deadline:
+                reason = "stopped" if self.stop else "duration"
+                break
+            if action == "orphan":
+                if not self.orphan():
+                    reason = "no-orphans"
+                    break
+            else:
+                self.add(action == "add-old")
+            time.sleep(interval_s)
+        self.log({"op": "done", "added": self.added, "moved": self.moved, "reason": reason})
+
+
+def option(argv, name, default):
+    return argv[argv.index(name) + 1] if name in argv else default
+
+
+def writer(argv):
+    if "--" not in argv or len(argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    opts, psql = argv[:argv.index("--")], argv[argv.index("--") + 1:]
+    w = Writer(opts[2], opts[3], int(option(opts, "--seed", "1")), psql)
+
+    def on_term(signum, frame):
+        w.stop = True
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    w.run(int(option(opts, "--add", "0")), int(option(opts, "--orphan", "0")),
+          int(option(opts, "--interval-ms", "50")) / 1000.0, float(option(opts, "--duration-s", "600")))
+    return 0
+
+
+def content_rows(dir_root):
+    store = os.path.join(dir_root, "contentstore")
+    rows = live = orphaned = bad = 0
+    referenced = set()
+    for line in sys.stdin:
+        url, size, orphan = line.rstrip("\n").split("\t")
+        rows += 1
+        rel = url[len("store://"):]
+        referenced.add(rel)
+        if orphan:
+            orphaned += 1
+            continue
+        live += 1
+        path = os.path.join(store, rel)
+        if not url.startswith("store://") or not os.path.isfile(path) or os.path.getsize(path) != int(size):
+            bad += 1
+            print("  live row without its file (or size differs): %s" % url, file=sys.stderr)
+    files = {rel for rel, st in walk(store) if stat.S_ISREG(st.st_mode)}
+    unreferenced = files - referenced
+    for rel in sorted(unreferenced)[:10]:
+        print("  file without a row: contentstore/%s" % rel, file=sys.stderr)
+    print("rows %d live %d orphaned %d unreferenced %d" % (rows, live, orphaned, len(unreferenced)))
+    return 0 if bad == 0 and not unreferenced else 1
+
+
 def make_zip(topdir, zip_path):
     base = os.path.dirname(os.path.abspath(topdir))
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -173,6 +317,10 @@ def main(argv):
     if len(argv) == 4 and argv[1] == "zip":
         make_zip(argv[2], argv[3])
         return 0
+    if len(argv) >= 2 and argv[1] == "writer":
+        return writer(argv)
+    if len(argv) == 3 and argv[1] == "content-rows":
+        return content_rows(argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -40,6 +40,7 @@ typedef struct repo_standin {
     standin_props_t *props;
     standin_fault_t fault;
     unsigned port;
+    unsigned port_override;   /* --port N, or 0: standin.http.port */
     int log_fd;
     atomic_int state;
     sigset_t signals;
@@ -48,7 +49,7 @@ typedef struct repo_standin {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: alfresco-standin start|stop|run HOME\n");
+    fprintf(stderr, "usage: alfresco-standin start|stop|run HOME [--port N]\n");
     return 2;
 }
 
@@ -102,14 +103,14 @@ static int load_settings(repo_standin_t *repo)
         fprintf(stderr, "%s: %s\n", repo->props_path, strerror(errno));
         return -1;
     }
-    const char *port = standin_props_get(repo->props, "standin.http.port");
-    char *end = NULL;
-    unsigned long value = port ? strtoul(port, &end, 10) : 0;
-    if (port == NULL || *end != '\0' || value == 0 || value > 65535) {
+    if (repo->port_override != 0) {
+        repo->port = repo->port_override;
+        return 0;
+    }
+    if (standin_port_parse(standin_props_get(repo->props, "standin.http.port"), &repo->port) != 0) {
         fprintf(stderr, "%s: standin.http.port must be a port number\n", repo->props_path);
         return -1;
     }
-    repo->port = (unsigned)value;
     return 0;
 }
 
@@ -291,10 +292,10 @@ static int command_start(repo_standin_t *repo, int detach)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3)
-        return usage();
     static repo_standin_t repo;
     memset(&repo, 0, sizeof repo);
+    if (standin_args_port(argc, argv, &repo.port_override) != 0)
+        return usage();
     repo.log_fd = -1;
     repo.notify_fd = -1;
     if (set_paths(&repo, argv[2]) != 0)

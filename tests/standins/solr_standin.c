@@ -39,7 +39,8 @@ typedef struct solr_standin {
     char solr_home[PATH_LEN];
     char pidfile[PATH_LEN];
     char log_path[PATH_LEN];
-    unsigned port;
+    unsigned port;            /* the port it listens on: --port N, else SOLR_PORT */
+    unsigned port_override;   /* --port N, or 0 */
     standin_fault_t fault;
     solr_core_t cores[CORE_COUNT];
     int log_fd;
@@ -50,11 +51,12 @@ typedef struct solr_standin {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: solr-standin start|stop|run HOME\n");
+    fprintf(stderr, "usage: solr-standin start|stop|run HOME [--port N]\n");
     return 2;
 }
 
-/* SOLR_PORT from HOME/solr.in.sh; the pidfile name depends on it. */
+/* SOLR_PORT from HOME/solr.in.sh; the pidfile name depends on it (not on --port: a home runs one
+ * instance at a time, and `stop` finds it whichever port it was started on). */
 static int read_port(solr_standin_t *solr)
 {
     char path[PATH_LEN + 16];
@@ -64,16 +66,12 @@ static int read_port(solr_standin_t *solr)
         fprintf(stderr, "%s: %s\n", path, strerror(errno));
         return -1;
     }
-    const char *port = standin_props_get(props, "SOLR_PORT");
-    char *end = NULL;
-    unsigned long value = port ? strtoul(port, &end, 10) : 0;
-    int ok = port != NULL && *end == '\0' && value > 0 && value <= 65535;
+    int ok = standin_port_parse(standin_props_get(props, "SOLR_PORT"), &solr->port) == 0;
     standin_props_destroy(&props);
     if (!ok) {
         fprintf(stderr, "%s: SOLR_PORT must be a port number\n", path);
         return -1;
     }
-    solr->port = (unsigned)value;
     return 0;
 }
 
@@ -89,6 +87,8 @@ static int set_paths(solr_standin_t *solr, const char *home)
     if (read_port(solr) != 0)
         return -1;
     snprintf(solr->pidfile, PATH_LEN, "%s/solr/bin/solr-%u.pid", home, solr->port);
+    if (solr->port_override != 0)
+        solr->port = solr->port_override;
     return 0;
 }
 
@@ -292,10 +292,10 @@ static int command_start(solr_standin_t *solr, int detach)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3)
-        return usage();
     static solr_standin_t solr;
     memset(&solr, 0, sizeof solr);
+    if (standin_args_port(argc, argv, &solr.port_override) != 0)
+        return usage();
     solr.log_fd = -1;
     solr.notify_fd = -1;
     if (set_paths(&solr, argv[2]) != 0)

@@ -104,3 +104,30 @@ void standin_props_destroy(standin_props_t **props_p)
     free(props);
     *props_p = NULL;
 }
+
+int standin_port_parse(const char *text, unsigned *port)
+{
+    if (text == NULL || *text < '0' || *text > '9')
+        return -1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value == 0 || value > 65535)
+        return -1;
+    *port = (unsigned)value;
+    return 0;
+}
+
+int standin_args_port(int argc, char **argv, unsigned *port_override)
+{
+    *port_override = 0;
+    if (argc == 3)
+        return 0;
+    if (argc != 5 || strcmp(argv[3], "--port") != 0)
+        return -1;
+    if (standin_port_parse(argv[4], port_override) != 0) {
+        fprintf(stderr, "--port %s: must be a port number (1..65535)\n", argv[4]);
+        return -1;
+    }
+    return 0;
+}

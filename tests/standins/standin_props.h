@@ -18,4 +18,12 @@ const char *standin_props_get(const standin_props_t *props, const char *key);
 /* Frees and sets *props_p to NULL. Tolerates NULL. */
 void standin_props_destroy(standin_props_t **props_p);
 
+/* Parses a decimal port number 1..65535 into *port. Returns 0, or -1 (and leaves *port) when text is
+ * NULL or not a port. */
+int standin_port_parse(const char *text, unsigned *port);
+
+/* The stand-ins' command line: "CMD HOME" or "CMD HOME --port N". Sets *port_override to N, or to 0
+ * when no override was given. Returns 0, or -1 (message on stderr) for any other command line. */
+int standin_args_port(int argc, char **argv, unsigned *port_override);
+
 #endif

@@ -292,6 +292,152 @@ static void test_workflow_errors(void **state)
     expect_workflow_error(extra, 19, "unknown key");
 }
 
+/* --- the prestaged workflow's optional keys: staging services, online.max_mb_per_s ---- */
+
+/* GOOD with both staging services (new.staging_service on line 18, new.solr.staging_service on 27). */
+static char *with_staging(const char *repo_line, const char *solr_line)
+{
+    char *solr = edited(25, solr_line);
+    char *text = text_replace_line(solr, 17, repo_line);
+    assert_non_null(text);
+    free(solr);
+    return text;
+}
+
+static plan_t *parse_ok(const char *text)
+{
+    plan_diag_t diag = {0};
+    plan_t *plan = plan_parse("plan.yaml", text, strlen(text), &diag);
+    for (size_t i = 0; i < diag.errors.count; i++)
+        print_message("got: %s\n", diag.errors.items[i]);
+    plan_diag_clear(&diag);
+    assert_non_null(plan);
+    return plan;
+}
+
+static void test_staging_services(void **state)
+{
+    (void)state;
+    plan_t *plan = parse_ok(GOOD);
+    assert_string_equal(plan_template_scalar(plan, "new.staging_service"), "");
+    assert_string_equal(plan_template_scalar(plan, "new.solr.staging_service"), "");
+    assert_true(plan_template_unset(plan, "new.staging_service"));
+    assert_true(plan_template_unset(plan, "new.solr.staging_service"));
+    assert_false(plan_template_unset(plan, "new.service"));
+    plan_destroy(&plan);
+    char *text = with_staging("  service: alfresco-v2\n  staging_service: alfresco-v2-staging",
+                              "    service: solr-v2\n    staging_service: solr-v2-staging");
+    plan = parse_ok(text);
+    assert_string_equal(plan_template_scalar(plan, "new.staging_service"), "alfresco-v2-staging");
+    assert_string_equal(plan_template_scalar(plan, "new.solr.staging_service"), "solr-v2-staging");
+    assert_false(plan_template_unset(plan, "new.staging_service"));
+    assert_false(plan_template_unset(plan, "new.solr.staging_service"));
+    plan_destroy(&plan);
+    free(text);
+    const struct {
+        const char *repo, *solr;
+        int line;
+        const char *needle;
+    } bad[] = {
+        {"  service: alfresco-v2\n  staging_service: alfresco-v2", "    service: solr-v2", 18, "is new.service"},
+        {"  service: alfresco-v2\n  staging_service: alfresco-v1", "    service: solr-v2", 18, "is old.service"},
+        {"  service: alfresco-v2\n  staging_service: solr-v2", "    service: solr-v2", 18, "is new.solr.service"},
+        {"  service: alfresco-v2\n  staging_service: bad/name", "    service: solr-v2", 18, "is not a name"},
+        {"  service: alfresco-v2\n  staging_service: \"\"", "    service: solr-v2", 18, "must not be empty"},
+        {"  service: alfresco-v2", "    service: solr-v2\n    staging_service: solr-v2", 26, "is new.solr.service"},
+        {"  service: alfresco-v2", "    service: solr-v2\n    staging_service: solr-v1", 26, "is old.solr.service"},
+        {"  service: alfresco-v2", "    service: solr-v2\n    staging_service: alfresco-v2", 26, "is new.service"},
+        {"  service: alfresco-v2\n  staging_service: v2-staging", "    service: solr-v2\n    staging_service: v2-staging",
+         27, "is new.staging_service"},
+        {"  service: alfresco-v2\n  staging_service: [a, b]", "    service: solr-v2", 18, ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        text = with_staging(bad[i].repo, bad[i].solr);
+        expect_error(text, bad[i].line, bad[i].needle);
+        free(text);
+    }
+    expect_edit_error(20, "  distribution: /srv/dist/alfresco-v2.zip\n  staging: x", 21, "unknown key");
+}
+
+static void test_online_max_mb_per_s(void **state)
+{
+    (void)state;
+    plan_t *plan = parse_ok(GOOD);
+    assert_string_equal(plan_template_scalar(plan, "online.max_mb_per_s"), "0");
+    assert_int_equal(plan_template_kind("online.max_mb_per_s"), PLAN_TEMPLATE_SCALAR);
+    plan_destroy(&plan);
+    const char *good[][2] = {{"  max_mb_per_s: 1", "1"}, {"  max_mb_per_s: 250", "250"},
+                             {"  max_mb_per_s: 100000", "100000"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char block[128];
+        snprintf(block, sizeof block, "approve: [decommission]\nonline:\n%s", good[i][0]);
+        char *text = edited(31, block);
+        plan = parse_ok(text);
+        assert_string_equal(plan_template_scalar(plan, "online.max_mb_per_s"), good[i][1]);
+        plan_destroy(&plan);
+        free(text);
+    }
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  max_mb_per_s: 0", 33, "");
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  max_mb_per_s: 100001", 33, "");
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  max_mb_per_s: fast", 33, "");
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  max_mbps: 10", 33, "unknown key");
+    expect_edit_error(31, "approve: [decommission]\nonline: 10", 32, "");
+}
+
+/* A workflow whose step uses {new.staging_service} needs the key; with only_if the step is left out. */
+static void test_workflow_needs_staging(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/alfup-wf-staging-XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/wf.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s%s%s", WF_HEAD,
+            "      - id: staged\n        title: s\n        procedure: \"2\"\n        role: repo\n"
+            "        kind: service-start\n        params: {service: \"{new.staging_service}\"}\n"
+            "      - id: staged-solr\n        title: s\n        procedure: \"2\"\n        role: solr\n"
+            "        kind: service-start\n        only_if: new.solr.staging_service\n"
+            "        params: {service: \"{new.solr.staging_service}\"}\n",
+            WF_TAIL);
+    assert_int_equal(fclose(f), 0);
+    char *base = edited(31, NULL); /* wf has no decommission phase */
+    char *text = text_replace_line(base, 2, "workflow: wf");
+    assert_non_null(text);
+    free(base);
+    plan_diag_t diag = {0};
+    assert_null(run_plan_build_diag("plan.yaml", text, strlen(text), dir, &diag));
+    bool found = false;
+    for (size_t i = 0; i < diag.errors.count; i++) {
+        print_message("got: %s\n", diag.errors.items[i]);
+        found |= strstr(diag.errors.items[i], "plan.yaml:15: ") != NULL &&
+                 strstr(diag.errors.items[i], "new.staging_service is not set, and workflow wf needs it (step staged") &&
+                 strstr(diag.errors.items[i], "new.solr.staging_service") == NULL;
+    }
+    assert_true(found);
+    plan_diag_clear(&diag);
+    free(text);
+    char *staged = with_staging("  service: alfresco-v2\n  staging_service: alfresco-v2-staging", "    service: solr-v2");
+    base = text_replace_line(staged, 32, NULL);
+    assert_non_null(base);
+    text = text_replace_line(base, 2, "workflow: wf");
+    assert_non_null(text);
+    free(base);
+    alfup_err_t err = {{0}};
+    run_plan_t *plan = run_plan_build("plan.yaml", text, strlen(text), dir, &err);
+    if (plan == NULL)
+        fail_msg("%s", err.msg);
+    assert_true(run_plan_find(plan, "staged@repo1") >= 0);
+    assert_true(run_plan_find(plan, "staged-solr@solr1") < 0);
+    assert_string_equal(kv_list_get(&plan->steps[run_plan_find(plan, "staged@repo1")].params, "service"),
+                        "alfresco-v2-staging");
+    run_plan_destroy(&plan);
+    free(text);
+    free(staged);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +450,9 @@ int main(void)
         cmocka_unit_test(test_approve_names),
         cmocka_unit_test(test_reports_every_error),
         cmocka_unit_test(test_workflow_errors),
+        cmocka_unit_test(test_staging_services),
+        cmocka_unit_test(test_online_max_mb_per_s),
+        cmocka_unit_test(test_workflow_needs_staging),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
