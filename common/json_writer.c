@@ -32,6 +32,14 @@ static int seen_before(const kv_list_t *pairs, size_t i)
     return 0;
 }
 
+void json_write_field(FILE *f, const char *key, const char *value)
+{
+    fputc(',', f);
+    json_write_string(f, key);
+    fputc(':', f);
+    json_write_string(f, value);
+}
+
 void json_write_kv_object(FILE *f, const kv_list_t *pairs)
 {
     fputc('{', f);

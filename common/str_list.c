@@ -55,6 +55,22 @@ int str_list_contains(const str_list_t *list, const char *text)
     return 0;
 }
 
+static int compare_entries(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void str_list_sort(str_list_t *list)
+{
+    if (list->count > 1)
+        qsort(list->items, list->count, sizeof *list->items, compare_entries);
+}
+
+int str_list_sorted_has(const str_list_t *list, const char *text)
+{
+    return list->count > 0 && bsearch(&text, list->items, list->count, sizeof *list->items, compare_entries) != NULL;
+}
+
 int str_list_remove(str_list_t *list, const char *text)
 {
     for (size_t i = 0; i < list->count; i++) {

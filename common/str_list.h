@@ -21,6 +21,12 @@ int str_list_addf(str_list_t *list, const char *fmt, ...)
 /* 1 when text is in the list, else 0. */
 int str_list_contains(const str_list_t *list, const char *text);
 
+/* Sorts the entries by strcmp (byte order). */
+void str_list_sort(str_list_t *list);
+
+/* 1 when text is in a list sorted by str_list_sort (binary search), else 0. */
+int str_list_sorted_has(const str_list_t *list, const char *text);
+
 /* Removes the first entry equal to text, keeping the order of the others. 1 when one was
  * removed, else 0. */
 int str_list_remove(str_list_t *list, const char *text);

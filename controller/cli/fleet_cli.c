@@ -172,8 +172,7 @@ static void json_wave(const fleet_t *fleet, size_t w, const wave_plan_t *plan, F
         const fleet_deployment_t *d = &fleet->deployments[wave->members[k]];
         fputs(k ? ",{\"name\":" : "{\"name\":", out);
         json_write_string(out, d->name);
-        fputs(",\"plan\":", out);
-        json_write_string(out, d->plan_path);
+        json_write_field(out, "plan", d->plan_path);
         fputs(",\"estimate_s\":null}", out);
     }
     fputs("]}", out);
@@ -183,12 +182,9 @@ static void show_json(const fleet_t *fleet, int64_t from, int windows, const wav
 {
     fputs("{\"fleet\":", out);
     json_write_string(out, fleet->name);
-    fputs(",\"file\":", out);
-    json_write_string(out, fleet->path);
-    fputs(",\"timezone\":", out);
-    json_write_string(out, fleet->zone_name);
-    fputs(",\"rrule\":", out);
-    json_write_string(out, fleet->rrule);
+    json_write_field(out, "file", fleet->path);
+    json_write_field(out, "timezone", fleet->zone_name);
+    json_write_field(out, "rrule", fleet->rrule);
     fprintf(out, ",\"duration_s\":%lld,\"halt_failures\":%u,\"prepare_ahead_s\":%lld,\"safety_factor\":%u.%03u,",
             (long long)fleet->window.duration_s, fleet->halt_failures, (long long)fleet->prepare_ahead_s,
             fleet->safety_factor_milli / 1000, fleet->safety_factor_milli % 1000);

@@ -185,8 +185,7 @@ void plan_cli_show_json(const run_plan_t *plan, FILE *out)
     for (size_t i = 0; i < plan->agents.count; i++) {
         fprintf(out, "%s{\"name\":", i ? "," : "");
         json_write_string(out, plan->agents.items[i]);
-        fputs(",\"roles\":", out);
-        json_write_string(out, plan->agent_roles.items[i]);
+        json_write_field(out, "roles", plan->agent_roles.items[i]);
         fputc('}', out);
     }
     fputs("],\"gates\":[", out);

@@ -125,15 +125,12 @@ static void print_json(const agent_registry_t *r, FILE *out)
         }
         fprintf(out, "],\"online\":%s,\"address\":", a->online ? "true" : "false");
         json_write_string(out, a->address);
-        fputs(",\"version\":", out);
-        json_write_string(out, a->version);
-        fputs(",\"hostname\":", out);
-        json_write_string(out, a->hostname);
+        json_write_field(out, "version", a->version);
+        json_write_field(out, "hostname", a->hostname);
         fprintf(out, ",\"backup_free_bytes\":%llu,\"last_seen\":", (unsigned long long)a->backup_free_bytes);
         json_write_string(out, seen);
         if (a->refused[0]) {
-            fputs(",\"refused\":", out);
-            json_write_string(out, a->refused);
+            json_write_field(out, "refused", a->refused);
         }
         fputc('}', out);
     }

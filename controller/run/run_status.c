@@ -64,16 +64,11 @@ static void json_step(FILE *out, const planned_step_t *p, const run_step_t *s)
 {
     fputs("{\"id\":", out);
     json_write_string(out, p->id);
-    fputs(",\"step\":", out);
-    json_write_string(out, p->workflow_step);
-    fputs(",\"title\":", out);
-    json_write_string(out, p->title);
-    fputs(",\"procedure\":", out);
-    json_write_string(out, p->procedure);
-    fputs(",\"host\":", out);
-    json_write_string(out, p->agent);
-    fputs(",\"kind\":", out);
-    json_write_string(out, p->kind);
+    json_write_field(out, "step", p->workflow_step);
+    json_write_field(out, "title", p->title);
+    json_write_field(out, "procedure", p->procedure);
+    json_write_field(out, "host", p->agent);
+    json_write_field(out, "kind", p->kind);
     fprintf(out, ",\"stage\":%u,\"attempt\":%u,\"state\":", p->stage, s->attempt);
     json_write_string(out, run_step_state_name(s->state));
     fputs(",\"gate\":", out);
@@ -86,8 +81,7 @@ static void json_step(FILE *out, const planned_step_t *p, const run_step_t *s)
     fprintf(out, ",\"started_unix_ms\":%llu,\"finished_unix_ms\":%llu,\"elapsed_s\":%.1f",
             (unsigned long long)s->sent_unix_ms, (unsigned long long)s->finished_unix_ms, elapsed_s(s));
     json_progress(out, s);
-    fputs(",\"error\":", out);
-    json_write_string(out, s->result.error ? s->result.error : "");
+    json_write_field(out, "error", s->result.error ? s->result.error : "");
     fputs(",\"log\":", out);
     json_write_string_array(out, &s->result.log_lines);
     fputs(",\"outputs\":", out);
@@ -105,8 +99,7 @@ static void json_phases(const run_t *run, FILE *out)
             fputs(phase ? "]}," : "", out);
             fputs("{\"id\":", out);
             json_write_string(out, p->phase);
-            fputs(",\"title\":", out);
-            json_write_string(out, p->phase_title);
+            json_write_field(out, "title", p->phase_title);
             fputs(",\"steps\":[", out);
             phase = p->phase;
         } else {
@@ -121,21 +114,16 @@ static void print_json(const run_t *run, FILE *out)
 {
     fputs("{\"run\":", out);
     json_write_string(out, run->id);
-    fputs(",\"deployment\":", out);
-    json_write_string(out, run->plan->deployment);
-    fputs(",\"workflow\":", out);
-    json_write_string(out, run->plan->workflow);
-    fputs(",\"plan\":", out);
-    json_write_string(out, run->plan->plan_path);
-    fputs(",\"state\":", out);
-    json_write_string(out, run_state_name(run->state));
+    json_write_field(out, "deployment", run->plan->deployment);
+    json_write_field(out, "workflow", run->plan->workflow);
+    json_write_field(out, "plan", run->plan->plan_path);
+    json_write_field(out, "state", run_state_name(run->state));
     fprintf(out, ",\"paused\":%s,\"waiting_for\":", run->paused ? "true" : "false");
     if (run->waiting_gate)
         json_write_string(out, run->waiting_gate);
     else
         fputs("null", out);
-    fputs(",\"error\":", out);
-    json_write_string(out, run->error ? run->error : "");
+    json_write_field(out, "error", run->error ? run->error : "");
     json_time(out, "created", run->created_unix_ms);
     json_time(out, "finished", run->finished_unix_ms);
     fputs(",\"failed_step\":", out);
@@ -243,10 +231,8 @@ void run_status_list(const run_t *runs, int json, FILE *out)
         if (json) {
             fputs(run == runs ? "{\"run\":" : ",{\"run\":", out);
             json_write_string(out, run->id);
-            fputs(",\"deployment\":", out);
-            json_write_string(out, run->plan->deployment);
-            fputs(",\"state\":", out);
-            json_write_string(out, run_state_name(run->state));
+            json_write_field(out, "deployment", run->plan->deployment);
+            json_write_field(out, "state", run_state_name(run->state));
             json_time(out, "created", run->created_unix_ms);
             fputc('}', out);
         } else {

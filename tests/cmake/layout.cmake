@@ -3,7 +3,7 @@ alfup_unit_test(layout_properties
   SOURCES ${ALFUP_TESTS_DIR}/unit/test_properties.c
   LIBS alfup_steps)
 alfup_unit_test(layout_steps
-  SOURCES ${ALFUP_TESTS_DIR}/integration/test_layout_steps.c
+  SOURCES ${ALFUP_TESTS_DIR}/integration/test_layout_steps.c ${ALFUP_TESTS_DIR}/lib/step_test_lib.c
   LIBS alfup_steps
   LABELS integration)
 alfup_fuzz_target(fuzz_properties
@@ -13,7 +13,7 @@ alfup_fuzz_target(fuzz_properties
 # The racer needs threads that really interleave: not under valgrind, which runs one at a time.
 if(NOT ALFUP_VALGRIND)
   alfup_unit_test(layout_walk_race
-    SOURCES ${ALFUP_TESTS_DIR}/integration/test_walk_race.c
+    SOURCES ${ALFUP_TESTS_DIR}/integration/test_walk_race.c ${ALFUP_TESTS_DIR}/lib/step_test_lib.c
     LIBS alfup_steps
     LABELS integration)
 endif()

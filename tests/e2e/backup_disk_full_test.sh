@@ -27,22 +27,17 @@ fill_to() {
 
 # (a) preflight refuses
 fill_to 8
-catalina=$LAB_OLD_HOME/tomcat/logs/catalina.out solrlog=$LAB_OLD_SOLR/logs/solr.log
-stops_before=$(grep -c "Stopping" "$catalina" || true) solr_before=$(wc -l < "$solrlog")
-old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
+solrlog=$LAB_OLD_SOLR/logs/solr.log
+solr_before=$(wc -l < "$solrlog")
+e2e_old_repo_mark
 e2e_run_wait 1
-[ "$(e2e_json 's["state"]')" = failed ] || fail "state $(e2e_json 's["state"]')"
-[ "$(e2e_json 's["failed_step"]["kind"]')" = preflight ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
+e2e_failed_at_preflight
 error=$(e2e_json 's["failed_step"]["error"]')
 grep -Eq "free_space: $LAB_BACKUPS has [0-9]+ bytes free, the backup needs [0-9]+ " <<< "$error" ||
     fail "the preflight error does not name the folder and the sizes: $error"
 e2e_json 's["error"]' | grep_all "$LAB_BACKUPS has" || fail "the run's error does not name $LAB_BACKUPS"
-[ "$(e2e_json 'sum(1 for p in s["phases"][1:] for x in p["steps"] if x["state"] != "pending")')" = 0 ] ||
-    fail "steps after the preflight ran"
-[ "$(grep -c "Stopping" "$catalina" || true)" = "$stops_before" ] || fail "the old repository logged a stop"
+e2e_nothing_stopped
 ! tail -n +$((solr_before + 1)) "$solrlog" | grep_all -i "stop" || fail "the old Solr logged a stop"
-[ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$old_pid" ] || fail "the old repository was restarted"
-out=$(lab_check_old_ready) || fail "$out"
 pass "(a) run $RUN refused by the preflight, nothing stopped: ${error#*: }"
 rm -f "$filler"
 rm -rf "${LAB_BACKUPS:?}/$RUN"

@@ -37,21 +37,14 @@ margin=$(( (sum - max) / 2 ))
 fallocate -l $(( $(free_bytes) - (max + margin) )) "$filler" || fail "fallocate $filler"
 free=$(free_bytes)
 if [ "$free" -le "$max" ] || [ "$free" -ge "$sum" ]; then fail "free $free is not between $max and $sum"; fi
-catalina=$LAB_OLD_HOME/tomcat/logs/catalina.out
-stops_before=$(grep -c "Stopping" "$catalina" || true)
-old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
+e2e_old_repo_mark
 e2e_run_wait 1
-[ "$(e2e_json 's["state"]')" = failed ] || fail "state $(e2e_json 's["state"]')"
-[ "$(e2e_json 's["failed_step"]["kind"]')" = preflight ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
+e2e_failed_at_preflight
 error=$(e2e_json 's["error"]')
 grep -Eq "go to one filesystem \(local:[^)]+\): together they need [0-9]+ bytes \(each 1.1 x its estimate\), it has [0-9]+ bytes free" <<< "$error" ||
     fail "the error does not name the filesystem and the numbers: $error"
 for host in $(echo "$report" | awk '{print $1}' | sort -u); do
     grep -q "$host " <<< "$error" || fail "the error does not name $host: $error"
 done
-[ "$(e2e_json 'sum(1 for p in s["phases"][1:] for x in p["steps"] if x["state"] != "pending")')" = 0 ] ||
-    fail "steps after the preflight ran"
-[ "$(grep -c "Stopping" "$catalina" || true)" = "$stops_before" ] || fail "the old repository logged a stop"
-[ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$old_pid" ] || fail "the old repository was restarted"
-out=$(lab_check_old_ready) || fail "$out"
+e2e_nothing_stopped
 pass "(b) with $free bytes free the preflight refused run $RUN, nothing stopped: ${error#*failed: }"

@@ -68,3 +68,28 @@ e2e_run_wait() {
 e2e_json() {
     lab_ctl status "$RUN" --json | python3 -c "import json, sys; s = json.load(sys.stdin); print($1)"
 }
+
+# e2e_old_repo_mark -- remembers how often the old repository has logged a stop and its Tomcat's pid
+# (E2E_OLD_STOPS, E2E_OLD_PID), for e2e_nothing_stopped.
+e2e_old_repo_mark() {
+    E2E_OLD_STOPS=$(grep -c "Stopping" "$LAB_OLD_HOME/tomcat/logs/catalina.out" || true)
+    E2E_OLD_PID=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
+}
+
+# e2e_failed_at_preflight -- fails unless the run ($RUN) failed, at its preflight step.
+e2e_failed_at_preflight() {
+    [ "$(e2e_json 's["state"]')" = failed ] || fail "state $(e2e_json 's["state"]')"
+    [ "$(e2e_json 's["failed_step"]["kind"]')" = preflight ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
+}
+
+# e2e_nothing_stopped -- fails unless no step after the run's preflight ran, the old repository logged no stop
+# and runs as the same process since e2e_old_repo_mark, and the old system answers its probes.
+e2e_nothing_stopped() {
+    local out
+    [ "$(e2e_json 'sum(1 for p in s["phases"][1:] for x in p["steps"] if x["state"] != "pending")')" = 0 ] ||
+        fail "steps after the preflight ran"
+    [ "$(grep -c "Stopping" "$LAB_OLD_HOME/tomcat/logs/catalina.out" || true)" = "$E2E_OLD_STOPS" ] ||
+        fail "the old repository logged a stop"
+    [ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$E2E_OLD_PID" ] || fail "the old repository was restarted"
+    out=$(lab_check_old_ready) || fail "$out"
+}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_refusal.h"
 #include "plan_diag.h"
 #include "run_plan.h"
 
@@ -12,12 +13,6 @@
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void require(int condition)
-{
-    if (!condition)
-        abort();
-}
 
 /* Only "{run.id}" and "${...}" may be left in a parameter value. */
 static void check_value(const char *value)
@@ -45,10 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     plan_diag_t diag = {0};
     run_plan_t *plan = run_plan_build_diag("fuzz.yaml", (const char *)data, size, ALFUP_FUZZ_WORKFLOWS_DIR, &diag);
     if (plan == NULL) {
-        require(plan_diag_count(&diag) > 0);
-        for (size_t i = 0; i < diag.errors.count; i++)
-            require(strncmp(diag.errors.items[i], "fuzz.yaml", 9) == 0);
-        plan_diag_clear(&diag);
+        require_refusal_named(&diag, "fuzz.yaml");
         return 0;
     }
     require(plan_diag_count(&diag) == 0);

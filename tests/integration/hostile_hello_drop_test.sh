@@ -27,18 +27,14 @@ fail() {
 pass() { echo "ok - $*"; }
 
 lab_init "$work"
-lab_certs
-lab_agent_cert repo1 repo
-lab_controller_config
-held_step_setup 600000
+held_step_lab 600000
 lab_start_controller || fail "controller start"
 
 "$ALFUP_BUILD_DIR/bin/hello_dropper" "tcp://127.0.0.1:$LAB_PORT" "$work/ca/ca.pem" "$work/ca/repo1.pem" \
     "$work/ca/repo1.key" repo1 "$ROUNDS" "$LAB_CONTROLLER_PID" > "$work/dropper.out" 2>&1 &
 dropper_pid=$!
 lab_wait_online 1 || fail "hello_dropper's first session online as repo1"
-run=$(lab_ctl run "$work/plan.yaml") || fail "run: $run"
-run=$(echo "$run" | head -n1)
+run=$(held_step_start_run) || fail "run: $run"
 held_step_wait "$run" sent 10 || fail "step of $run journaled as sent"
 pass "run $run has its step in flight on repo1"
 

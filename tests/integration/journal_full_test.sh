@@ -22,18 +22,13 @@ trap cleanup EXIT
 fail() {
     echo "FAIL: $*" >&2
     df -k "$state" >&2 || true
-    echo "--- controller log" >&2; tail -n 30 "$work/logs/controller.log" >&2
-    echo "--- agent log" >&2; tail -n 20 "$work/logs/repo1.log" >&2
+    held_step_logs
     exit 1
 }
 pass() { echo "ok - $*"; }
 
 lab_init "$work"
-lab_certs
-lab_agent_cert repo1 repo
-lab_controller_config
-lab_agent_config repo1
-held_step_setup "$HOLD_MS"
+held_step_lab "$HOLD_MS" agent
 mkdir -p "$state"
 mount -t tmpfs -o size=4m,mode=0700 alfup-journal-test "$state" || fail "mount a tmpfs on $state"
 sed -i "s#^journal: .*#journal: $state/journal.db#" "$work/controller.yaml"
@@ -43,8 +38,7 @@ lab_start_controller || fail "controller start"
 lab_start_agent repo1
 lab_wait_online 1 || fail "repo1 online"
 
-run=$(lab_ctl run "$work/plan.yaml") || fail "run: $run"
-run=$(echo "$run" | head -n1)
+run=$(held_step_start_run) || fail "run: $run"
 step=$run.hold-repo@repo1
 for i in $(seq 100); do [ "$(step_state "$step")" = sent ] && break; sleep 0.1; done
 [ "$(step_state "$step")" = sent ] || fail "$step journaled as sent"

@@ -16,8 +16,7 @@ cleanup() { lab_cleanup; rm -rf "$work"; }
 trap cleanup EXIT
 fail() {
     echo "FAIL: $*" >&2
-    echo "--- controller log" >&2; tail -n 30 "$work/logs/controller.log" >&2
-    echo "--- agent log" >&2; tail -n 20 "$work/logs/repo1.log" >&2
+    held_step_logs
     exit 1
 }
 pass() { echo "ok - $*"; }
@@ -30,16 +29,11 @@ print($2)"
 }
 
 lab_init "$work"
-lab_certs
-lab_agent_cert repo1 repo
-lab_controller_config
-lab_agent_config repo1
-held_step_setup 600000
+held_step_lab 600000 agent
 lab_start_controller || fail "controller start"
 lab_start_agent repo1
 lab_wait_online 1 || fail "repo1 online"
-run=$(lab_ctl run "$work/plan.yaml") || fail "run: $run"
-run=$(echo "$run" | head -n1)
+run=$(held_step_start_run) || fail "run: $run"
 step=$run.hold-repo@repo1
 held_step_wait "$run" sent 10 || fail "$step journaled as sent"
 for i in $(seq 100); do grep_all "step $step (ping) started" "$work/logs/repo1.log" && break; sleep 0.1; done

@@ -29,6 +29,7 @@
 #include "online_priority.h"
 #include "online_state.h"
 #include "step.h"
+#include "step_test_lib.h"
 #include "tree_remove.h"
 
 #define FILE_BYTES 4096
@@ -98,17 +99,11 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char tmpl[] = "/tmp/alfup-delta-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    assert_non_null(realpath(tmpl, f->base));
+    step_test_temp_root("alfup-delta", f->base, sizeof f->base);
     path_join(f->allowed, f->base, "allowed");
     path_join(f->backups, f->allowed, "backups");
     make_dirs(f->backups);
-    f->config = calloc(1, sizeof *f->config);
-    assert_non_null(f->config);
-    f->config->name = strdup("test-agent");
-    f->config->backup_dir = strdup(f->backups);
-    assert_int_equal(str_list_add(&f->config->allowed_roots, f->allowed), 0);
+    f->config = step_test_config("test-agent", f->allowed, f->backups, NULL);
     *state = f;
     return 0;
 }
@@ -129,28 +124,12 @@ typedef void (*progress_hook_fn)(void *arg, const step_progress_t *progress);
 static step_status_t run_step(fixture_t *f, const char *kind, msg_step_result_t *result, progress_hook_fn hook,
                               void *hook_arg, atomic_int *cancel, ...)
 {
-    const step_kind_t *step = step_kind_find(kind);
-    assert_non_null(step);
-    kv_list_t params = {0};
+    step_test_how_t how = {
+        .config = f->config, .progress = hook, .progress_arg = hook_arg, .cancel = cancel, .interrupted = f->interrupted};
     va_list ap;
     va_start(ap, cancel);
-    for (const char *key; (key = va_arg(ap, const char *)) != NULL;)
-        assert_int_equal(kv_list_add(&params, key, va_arg(ap, const char *)), 0);
+    step_status_t status = step_test_run_v(&how, kind, result, ap);
     va_end(ap);
-    memset(result, 0, sizeof *result);
-    step_context_t ctx = {.config = f->config,
-                          .step_id = "t-1",
-                          .params = &params,
-                          .approval = "",
-                          .result = result,
-                          .progress = hook,
-                          .progress_arg = hook_arg,
-                          .cancel = cancel,
-                          .interrupted = f->interrupted};
-    step_status_t status = step->run(&ctx);
-    if (status != STEP_SUCCEEDED)
-        print_message("  %s -> %s: %s\n", kind, step_status_name(status), result->error ? result->error : "");
-    kv_list_clear(&params);
     return status;
 }
 

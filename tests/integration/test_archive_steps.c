@@ -23,6 +23,7 @@
 #include "archive_digest.h"
 #include "manifest.h"
 #include "step.h"
+#include "step_test_lib.h"
 #include "tree_remove.h"
 
 #define BIG_FILE_BYTES (3u * 1024u * 1024u + 17u)
@@ -103,9 +104,7 @@ static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    char tmpl[] = "/tmp/alfup-archive-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    assert_non_null(realpath(tmpl, f->base));
+    step_test_temp_root("alfup-archive", f->base, sizeof f->base);
     path_join(f->allowed, f->base, "allowed");
     path_join(f->outside, f->base, "outside");
     path_join(f->backups, f->allowed, "backups");
@@ -114,11 +113,7 @@ static int setup(void **state)
     make_dir(f->outside, 0755);
     make_dir(f->backups, 0700);
     make_dir(f->src, 0755);
-    f->config = calloc(1, sizeof *f->config);
-    assert_non_null(f->config);
-    f->config->name = strdup("test-agent");
-    f->config->backup_dir = strdup(f->backups);
-    assert_int_equal(str_list_add(&f->config->allowed_roots, f->allowed), 0);
+    f->config = step_test_config("test-agent", f->allowed, f->backups, NULL);
     *state = f;
     return 0;
 }
@@ -137,28 +132,15 @@ static int teardown(void **state)
 static step_status_t run_step(fixture_t *f, const char *kind, msg_step_result_t *result, progress_log_t *log,
                               atomic_int *cancel, ...)
 {
-    const step_kind_t *step = step_kind_find(kind);
-    assert_non_null(step);
-    kv_list_t params = {0};
+    step_test_how_t how = {.config = f->config,
+                           .progress = log ? record_progress : NULL,
+                           .progress_arg = log,
+                           .cancel = cancel,
+                           .interrupted = f->interrupted};
     va_list ap;
     va_start(ap, cancel);
-    for (const char *key; (key = va_arg(ap, const char *)) != NULL;)
-        assert_int_equal(kv_list_add(&params, key, va_arg(ap, const char *)), 0);
+    step_status_t status = step_test_run_v(&how, kind, result, ap);
     va_end(ap);
-    memset(result, 0, sizeof *result);
-    step_context_t ctx = {.config = f->config,
-                          .step_id = "t-1",
-                          .params = &params,
-                          .approval = "",
-                          .result = result,
-                          .progress = log ? record_progress : NULL,
-                          .progress_arg = log,
-                          .cancel = cancel,
-                          .interrupted = f->interrupted};
-    step_status_t status = step->run(&ctx);
-    if (status != STEP_SUCCEEDED)
-        print_message("  %s -> %s: %s\n", kind, step_status_name(status), result->error ? result->error : "");
-    kv_list_clear(&params);
     return status;
 }
 

@@ -14,6 +14,7 @@
 #include "agent_config.h"
 #include "file_util.h"
 #include "step.h"
+#include "step_test_lib.h"
 #include "tree_remove.h"
 
 typedef struct fixture {
@@ -79,18 +80,9 @@ static void on_progress(void *arg, const step_progress_t *progress)
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    char tmpl[] = "/tmp/alfup-layout-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    char *canonical = realpath(tmpl, NULL);
-    assert_non_null(canonical);
-    assert_true(strlen(canonical) < sizeof f->root);
-    memcpy(f->root, canonical, strlen(canonical) + 1);
-    free(canonical);
-    f->config = calloc(1, sizeof *f->config);
-    f->config->name = strdup("repo1");
-    f->config->backup_dir = strdup(at(f, "backups"));
-    f->config->state_dir = strdup(at(f, "state"));
-    str_list_add(&f->config->allowed_roots, f->root);
+    assert_non_null(f);
+    step_test_temp_root("alfup-layout", f->root, sizeof f->root);
+    f->config = step_test_config("repo1", f->root, at(f, "backups"), at(f, "state"));
     make_dir(f->config->backup_dir);
     make_dir(f->config->state_dir);
     f->ctx = (step_context_t){.config = f->config, .step_id = "layout-test", .params = &f->params,

@@ -21,6 +21,7 @@
 #include "agent_config.h"
 #include "file_util.h"
 #include "step.h"
+#include "step_test_lib.h"
 #include "tree_remove.h"
 
 /* Files in each decoy folder and in the outside folder, under the same names. */
@@ -89,24 +90,16 @@ static void fill(const char *dir, int count, const char *text, mode_t mode)
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
-    char tmpl[] = "/tmp/alfup-race-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    char *canonical = realpath(tmpl, NULL);
-    assert_non_null(canonical);
-    snprintf(f->base, sizeof f->base, "%s", canonical);
-    free(canonical);
+    assert_non_null(f);
+    step_test_temp_root("alfup-race", f->base, sizeof f->base);
     path_at(f->in, sizeof f->in, f->base, "in");
     path_at(f->out, sizeof f->out, f->base, "out");
     make_dir(f->in);
     make_dir(f->out);
-    f->config = calloc(1, sizeof *f->config);
-    f->config->name = strdup("repo1");
-    char dir[1200];
-    path_at(dir, sizeof dir, f->in, "backups");
-    f->config->backup_dir = strdup(dir);
-    path_at(dir, sizeof dir, f->in, "state");
-    f->config->state_dir = strdup(dir);
-    str_list_add(&f->config->allowed_roots, f->in);
+    char backups[1200], state_dir[1200];
+    path_at(backups, sizeof backups, f->in, "backups");
+    path_at(state_dir, sizeof state_dir, f->in, "state");
+    f->config = step_test_config("repo1", f->in, backups, state_dir);
     make_dir(f->config->backup_dir);
     make_dir(f->config->state_dir);
     f->ctx = (step_context_t){.config = f->config, .step_id = "race-test", .params = &f->params,

@@ -75,14 +75,13 @@ static int load_manifest(check_run_t *run, alfup_err_t *err)
 
 #define SHA256_FILE_MAX 4096
 
-/* Reads the archive file's digest that backup-tree wrote to ARCHIVE.sha256. */
-static int load_recorded_sha256(check_run_t *run, alfup_err_t *err)
+int archive_check_read_sha256(const char *archive, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
 {
     char *sum_path = NULL;
     uint8_t *text = NULL;
     size_t len = 0;
-    if (asprintf(&sum_path, "%s%s", run->path, ARCHIVE_SHA256_SUFFIX) < 0)
-        return alfup_err_set(err, "%s: out of memory", run->path);
+    if (asprintf(&sum_path, "%s%s", archive, ARCHIVE_SHA256_SUFFIX) < 0)
+        return alfup_err_set(err, "%s: out of memory", archive);
     int rc = file_read_all(sum_path, SHA256_FILE_MAX, &text, &len, err);
     if (rc == FILE_MISSING)
         rc = alfup_err_set(err, "checksum file %s is missing", sum_path);
@@ -90,8 +89,10 @@ static int load_recorded_sha256(check_run_t *run, alfup_err_t *err)
         size_t hex = strspn((const char *)text, "0123456789abcdef");
         if (hex != ARCHIVE_DIGEST_HEX_LEN || (text[hex] != ' ' && text[hex] != '\n'))
             rc = alfup_err_set(err, "checksum file %s: no sha-256 at its start", sum_path);
-        else
-            memcpy(run->recorded_sha256, text, ARCHIVE_DIGEST_HEX_LEN);
+        else {
+            memcpy(sha256, text, ARCHIVE_DIGEST_HEX_LEN);
+            sha256[ARCHIVE_DIGEST_HEX_LEN] = '\0';
+        }
     }
     free(text);
     free(sum_path);
@@ -312,7 +313,7 @@ int archive_check_run(const char *archive_path, const archive_check_options_t *o
     *result = (archive_check_result_t){0};
     int rc = load_manifest(&run, err);
     if (rc == ALFUP_OK)
-        rc = load_recorded_sha256(&run, err);
+        rc = archive_check_read_sha256(archive_path, run.recorded_sha256, err);
     if (rc == ALFUP_OK && options->tree != NULL && !options->tree_may_be_absent &&
         manifest_find(run.manifest, options->tree) == NULL)
         rc = alfup_err_set(err, "archive %s has no tree '%s'", archive_path, options->tree);

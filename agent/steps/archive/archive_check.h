@@ -22,6 +22,10 @@ typedef struct archive_check_result {
     char archive_sha256[ARCHIVE_DIGEST_HEX_LEN + 1];
 } archive_check_result_t;
 
+/* Reads the archive file's digest that backup-tree wrote to ARCHIVE.sha256 (sha256sum format) into sha256,
+ * NUL-terminated. 0, or ALFUP_ERR when the file is missing, unreadable or holds no sha-256 at its start. */
+int archive_check_read_sha256(const char *archive, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err);
+
 /* Reads archive_path (tar + zstd as backup-tree writes it) and the manifest
  * beside it (ARCHIVE.manifest). Checks, failing at the first problem with the
  * entry named: every entry is in the manifest with the same type, mode, size,

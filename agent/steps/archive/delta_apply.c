@@ -16,32 +16,6 @@
 #include "tree_remove.h"
 #include "tree_walk.h"
 
-#define SHA256_FILE_MAX 4096
-
-int delta_read_archive_sha256(const char *archive, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err)
-{
-    char *sum_path = NULL;
-    uint8_t *text = NULL;
-    size_t len = 0;
-    if (asprintf(&sum_path, "%s%s", archive, ARCHIVE_SHA256_SUFFIX) < 0)
-        return alfup_err_set(err, "%s: out of memory", archive);
-    int rc = file_read_all(sum_path, SHA256_FILE_MAX, &text, &len, err);
-    if (rc == FILE_MISSING)
-        rc = alfup_err_set(err, "checksum file %s is missing", sum_path);
-    if (rc == ALFUP_OK) {
-        size_t hex = strspn((const char *)text, "0123456789abcdef");
-        if (hex != ARCHIVE_DIGEST_HEX_LEN || (text[hex] != ' ' && text[hex] != '\n'))
-            rc = alfup_err_set(err, "checksum file %s: no sha-256 at its start", sum_path);
-        else {
-            memcpy(sha256, text, ARCHIVE_DIGEST_HEX_LEN);
-            sha256[ARCHIVE_DIGEST_HEX_LEN] = '\0';
-        }
-    }
-    free(text);
-    free(sum_path);
-    return rc;
-}
-
 manifest_t *delta_read_manifest(const char *archive, alfup_err_t *err)
 {
     char *path = NULL;

@@ -10,9 +10,6 @@
 #include "archive_progress.h"
 #include "manifest.h"
 
-/* Reads the archive file's digest from ARCHIVE.sha256 (as backup-tree writes it). 0 or ALFUP_ERR. */
-int delta_read_archive_sha256(const char *archive, char sha256[ARCHIVE_DIGEST_HEX_LEN + 1], alfup_err_t *err);
-
 /* Reads and parses ARCHIVE.manifest. A new manifest, or NULL with err. */
 manifest_t *delta_read_manifest(const char *archive, alfup_err_t *err);
 

@@ -1,7 +1,6 @@
 /* delta_prune.c -- the copy's re-listed folders made to hold no more than the source's (see delta_prune.h). */
 #include "delta_prune.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,37 +10,9 @@
 #include <unistd.h>
 
 #include "folder_beneath.h"
+#include "folder_names.h"
 #include "tree_remove.h"
 #include "tree_walk.h"
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted names in folder fd (without . and ..). */
-static int list_names(int fd, const char *shown, str_list_t *names, alfup_err_t *err)
-{
-    int dup_fd = dup(fd);
-    DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (dir == NULL) {
-        int saved = errno;
-        if (dup_fd >= 0)
-            close(dup_fd);
-        return alfup_err_errno(err, saved, "list %s", shown);
-    }
-    int rc = ALFUP_OK;
-    struct dirent *d;
-    while (rc == ALFUP_OK && (errno = 0, d = readdir(dir)) != NULL)
-        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0 && str_list_add(names, d->d_name) != 0)
-            rc = alfup_err_set(err, "out of memory");
-    if (rc == ALFUP_OK && errno != 0)
-        rc = alfup_err_errno(err, errno, "list %s", shown);
-    closedir(dir);
-    if (rc == ALFUP_OK && names->count > 1)
-        qsort(names->items, names->count, sizeof *names->items, compare_names);
-    return rc;
-}
 
 /* Removes name from the folder fd (at shown): a file or symlink, or a folder with its contents. */
 static int remove_entry(int fd, const char *shown, const char *name, alfup_err_t *err)
@@ -66,15 +37,14 @@ static int prune_folder(int source_root, int target_root, const char *target_sho
     snprintf(shown, sizeof shown, "%s%s%s", target_shown, rel[0] ? "/" : "", rel);
     int rc = ALFUP_OK;
     if (source >= 0 && copy >= 0) {
-        rc = list_names(source, rel, &have, err);
+        rc = folder_names_list(source, rel, &have, err);
         if (rc == ALFUP_OK)
-            rc = list_names(copy, shown, &extra, err);
+            rc = folder_names_list(copy, shown, &extra, err);
     }
     for (size_t i = 0; rc == ALFUP_OK && i < extra.count; i++) {
-        const char *key = extra.items[i];
-        if (have.count > 0 && bsearch(&key, have.items, have.count, sizeof *have.items, compare_names))
+        if (str_list_sorted_has(&have, extra.items[i]))
             continue;
-        rc = remove_entry(copy, shown, key, err);
+        rc = remove_entry(copy, shown, extra.items[i], err);
         *pruned += rc == ALFUP_OK;
     }
     str_list_clear(&have);

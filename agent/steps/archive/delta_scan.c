@@ -1,7 +1,6 @@
 /* delta_scan.c -- the delta of one tree against its online base (see delta_scan.h). */
 #include "delta_scan.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,6 +12,7 @@
 
 #include "archive_path.h"
 #include "folder_beneath.h"
+#include "folder_names.h"
 #include "online_state.h"
 #include "tree_walk.h"
 
@@ -164,12 +164,9 @@ static int add_unrecorded(scan_t *scan, alfup_err_t *err)
     return ALFUP_OK;
 }
 
-static int compare_names(const void *a, const void *b);
-
 static void sort_relist(scan_t *scan)
 {
-    if (scan->relist.count > 1)
-        qsort(scan->relist.items, scan->relist.count, sizeof *scan->relist.items, compare_names);
+    str_list_sort(&scan->relist);
 }
 
 /* Whether the folder of path will be listed again (the relist list is sorted). */
@@ -177,9 +174,7 @@ static int parent_relisted(const scan_t *scan, const char *path)
 {
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%.*s", (int)parent_len(path), path);
-    const char *key = parent;
-    return scan->relist.count > 0 &&
-           bsearch(&key, scan->relist.items, scan->relist.count, sizeof *scan->relist.items, compare_names);
+    return str_list_sorted_has(&scan->relist, parent);
 }
 
 /* The lstat of a base file below the tree root: 0, or -1 with errno (ENOENT etc. when gone). */
@@ -243,41 +238,6 @@ static int remove_subtree(scan_t *scan, const manifest_entry_t *kid, alfup_err_t
     return ALFUP_OK;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The sorted names in the open folder fd (without . and ..). */
-static int list_names(int fd, const char *shown, str_list_t *names, alfup_err_t *err)
-{
-    int dup_fd = dup(fd);
-    DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (dir == NULL) {
-        int saved = errno;
-        if (dup_fd >= 0)
-            close(dup_fd);
-        return alfup_err_errno(err, saved, "delta: list %s", shown);
-    }
-    int rc = ALFUP_OK;
-    struct dirent *d;
-    while (rc == ALFUP_OK && (errno = 0, d = readdir(dir)) != NULL) {
-        if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0 && str_list_add(names, d->d_name) != 0)
-            rc = alfup_err_set(err, "delta: out of memory");
-    }
-    if (rc == ALFUP_OK && errno != 0)
-        rc = alfup_err_errno(err, errno, "delta: list %s", shown);
-    closedir(dir);
-    if (rc == ALFUP_OK && names->count > 1)
-        qsort(names->items, names->count, sizeof *names->items, compare_names);
-    return rc;
-}
-
-static int has_name(const str_list_t *names, const char *name)
-{
-    return names->count > 0 && bsearch(&name, names->items, names->count, sizeof *names->items, compare_names);
-}
-
 /* The last component of a base path. */
 static const char *last_component(const char *path)
 {
@@ -299,7 +259,7 @@ static int removed_in(scan_t *scan, int fd, const char *folder, const str_list_t
         const manifest_entry_t *kid = scan->kids[i];
         const char *name = last_component(kid->path);
         struct stat st;
-        int gone = !has_name(names, name);
+        int gone = !str_list_sorted_has(names, name);
         if (!gone && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             if (errno != ENOENT)
                 return alfup_err_errno(err, errno, "delta: stat %s/%s", scan->root, rel_of(scan, kid->path));
@@ -378,7 +338,9 @@ static int relist_folder(scan_t *scan, const char *folder, int is_new, alfup_err
         return alfup_err_set(err, "delta: out of memory");
     }
     str_list_t names = {0};
-    int rc = list_names(fd, folder, &names, err);
+    int rc = folder_names_list(fd, folder, &names, err);
+    if (rc != ALFUP_OK)
+        alfup_err_prefix(err, "delta");
     if (rc == ALFUP_OK && !is_new)
         rc = removed_in(scan, fd, folder, &names, err);
     for (size_t i = 0; rc == ALFUP_OK && i < names.count; i++)

@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "archive_check.h"
+#include "archive_files.h"
 #include "archive_params.h"
 #include "archive_path.h"
 #include "archive_writer.h"
 #include "delta_apply.h"
 #include "delta_prune.h"
 #include "delta_scan.h"
-#include "file_stale.h"
 #include "file_util.h"
 #include "path_policy.h"
 
@@ -85,7 +85,7 @@ static step_status_t load_base(step_context_t *ctx, delta_job_t *job)
 {
     alfup_err_t err = {{0}};
     job->base_manifest = delta_read_manifest(job->base, &err);
-    if (job->base_manifest == NULL || delta_read_archive_sha256(job->base, job->base_sha256, &err) != ALFUP_OK)
+    if (job->base_manifest == NULL || archive_check_read_sha256(job->base, job->base_sha256, &err) != ALFUP_OK)
         return step_fail(ctx, STEP_FAILED, "%s: base: %s", ctx->step_id, err.msg);
     if (manifest_base(job->base_manifest) != NULL)
         return step_fail(ctx, STEP_REFUSED,
@@ -152,9 +152,6 @@ static int write_delta(step_context_t *ctx, delta_job_t *job, archive_progress_t
     return rc;
 }
 
-static const char *const DELTA_FILE_SUFFIXES[] = {"", ARCHIVE_MANIFEST_SUFFIX, ARCHIVE_SHA256_SUFFIX};
-#define DELTA_FILE_COUNT (sizeof DELTA_FILE_SUFFIXES / sizeof DELTA_FILE_SUFFIXES[0])
-
 /* After an agent restart (ctx->interrupted): the attempt's temporary files are
  * removed; a complete delta archive of this base is kept (and applied again:
  * applying is idempotent); anything else of the attempt is removed, so the
@@ -163,12 +160,8 @@ static int recover_delta(step_context_t *ctx, delta_job_t *job, archive_progress
 {
     size_t removed = 0;
     alfup_err_t err = {{0}};
-    for (size_t i = 0; i < DELTA_FILE_COUNT; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", job->archive, DELTA_FILE_SUFFIXES[i]);
-        if (file_remove_stale_temps(path, &removed, &err) != ALFUP_OK)
-            return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg), -1;
-    }
+    if (archive_files_remove_stale_temps(job->archive, &removed, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg), -1;
     if (removed > 0)
         str_list_addf(&ctx->result->log_lines, "removed %zu temporary file(s) of the interrupted attempt", removed);
     struct stat st;
@@ -190,11 +183,7 @@ static int recover_delta(step_context_t *ctx, delta_job_t *job, archive_progress
     }
     str_list_addf(&ctx->result->log_lines, "%s from before the agent restarted is incomplete (%s): written again",
                   job->archive, err.msg);
-    for (size_t i = 0; i < DELTA_FILE_COUNT; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", job->archive, DELTA_FILE_SUFFIXES[i]);
-        unlink(path);
-    }
+    archive_files_unlink(job->archive);
     return 0;
 }
 

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "archive_check.h"
+#include "archive_files.h"
 #include "archive_params.h"
 #include "archive_path.h"
 #include "archive_writer.h"
-#include "file_stale.h"
 #include "file_util.h"
 #include "online_priority.h"
 #include "online_state.h"
@@ -173,21 +173,14 @@ static step_status_t write_archive(step_context_t *ctx, backup_job_t *job)
  * removed -- it is this step's own output -- so the archive is written again. */
 #define RECOVERED 1
 
-static const char *const ARCHIVE_FILE_SUFFIXES[] = {"", ARCHIVE_MANIFEST_SUFFIX, ARCHIVE_SHA256_SUFFIX};
-#define ARCHIVE_FILE_COUNT (sizeof ARCHIVE_FILE_SUFFIXES / sizeof ARCHIVE_FILE_SUFFIXES[0])
-
 /* The temporary files the cut-off attempt was writing (ARCHIVE.tmp.*, and the
  * manifest's and digest's) are its own: removed, so they hold no space. */
 static int remove_attempt_temps(step_context_t *ctx, const backup_job_t *job)
 {
     size_t removed = 0;
     alfup_err_t err = {{0}};
-    for (size_t i = 0; i < ARCHIVE_FILE_COUNT; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", job->archive, ARCHIVE_FILE_SUFFIXES[i]);
-        if (file_remove_stale_temps(path, &removed, &err) != ALFUP_OK)
-            return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg), -1;
-    }
+    if (archive_files_remove_stale_temps(job->archive, &removed, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_FAILED, "%s: %s", ctx->step_id, err.msg), -1;
     if (removed > 0)
         str_list_addf(&ctx->result->log_lines, "removed %zu temporary file(s) of the interrupted attempt beside %s",
                       removed, job->archive);
@@ -228,11 +221,7 @@ static int recover_archive(step_context_t *ctx, backup_job_t *job)
     }
     str_list_addf(&ctx->result->log_lines, "%s from before the agent restarted is incomplete (%s): written again",
                   job->archive, err.msg);
-    for (size_t i = 0; i < ARCHIVE_FILE_COUNT; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s%s", job->archive, ARCHIVE_FILE_SUFFIXES[i]);
-        unlink(path);
-    }
+    archive_files_unlink(job->archive);
     return 0;
 }
 

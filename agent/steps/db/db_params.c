@@ -28,11 +28,9 @@ int db_param_uint(step_context_t *ctx, const char *key, unsigned min, unsigned m
     return 0;
 }
 
-const char *db_param_ident(step_context_t *ctx, const char *key)
+/* value when it is a valid identifier for key; else the step is refused, saying why, and NULL. */
+static const char *checked_ident(step_context_t *ctx, const char *key, const char *value)
 {
-    const char *value = step_param_required(ctx, key);
-    if (value == NULL)
-        return NULL;
     alfup_err_t err;
     if (db_ident_check(key, value, &err) != ALFUP_OK) {
         step_fail(ctx, STEP_REFUSED, "%s: %s", ctx->step_id, err.msg);
@@ -41,18 +39,20 @@ const char *db_param_ident(step_context_t *ctx, const char *key)
     return value;
 }
 
+const char *db_param_ident(step_context_t *ctx, const char *key)
+{
+    const char *value = step_param_required(ctx, key);
+    return value == NULL ? NULL : checked_ident(ctx, key, value);
+}
+
 const char *db_param_ident_optional(step_context_t *ctx, const char *key, int *bad)
 {
     const char *value = kv_list_get(ctx->params, key);
     *bad = 0;
     if (value == NULL || value[0] == '\0')
         return NULL;
-    alfup_err_t err;
-    if (db_ident_check(key, value, &err) != ALFUP_OK) {
-        step_fail(ctx, STEP_REFUSED, "%s: %s", ctx->step_id, err.msg);
-        *bad = 1;
-        return NULL;
-    }
+    value = checked_ident(ctx, key, value);
+    *bad = value == NULL;
     return value;
 }
 

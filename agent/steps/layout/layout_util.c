@@ -80,6 +80,16 @@ int layout_output(step_context_t *ctx, const char *key, const char *value)
     return kv_list_add(&ctx->result->outputs, key, value);
 }
 
+int layout_output_removed(step_context_t *ctx, const tree_remove_stats_t *stats)
+{
+    kv_list_t *out = &ctx->result->outputs;
+    if (kv_list_addf(out, "files_removed", "%llu", (unsigned long long)stats->files) != 0 ||
+        kv_list_addf(out, "folders_removed", "%llu", (unsigned long long)stats->folders) != 0 ||
+        kv_list_addf(out, "bytes_removed", "%llu", (unsigned long long)stats->bytes) != 0)
+        return -1;
+    return 0;
+}
+
 int layout_clear(step_context_t *ctx, const char *path, int remove_self, tree_remove_stats_t *stats,
                  alfup_err_t *err)
 {

@@ -59,4 +59,8 @@ int layout_copy_file(const char *src, const char *dst, mode_t mode, alfup_err_t 
 /* Adds "key=value" to the step's outputs; -1 when out of memory. */
 int layout_output(step_context_t *ctx, const char *key, const char *value);
 
+/* Adds files_removed, folders_removed and bytes_removed (from stats) to the
+ * step's outputs; -1 when out of memory. */
+int layout_output_removed(step_context_t *ctx, const tree_remove_stats_t *stats);
+
 #endif

@@ -21,13 +21,7 @@ static step_status_t wipe(step_context_t *ctx, const char *path, const char *old
                          path);
     tree_remove_stats_t stats = {0};
     int rc = layout_clear(ctx, path, 0, &stats, &err);
-    if (layout_output(ctx, "path", path) != 0 ||
-        kv_list_addf(&ctx->result->outputs, "files_removed", "%llu",
-                     (unsigned long long)stats.files) != 0 ||
-        kv_list_addf(&ctx->result->outputs, "folders_removed", "%llu",
-                     (unsigned long long)stats.folders) != 0 ||
-        kv_list_addf(&ctx->result->outputs, "bytes_removed", "%llu",
-                     (unsigned long long)stats.bytes) != 0)
+    if (layout_output(ctx, "path", path) != 0 || layout_output_removed(ctx, &stats) != 0)
         return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
     if (rc == LAYOUT_CANCELLED)
         return step_fail(ctx, STEP_CANCELLED, "%s: wipe %s cancelled", ctx->step_id, path);
