@@ -375,7 +375,7 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
         .heartbeat_timeout_s = config->heartbeat_timeout_s,
         .handshake_timeout_s = config->handshake_timeout_s,
         .max_pending_handshakes = config->max_pending_handshakes,
-        .required_roles = ROLE_AGENT_MASK};
+        .required_roles = ROLE_AGENT_MASK, .refused_roles = ROLE_CONSOLE_MASK | ROLE_CONTROLLER};
     channel_server_events_t events = {.peer_up = on_peer_up, .peer_down = on_peer_down, .message = on_message,
                                       .arg = &d, .peer_refused = on_peer_refused};
     d.channel = channel_server_new(zmq_context, &channel_config, &events, err);
