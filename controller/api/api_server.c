@@ -317,6 +317,9 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
         /* TLS 1.2 at least (browsers and curl speak 1.3) */
         return SSL_CTX_set_min_proto_version((SSL_CTX *)user, TLS1_2_VERSION) == 1 ? 0 : 1;
+    case LWS_CALLBACK_OPENSSL_PERFORM_CLIENT_CERT_VERIFICATION:
+        /* len is OpenSSL's verdict on the chain: libwebsockets accepts whatever this returns 0 for */
+        return len ? 0 : 1;
     case LWS_CALLBACK_HTTP:
         return on_http(s, wsi, session, in ? (const char *)in : "");
     case LWS_CALLBACK_HTTP_BODY:
