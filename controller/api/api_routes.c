@@ -14,7 +14,7 @@ static const struct {
     api_action_t action;
 } ROUTES[] = {
     {"GET", "agents", API_AGENTS},         {"GET", "runs", API_RUNS},
-    {"GET", "runs/{id}", API_RUN},         {"GET", "audit", API_AUDIT},
+    {"GET", "runs/{id}", API_RUN},         {"GET", "audit", API_AUDIT},        {"GET", "events", API_EVENTS},
     {"POST", "runs", API_START},           {"POST", "runs/{id}/approve", API_APPROVE},
     {"POST", "runs/{id}/resume", API_RESUME}, {"POST", "runs/{id}/rollback", API_ROLLBACK},
     {"POST", "runs/{id}/cancel", API_CANCEL},
@@ -67,6 +67,7 @@ unsigned api_route_roles(api_action_t action)
     case API_AGENTS:
     case API_RUNS:
     case API_RUN:
+    case API_EVENTS:
         return ROLE_CONSOLE_MASK;
     case API_AUDIT:
         return ROLE_ADMIN;

@@ -27,15 +27,21 @@
 #define WRITE_CHUNK (16u * 1024u)
 #define HOST_MAX 256
 
-typedef struct api_session {
+typedef struct api_session api_session_t;
+struct api_session {
     int identified;                 /* the request passed identity, route and size checks */
+    int stream;                     /* GET /api/v1/events: an event stream, fed by feed_streams */
+    struct lws *wsi;
+    api_session_t *next_stream;     /* the server's list of streams */
+    long long last_id;              /* the last event id queued for the client */
+    uint64_t queued_ms, sent_ms;    /* when the pending part was queued; when the last part went out */
     api_request_t request;
     unsigned roles;
     char *body;                     /* the request body read so far */
     size_t body_len;
     char *reply;                    /* LWS_PRE bytes, then the reply body */
     size_t reply_len, reply_sent;
-} api_session_t;
+};
 
 struct api_server {
     api_server_config_t config;
@@ -48,6 +54,10 @@ struct api_server {
     struct lws_context *lws;
     void *dealer;                   /* the thread's socket to the daemon */
     unsigned long long seq;
+    api_session_t *streams;         /* the event streams open */
+    lws_sorted_usec_list_t tick;    /* wakes the service loop every API_EVENTS_POLL_MS */
+    uint64_t fed_ms;                /* when feed_streams last asked for events */
+    unsigned crl_generation;        /* the CRL the open streams were last checked against */
     pthread_mutex_t lock;           /* start-up: the thread reports how creating the context went */
     pthread_cond_t started;
     int start_state;                /* 0 waiting, 1 running, -1 failed */
@@ -58,6 +68,8 @@ struct api_server {
 
 static void session_reset(api_session_t *session)
 {
+    if (session->stream)
+        return; /* a stream lives until its connection closes (stream_close) */
     free(session->body);
     free(session->reply);
     memset(session, 0, sizeof *session);
@@ -105,15 +117,157 @@ static int write_more(struct lws *wsi, api_session_t *session)
     size_t chunk = left > WRITE_CHUNK ? WRITE_CHUNK : left;
     int last = chunk == left;
     unsigned char *at = (unsigned char *)session->reply + LWS_PRE + session->reply_sent;
-    if (lws_write(wsi, at, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)chunk)
+    if (lws_write(wsi, at, chunk, last && !session->stream ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)chunk)
         return -1;
     session->reply_sent += chunk;
     if (!last) {
         lws_callback_on_writable(wsi);
         return 0;
     }
+    if (session->stream) {
+        free(session->reply);
+        session->reply = NULL;
+        session->sent_ms = alfup_now_mono_ms();
+        return 0;
+    }
     session_reset(session);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body);
+
+/* ---- event streams ---- */
+
+static void stream_close(api_server_t *s, api_session_t *session)
+{
+    for (api_session_t **link = &s->streams; *link; link = &(*link)->next_stream)
+        if (*link == session) {
+            *link = session->next_stream;
+            break;
+        }
+    session->stream = 0;
+    session_reset(session);
+}
+
+/* Starts an event stream: the headers now, the events from feed_streams, from the client's
+ * Last-Event-ID on (a reconnecting client gets everything it missed, in order, once). */
+static int stream_open(api_server_t *s, struct lws *wsi, api_session_t *session)
+{
+    char last[32] = "";
+    if (lws_hdr_custom_copy(wsi, last, sizeof last, "last-event-id:", 14) > 0)
+        session->last_id = strtoll(last, NULL, 10);
+    unsigned char header[LWS_PRE + HEADER_MAX], *start = header + LWS_PRE, *p = start;
+    unsigned char *end = header + sizeof header - 1;
+    if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* a stream is not idle: feed_stream keeps it alive */
+    session->stream = 1;
+    session->wsi = wsi;
+    session->sent_ms = alfup_now_mono_ms();
+    session->next_stream = s->streams;
+    s->streams = session;
+    s->fed_ms = 0; /* feed it at once */
+    return 0;
+}
+
+/* Queues text (malloc'd with LWS_PRE bytes in front: ownership moves) for the stream. */
+static void stream_queue(api_session_t *session, char *buffer, size_t len)
+{
+    session->reply = buffer;
+    session->reply_len = len;
+    session->reply_sent = 0;
+    session->queued_ms = alfup_now_mono_ms();
+    lws_callback_on_writable(session->wsi);
+}
+
+/* The events (a JSON array from the daemon) as SSE text: "id: N\nevent: TYPE\ndata: {...}\n\n" each. */
+static char *format_events(const char *array_text, long long *last_id, size_t *len)
+{
+    json_t *events = json_loads(array_text, 0, NULL);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = json_is_array(events) && json_array_size(events) ? open_memstream(&text, &size) : NULL;
+    if (out == NULL) {
+        json_decref(events);
+        return NULL;
+    }
+    fprintf(out, "%*s", LWS_PRE, "");
+    size_t i;
+    json_t *event;
+    json_array_foreach(events, i, event) {
+        char *data = json_dumps(event, JSON_COMPACT);
+        long long id = (long long)json_integer_value(json_object_get(event, "id"));
+        const char *type = json_string_value(json_object_get(event, "type"));
+        fprintf(out, "id: %lld\nevent: %s\ndata: %s\n\n", id, type ? type : "event", data ? data : "{}");
+        free(data);
+        *last_id = id;
+    }
+    fclose(out);
+    json_decref(events);
+    *len = size - LWS_PRE;
+    return text;
+}
+
+/* Cuts streams whose certificate the CRL now revokes (checked when the CRL changes). */
+static void check_stream_certificates(api_server_t *s)
+{
+    alfup_err_t err;
+    err.msg[0] = '\0';
+    tls_context_current(s->tls, &err);
+    if (tls_context_generation(s->tls) == s->crl_generation)
+        return;
+    s->crl_generation = tls_context_generation(s->tls);
+    for (api_session_t *session = s->streams; session; session = session->next_stream) {
+        SSL *ssl = lws_get_ssl(lws_get_network_wsi(session->wsi));
+        X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+        if (peer == NULL || tls_context_peer_revoked(s->tls, peer, SSL_get_peer_cert_chain(ssl), &err) != 0) {
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "event stream of %s cut: %s", session->request.who, err.msg);
+            lws_set_timeout(session->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+    }
+}
+
+static void feed_stream(api_server_t *s, api_session_t *session, uint64_t now)
+{
+    if (session->reply != NULL) { /* the client has not taken the last part yet */
+        if (now - session->queued_ms > API_STREAM_STALL_MS) {
+            alfup_log(LOG_LEVEL_WARN, COMPONENT, "event stream of %s cut: it read nothing for %d ms (it resumes "
+                      "with Last-Event-ID)", session->request.who, API_STREAM_STALL_MS);
+            lws_set_timeout(session->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+        return;
+    }
+    api_request_t request = session->request;
+    request.action = API_EVENTS;
+    request.after = session->last_id;
+    char *body = NULL, *text = NULL;
+    size_t len = 0;
+    if (ask_daemon(s, &request, &body) == 200 && body)
+        text = format_events(body, &session->last_id, &len);
+    free(body);
+    if (text == NULL && now - session->sent_ms >= (uint64_t)s->config.idle_timeout_s * 1000 / 2) {
+        static const char KEEPALIVE[] = ": keepalive\n\n";
+        text = malloc(LWS_PRE + sizeof KEEPALIVE);
+        if (text)
+            memcpy(text + LWS_PRE, KEEPALIVE, sizeof KEEPALIVE), len = sizeof KEEPALIVE - 1;
+    }
+    if (text)
+        stream_queue(session, text, len);
+}
+
+/* Every API_EVENTS_POLL_MS: new events for every stream that has taken what it was sent. */
+static void feed_streams(api_server_t *s)
+{
+    uint64_t now = alfup_now_mono_ms();
+    if (s->streams == NULL || now - s->fed_ms < API_EVENTS_POLL_MS)
+        return;
+    s->fed_ms = now;
+    check_stream_certificates(s);
+    for (api_session_t *session = s->streams; session; session = session->next_stream)
+        feed_stream(s, session, now);
 }
 
 /* ---- who is asking ---- */
@@ -283,6 +437,8 @@ static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, con
     if (route != API_ROUTE_OK)
         return respond_error(wsi, session, route == API_ROUTE_BAD_METHOD ? 405 : 404,
                              route == API_ROUTE_BAD_METHOD ? "method not allowed here" : "no such resource");
+    if (!post && session->request.action == API_EVENTS)
+        return stream_open(s, wsi, session);
     if (!post)
         return dispatch(s, wsi, session);
     char length[32] = "";
@@ -333,6 +489,8 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return write_more(wsi, session);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
+        if (session && session->stream)
+            stream_close(s, session);
         if (session)
             session_reset(session);
         return 0;
@@ -385,6 +543,15 @@ static void report_start(api_server_t *s, int state, const char *why)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* libwebsockets' service waits for network events only: this timer feeds the streams (and lets the
+ * loop see a stop request). */
+static void on_tick(lws_sorted_usec_list_t *tick)
+{
+    api_server_t *s = lws_container_of(tick, api_server_t, tick);
+    feed_streams(s);
+    lws_sul_schedule(s->lws, 0, &s->tick, on_tick, API_EVENTS_POLL_MS * LWS_US_PER_MS);
+}
+
 static void *thread_main(void *arg)
 {
     api_server_t *s = arg;
@@ -401,6 +568,7 @@ static void *thread_main(void *arg)
         goto out;
     }
     report_start(s, 1, NULL);
+    lws_sul_schedule(s->lws, 0, &s->tick, on_tick, API_EVENTS_POLL_MS * LWS_US_PER_MS);
     while (!atomic_load(&s->stop))
         lws_service(s->lws, SERVICE_MS);
 out:

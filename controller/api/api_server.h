@@ -8,6 +8,10 @@
 /* How long the API waits for the daemon's loop to answer one request before it says 503. */
 #define API_DAEMON_TIMEOUT_MS 10000
 #define API_DEFAULT_IDLE_TIMEOUT_S 10u
+/* Event streams: asked for new events this often; a stream whose client has not taken what it
+ * was sent for this long is closed (it reconnects with Last-Event-ID and misses nothing). */
+#define API_EVENTS_POLL_MS 200
+#define API_STREAM_STALL_MS 15000
 
 typedef struct api_server_config {
     const char *listen;       /* HOST:PORT, e.g. 127.0.0.1:8443 */

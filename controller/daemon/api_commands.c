@@ -9,6 +9,7 @@
 
 #include "api_body.h"
 #include "audit_log.h"
+#include "event_log.h"
 #include "log.h"
 #include "run_commands.h"
 #include "run_status.h"
@@ -61,6 +62,10 @@ static int run_text(const api_commands_t *c, int argc, char **argv, char **text)
 static unsigned answer_read(const api_commands_t *c, const api_request_t *r, char **body)
 {
     alfup_err_t err;
+    if (r->action == API_EVENTS) {
+        *body = event_log_json_after(c->journal, r->after, EVENT_LOG_BATCH_MAX, &err);
+        return *body ? 200 : (*body = json_message("error", err.msg), 500);
+    }
     if (r->action == API_AUDIT) {
         *body = audit_log_json(c->journal, API_AUDIT_LIMIT, &err);
         return *body ? 200 : (*body = json_message("error", err.msg), 500);

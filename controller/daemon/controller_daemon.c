@@ -3,6 +3,7 @@
 #include "controller_daemon.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "api_commands.h"
 #include "api_server.h"
 #include "audit_log.h"
+#include "event_log.h"
 #include "cert_identity.h"
 #include "channel_server.h"
 #include "journal.h"
@@ -45,11 +47,25 @@ typedef struct controller_daemon {
 
 /* ---- agents' events ---- */
 
+/* An agent up or down, for the API's event stream. */
+static void agent_event(controller_daemon_t *d, const char *name, const char *state, const char *detail)
+{
+    json_t *data = json_pack("{s:s, s:s, s:s}", "agent", name, "state", state, "detail", detail ? detail : "");
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    alfup_err_t err;
+    if (text == NULL || event_log_append(d->journal, "agent", "", text, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s %s: not in the event stream: %s", name, state,
+                  text ? err.msg : "out of memory");
+    free(text);
+}
+
 static void on_peer_up(void *arg, const char *name, unsigned roles, const char *address)
 {
     controller_daemon_t *d = arg;
     if (agent_registry_up(&d->registry, name, roles, address) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    agent_event(d, name, "online", address);
     run_engine_on_agent_up(d->engine, name);
 }
 
@@ -57,6 +73,7 @@ static void on_peer_down(void *arg, const char *name, const char *reason)
 {
     controller_daemon_t *d = arg;
     agent_registry_down(&d->registry, name);
+    agent_event(d, name, "offline", reason);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s offline: %s", name, reason);
 }
 

@@ -6,7 +6,8 @@
 # run started, stopped at its gate and approved through the API (its object the same as `status --json`),
 # the audit trail (API and admin socket) surviving a restart, idle connections closed, and the agents'
 # traffic (ping) answered while API clients hang, four eyes (api.four_eyes: who started a run may not
-# approve its gates). An agent's certificate that also carries an operator
+# approve its gates), the event stream (everything in order, once; a reconnect with Last-Event-ID gets exactly
+# what it missed; a client that does not read its stream holds up no ping). An agent's certificate that also carries an operator
 # role is refused by the channel (issue 14).
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
@@ -93,6 +94,12 @@ certs revoke "$work/ca" op-revoked
 expect 403 "op-revoked after alfup-certs revoke (the CRL re-read)" op-revoked "$API/runs"
 grep -q "certificate revoked" <<<"$REPLY_BODY" || fail "revoked operator refused without the reason: $REPLY_BODY"
 
+# ---- an event stream, open from here on ----
+curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
+    "$API/events" > "$work/stream-a.txt" 2>"$work/stream-a.err" &
+stream_pid=$!
+hang_pids+=("$stream_pid")
+
 # ---- bodies and plan names ----
 expect 403 "a viewer starts a run" op-viewer -d '{"plan": "prod"}' "$API/runs"
 expect 400 "a plan name with a slash" op-operator -d '{"plan": "a/prod"}' "$API/runs"
@@ -130,6 +137,39 @@ state_of() { lab_ctl status "$run" --json | python3 -c 'import json,sys; print(j
 for i in $(seq 150); do [ "$(state_of)" = succeeded ] && break; sleep 0.2; done
 [ "$(state_of)" = succeeded ] || fail "run $run is $(state_of) after its approval"
 pass "run $run succeeded after the approval"
+
+# ---- the event stream: everything in order, once; a reconnect with Last-Event-ID gets what it missed ----
+ids_in() { grep '^id: ' "$1" | cut -d' ' -f2 | tr '\n' ' '; }
+journal_ids() { sqlite3 "$work/journal.db" "select id from events where id > ${1:-0} order by id" | tr '\n' ' '; }
+last_run_event=$(sqlite3 "$work/journal.db" "select max(id) from events where type = 'run'")
+for i in $(seq 100); do grep -q "^id: $last_run_event\$" "$work/stream-a.txt" && break; sleep 0.1; done
+grep -q "^id: $last_run_event\$" "$work/stream-a.txt" ||
+    fail "the stream never got event $last_run_event: $(cat "$work/stream-a.txt" "$work/stream-a.err")"
+python3 - "$(ids_in "$work/stream-a.txt")" "$(journal_ids)" "$last_run_event" <<'PY' ||
+import sys
+got, table, last = [int(x) for x in sys.argv[1].split()], [int(x) for x in sys.argv[2].split()], int(sys.argv[3])
+want = [i for i in table if i <= last]
+assert got[:len(want)] == want, (got, want)
+assert got == sorted(set(got)), got
+PY
+    fail "the stream's ids are not the journal's, in order, once"
+grep -q '^event: step$' "$work/stream-a.txt" && grep -q '^event: run$' "$work/stream-a.txt" &&
+    grep -q '^event: agent$' "$work/stream-a.txt" || fail "the stream lacks run, step or agent events"
+grep -q '"waiting_for":"hold-repo"' "$work/stream-a.txt" || fail "the stream does not say the run waits at its gate"
+pass "the event stream has every journaled event (agent, run, step, gate) in order, once"
+kill "$stream_pid" 2>/dev/null || true
+resume_from=$(journal_ids | cut -d' ' -f2)
+before=$(journal_ids "$resume_from")
+timeout 4 curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
+    -H "Last-Event-ID: $resume_from" "$API/events" > "$work/stream-b.txt" 2>/dev/null || true
+python3 - "$(ids_in "$work/stream-b.txt")" "$before" "$(journal_ids "$resume_from")" <<'PY' ||
+import sys
+got, before, after = ([int(x) for x in a.split()] for a in sys.argv[1:4])
+assert got[:len(before)] == before, (got, before)   # everything it missed, in order
+assert got == after[:len(got)], (got, after)       # and nothing else, nothing twice
+PY
+    fail "a reconnect with Last-Event-ID $resume_from got $(ids_in "$work/stream-b.txt"), the journal has $before"
+pass "a reconnect with Last-Event-ID $resume_from gets exactly the events after it, in order"
 lab_ctl cancel no-such-run >/dev/null 2>&1 || true   # an admin-socket action: audited too
 
 # ---- the audit trail, through a restart ----
@@ -188,7 +228,8 @@ took = closed_within(tls)
 assert took is not None, "a TLS client that sends no request kept its connection"
 print(f"ok - a TLS client that sends no request is closed after {took:.1f} s")
 PY
-# clients that hang: one sends its headers a byte at a time, one never reads a large answer
+# clients that hang: one sends its headers a byte at a time, one never reads a large answer, one never
+# reads its event stream
 python3 - "$api_port" "$work/ca" <<'PY' &
 import socket, ssl, sys, time
 port, ca = int(sys.argv[1]), sys.argv[2]
@@ -196,6 +237,9 @@ context = ssl.create_default_context(cafile=f"{ca}/ca.pem")
 context.load_cert_chain(f"{ca}/op-admin.pem", f"{ca}/op-admin.key")
 slow = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
 deaf = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
+stream = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
+stream.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+stream.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 0\r\n\r\n")  # and never reads
 deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 for _ in range(200):
     deaf.sendall(b"GET /api/v1/audit HTTP/1.1\r\nHost: x\r\n\r\n")
