@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,10 +85,10 @@ static void inproc_request_round_trip(void **state)
 {
     (void)state;
     api_request_t in = {.seq = 42, .action = API_APPROVE}, out;
-    strcpy(in.run, "run-1");
-    strcpy(in.gate, "backup");
-    strcpy(in.who, "alice");
-    strcpy(in.denied, "approve needs \"approver\"");
+    snprintf(in.run, sizeof in.run, "%s", "run-1");
+    snprintf(in.gate, sizeof in.gate, "%s", "backup");
+    snprintf(in.who, sizeof in.who, "%s", "alice");
+    snprintf(in.denied, sizeof in.denied, "%s", "approve needs \"approver\"");
     char *text = api_request_encode(&in);
     assert_non_null(text);
     alfup_err_t err;
