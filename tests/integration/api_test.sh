@@ -90,9 +90,19 @@ expect 200 "a viewer lists the agents" op-viewer "$API/agents"
 python3 -c 'import json,sys; a=json.load(sys.stdin); assert [x["name"] for x in a if x["online"]] == ["repo1"], a' \
     <<<"$REPLY_BODY" || fail "agents: $REPLY_BODY"
 expect 200 "op-revoked reads before its revocation" op-revoked "$API/runs"
+curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-revoked.pem" --key "$work/ca/op-revoked.key" \
+    "$API/events" > "$work/stream-revoked.txt" 2>&1 &
+revoked_stream=$!
+hang_pids+=("$revoked_stream")
+for i in $(seq 100); do grep -q '^id: ' "$work/stream-revoked.txt" && break; sleep 0.1; done
+grep -q '^id: ' "$work/stream-revoked.txt" || fail "op-revoked's event stream got no event"
 certs revoke "$work/ca" op-revoked
 expect 403 "op-revoked after alfup-certs revoke (the CRL re-read)" op-revoked "$API/runs"
 grep -q "certificate revoked" <<<"$REPLY_BODY" || fail "revoked operator refused without the reason: $REPLY_BODY"
+for i in $(seq 100); do kill -0 "$revoked_stream" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$revoked_stream" 2>/dev/null && fail "op-revoked's open event stream was not cut after its revocation"
+grep -q "event stream of op-revoked cut" "$work/logs/controller.log" || fail "the cut stream is not logged"
+pass "op-revoked's open event stream is cut when the CRL revokes it"
 
 # ---- an event stream, open from here on ----
 curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
@@ -160,8 +170,15 @@ pass "the event stream has every journaled event (agent, run, step, gate) in ord
 kill "$stream_pid" 2>/dev/null || true
 resume_from=$(journal_ids | cut -d' ' -f2)
 before=$(journal_ids "$resume_from")
-timeout 4 curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
-    -H "Last-Event-ID: $resume_from" "$API/events" > "$work/stream-b.txt" 2>/dev/null || true
+curl -sS -N --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
+    -H "Last-Event-ID: $resume_from" "$API/events" > "$work/stream-b.txt" 2>/dev/null &
+stream_b=$!
+hang_pids+=("$stream_b")
+last_before=${before##* }
+[ -n "${before// /}" ] && last_before=$(echo $before | awk '{print $NF}')
+for i in $(seq 200); do grep -q "^id: $last_before\$" "$work/stream-b.txt" && break; sleep 0.1; done
+sleep 0.5   # anything it should not get would come with the same batches
+kill "$stream_b" 2>/dev/null || true
 python3 - "$(ids_in "$work/stream-b.txt")" "$before" "$(journal_ids "$resume_from")" <<'PY' ||
 import sys
 got, before, after = ([int(x) for x in a.split()] for a in sys.argv[1:4])
