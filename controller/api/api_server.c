@@ -442,9 +442,12 @@ static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, con
     if (!post)
         return dispatch(s, wsi, session);
     char length[32] = "";
-    if (lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
-        strtoull(length, NULL, 10) > API_BODY_MAX)
+    int has_length = lws_hdr_copy(wsi, length, sizeof length, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+    if (has_length && strtoull(length, NULL, 10) > API_BODY_MAX)
         return respond_error(wsi, session, 413, "the body is over 65536 bytes");
+    int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    if ((!has_length || strtoull(length, NULL, 10) == 0) && !chunked)
+        return dispatch(s, wsi, session); /* no body: libwebsockets reports no body completion */
     session->identified = 1;
     return 0;
 }

@@ -317,7 +317,7 @@ static void audit_admin(void *arg, uint64_t client_id, int argc, char **argv, in
                            .action = argv[0], .run_id = run_buf[0] ? run_buf : run_id, .status = exit_code,
                            .outcome = reply};
     alfup_err_t err;
-    settle_results(d); /* no batch open: the entry is on disk before the reply */
+    commit_results(d, &err); /* no batch open: the entry is on disk before the reply */
     if (audit_log_append(d->journal, &entry, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s by %s not in the audit trail: %s", argv[0], who, err.msg);
 }
@@ -325,7 +325,8 @@ static void audit_admin(void *arg, uint64_t client_id, int argc, char **argv, in
 static unsigned on_api_request(void *arg, const api_request_t *request, char **body)
 {
     controller_daemon_t *d = arg;
-    settle_results(d); /* no batch open: audit entries are on disk before the answer */
+    alfup_err_t err;
+    commit_results(d, &err); /* no batch open: audit entries are on disk before the answer */
     api_commands_t commands = {.engine = d->engine, .registry = &d->registry, .journal = d->journal,
                                .config = &d->config->api};
     return api_commands_answer(&commands, request, body);

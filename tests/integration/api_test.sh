@@ -188,6 +188,8 @@ PY
     fail "a reconnect with Last-Event-ID $resume_from got $(ids_in "$work/stream-b.txt"), the journal has $before"
 pass "a reconnect with Last-Event-ID $resume_from gets exactly the events after it, in order"
 lab_ctl cancel no-such-run >/dev/null 2>&1 || true   # an admin-socket action: audited too
+expect 409 "cancel a finished run (a POST without a body)" op-operator -X POST "$API/runs/$run/cancel"
+expect 409 "resume a finished run (an empty body)" op-operator -d '' "$API/runs/$run/resume"
 
 # ---- the audit trail, through a restart ----
 check_audit() {
