@@ -5,7 +5,7 @@ set -euo pipefail
 
 ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libssl-dev openssl libpq-dev libarchive-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
-    libcmocka-dev zstd libical-dev)
+    libcmocka-dev zstd libical-dev libwebsockets-dev libjansson-dev)
 ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps tzdata)
 # tomcat10, a JDK and the PostgreSQL JDBC driver: the real Tomcat 10 the repository stand-in webapp runs in
 # (tests/e2e/tomcat_slow_stop_test.sh); curl for its probes.

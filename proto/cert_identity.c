@@ -11,8 +11,9 @@ static const struct {
     const char *name;
     unsigned bit;
 } ROLE_NAMES[] = {
-    {"controller", ROLE_CONTROLLER}, {"db", ROLE_DB}, {"operator", ROLE_OPERATOR},
-    {"repo", ROLE_REPO},             {"solr", ROLE_SOLR},
+    {"admin", ROLE_ADMIN}, {"approver", ROLE_APPROVER}, {"controller", ROLE_CONTROLLER},
+    {"db", ROLE_DB},       {"operator", ROLE_OPERATOR}, {"repo", ROLE_REPO},
+    {"solr", ROLE_SOLR},   {"viewer", ROLE_VIEWER},
 };
 
 #define ROLE_NAME_COUNT (sizeof ROLE_NAMES / sizeof ROLE_NAMES[0])

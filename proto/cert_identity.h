@@ -15,11 +15,16 @@ typedef enum cert_role {
     ROLE_DB = 1u << 1,
     ROLE_SOLR = 1u << 2,
     ROLE_CONTROLLER = 1u << 3,
-    ROLE_OPERATOR = 1u << 4
+    ROLE_OPERATOR = 1u << 4, /* console: starts, resumes, rolls back and cancels runs */
+    ROLE_VIEWER = 1u << 5,   /* console: reads */
+    ROLE_APPROVER = 1u << 6, /* console: approves gates */
+    ROLE_ADMIN = 1u << 7     /* console: reads the audit trail */
 } cert_role_t;
 
 #define ROLE_AGENT_MASK (ROLE_REPO | ROLE_DB | ROLE_SOLR)
-#define CERT_ROLE_COUNT 5 /* the roles above */
+/* The roles of an operator's certificate (docs/api.md): never an agent's or the controller's. */
+#define ROLE_CONSOLE_MASK (ROLE_OPERATOR | ROLE_VIEWER | ROLE_APPROVER | ROLE_ADMIN)
+#define CERT_ROLE_COUNT 8 /* the roles above */
 
 typedef struct cert_identity {
     char name[CERT_NAME_MAX + 1];  /* the subject's common name */

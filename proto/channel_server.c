@@ -291,6 +291,10 @@ static int authorize(channel_server_t *s, session_t *session)
         refuse(s, session, "certificate carries no agent role");
         return -1;
     }
+    if (session->identity.roles & s->config.refused_roles) {
+        refuse(s, session, "certificate carries a role an agent may not hold (an operator's certificate?)");
+        return -1;
+    }
     set_state(s, session, SESSION_AWAIT_HELLO);
     return 0;
 }

@@ -15,6 +15,7 @@ typedef struct channel_server_config {
     unsigned handshake_timeout_s;     /* a handshake unfinished this long is dropped */
     unsigned max_pending_handshakes;  /* further new sessions are refused meanwhile */
     unsigned required_roles;          /* the peer must hold at least one of these */
+    unsigned refused_roles;           /* and none of these (0: no such check) */
 } channel_server_config_t;
 
 /* What the server tells its owner. name is the certificate's common name,

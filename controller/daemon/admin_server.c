@@ -28,6 +28,7 @@ typedef struct admin_client {
     char *reply;          /* non-NULL: "exit N\n" + text, written from reply_sent on */
     size_t reply_len, reply_sent;
     uint64_t deadline_ms; /* monotonic: dropped then while its request is read or its reply written */
+    unsigned uid;         /* the client process's user (SO_PEERCRED), for the audit trail */
 } admin_client_t;
 
 struct admin_server {
@@ -129,12 +130,13 @@ int admin_server_poll_items(admin_server_t *s, zmq_pollitem_t *items, int max)
     return n;
 }
 
-static int peer_allowed(int fd)
+static int peer_allowed(int fd, unsigned *uid)
 {
     struct ucred cred;
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return 0;
+    *uid = (unsigned)cred.uid;
     return cred.uid == 0 || cred.uid == geteuid();
 }
 
@@ -143,10 +145,11 @@ static void accept_clients(admin_server_t *s)
     int fd;
     while ((fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
         admin_client_t *slot = NULL;
+        unsigned uid = 0;
         for (size_t i = 0; i < ADMIN_MAX_CLIENTS && slot == NULL; i++)
             if (s->clients[i].fd < 0)
                 slot = &s->clients[i];
-        if (slot == NULL || !peer_allowed(fd)) {
+        if (slot == NULL || !peer_allowed(fd, &uid)) {
             alfup_log(LOG_LEVEL_WARN, COMPONENT, "admin client refused: %s",
                       slot ? "not the daemon's user" : "too many clients");
             close(fd);
@@ -155,6 +158,7 @@ static void accept_clients(admin_server_t *s)
         memset(slot, 0, sizeof *slot);
         slot->fd = fd;
         slot->id = s->next_id++;
+        slot->uid = uid;
         slot->deadline_ms = alfup_now_mono_ms() + s->timeout_ms; /* the whole request by then */
     }
 }
@@ -263,4 +267,12 @@ int admin_server_reply(admin_server_t *s, uint64_t client_id, int exit_code, con
     if (flush_reply(s, c))
         drop_client(c);
     return 0;
+}
+
+int admin_server_client_uid(const admin_server_t *s, uint64_t client_id, unsigned *uid)
+{
+    for (size_t i = 0; i < ADMIN_MAX_CLIENTS; i++)
+        if (s->clients[i].fd >= 0 && s->clients[i].id == client_id)
+            return *uid = s->clients[i].uid, 0;
+    return -1;
 }

@@ -40,6 +40,9 @@ void admin_server_handle_input(admin_server_t *server);
  * 0, or -1 when the client is gone (or already has a reply) or memory ran out. */
 int admin_server_reply(admin_server_t *server, uint64_t client_id, int exit_code, const char *text);
 
+/* The uid of client_id's process (SO_PEERCRED at accept): 0 and *uid set, or -1 when it is gone. */
+int admin_server_client_uid(const admin_server_t *server, uint64_t client_id, unsigned *uid);
+
 /* Changes ADMIN_CLIENT_TIMEOUT_MS for this server (tests). */
 void admin_server_set_timeout(admin_server_t *server, uint64_t timeout_ms);
 

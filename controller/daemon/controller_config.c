@@ -11,8 +11,10 @@
 
 static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal", "workflows",
                                         "heartbeat_timeout_s", "max_pending_handshakes",
-                                        "handshake_timeout_s", NULL};
+                                        "handshake_timeout_s", "api", NULL};
 static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
+static const char *const API_KEYS[] = {"listen", "ca", "cert", "key", "crl", "plans_dir", "idle_timeout_s",
+                                       "four_eyes", NULL};
 
 void controller_config_destroy(controller_config_t **config_p)
 {
@@ -28,6 +30,12 @@ void controller_config_destroy(controller_config_t **config_p)
     free(config->tls.crl);
     free(config->journal);
     free(config->workflows);
+    free(config->api.listen);
+    free(config->api.ca);
+    free(config->api.cert);
+    free(config->api.key);
+    free(config->api.crl);
+    free(config->api.plans_dir);
     free(config);
     *config_p = NULL;
 }
@@ -41,6 +49,40 @@ static int parse_tls(const yaml_doc_node_t *root, controller_tls_t *tls, alfup_e
         config_get_path(node, "cert", YAML_DOC_REQUIRED, &tls->cert, err) < 0 ||
         config_get_path(node, "key", YAML_DOC_REQUIRED, &tls->key, err) < 0 ||
         config_get_path(node, "crl", 0, &tls->crl, err) < 0)
+        return ALFUP_ERR;
+    return ALFUP_OK;
+}
+
+static int default_to(char **value, const char *fallback, alfup_err_t *err)
+{
+    if (*value != NULL || fallback == NULL)
+        return ALFUP_OK;
+    *value = strdup(fallback);
+    return *value ? ALFUP_OK : alfup_err_set(err, "out of memory");
+}
+
+/* api: optional; its TLS files default to the tls: section's. */
+static int parse_api(const yaml_doc_node_t *root, controller_config_t *config, alfup_err_t *err)
+{
+    const yaml_doc_node_t *node = NULL;
+    controller_api_t *api = &config->api;
+    api->idle_timeout_s = CONTROLLER_API_DEFAULT_IDLE_TIMEOUT_S;
+    int found = yaml_doc_get_node(root, "api", 0, YAML_DOC_MAPPING, &node, err);
+    if (found < 0)
+        return ALFUP_ERR;
+    if (found == YAML_DOC_ABSENT || node == NULL)
+        return ALFUP_OK;
+    if (yaml_doc_check_keys(node, API_KEYS, err) < 0 ||
+        yaml_doc_get_string(node, "listen", YAML_DOC_REQUIRED, &api->listen, err) < 0 ||
+        config_get_path(node, "ca", 0, &api->ca, err) < 0 || config_get_path(node, "cert", 0, &api->cert, err) < 0 ||
+        config_get_path(node, "key", 0, &api->key, err) < 0 || config_get_path(node, "crl", 0, &api->crl, err) < 0 ||
+        config_get_path(node, "plans_dir", 0, &api->plans_dir, err) < 0 ||
+        yaml_doc_get_uint(node, "idle_timeout_s", 0, CONTROLLER_API_IDLE_TIMEOUT_MIN_S,
+                          CONTROLLER_API_IDLE_TIMEOUT_MAX_S, &api->idle_timeout_s, err) < 0 ||
+        yaml_doc_get_bool(node, "four_eyes", 0, &api->four_eyes, err) < 0)
+        return ALFUP_ERR;
+    if (default_to(&api->ca, config->tls.ca, err) || default_to(&api->cert, config->tls.cert, err) ||
+        default_to(&api->key, config->tls.key, err) || default_to(&api->crl, config->tls.crl, err))
         return ALFUP_ERR;
     return ALFUP_OK;
 }
@@ -72,7 +114,7 @@ static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, 
         parse_tls(root, &config->tls, err) < 0 ||
         config_get_path(root, "journal", YAML_DOC_REQUIRED, &config->journal, err) < 0 ||
         config_get_path(root, "workflows", 0, &config->workflows, err) < 0 ||
-        parse_limits(root, config, err) < 0)
+        parse_limits(root, config, err) < 0 || parse_api(root, config, err) < 0)
         return ALFUP_ERR;
     if (config->workflows == NULL && (config->workflows = strdup(ALFUP_DEFAULT_WORKFLOWS_DIR)) == NULL)
         return alfup_err_set(err, "out of memory");

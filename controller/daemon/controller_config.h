@@ -2,6 +2,7 @@
 #ifndef ALFUP_CONTROLLER_CONFIG_H
 #define ALFUP_CONTROLLER_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "alfup_error.h"
@@ -23,6 +24,20 @@ typedef struct controller_tls {
     char *crl;              /* NULL when not configured */
 } controller_tls_t;
 
+#define CONTROLLER_API_IDLE_TIMEOUT_MIN_S 1u
+#define CONTROLLER_API_IDLE_TIMEOUT_MAX_S 3600u
+#define CONTROLLER_API_DEFAULT_IDLE_TIMEOUT_S 10u
+
+/* api: the operators' HTTPS API (docs/api.md); listen is NULL when the section is absent. */
+typedef struct controller_api {
+    char *listen;           /* HOST:PORT */
+    char *ca, *cert, *key;  /* default: the tls: section's */
+    char *crl;              /* default: the tls: section's (NULL when neither) */
+    char *plans_dir;        /* POST /api/v1/runs starts PLANS_DIR/NAME.yaml; NULL: no starting */
+    unsigned idle_timeout_s;
+    bool four_eyes;         /* the approver of a gate may not be who started the run */
+} controller_api_t;
+
 typedef struct controller_config {
     char *path;             /* the file it was read from */
     char *listen;           /* ZeroMQ endpoint to bind, tcp://HOST:PORT */
@@ -33,6 +48,7 @@ typedef struct controller_config {
     unsigned heartbeat_timeout_s;     /* an agent silent this long is offline */
     unsigned max_pending_handshakes;  /* TLS handshakes in progress at once */
     unsigned handshake_timeout_s;     /* a handshake not done by then is dropped */
+    controller_api_t api;
 } controller_config_t;
 
 /* Reads and validates the YAML file at path. Returns a new config, or NULL

@@ -3,6 +3,8 @@
 #include "controller_daemon.h"
 
 #include <errno.h>
+#include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,11 @@
 
 #include "admin_server.h"
 #include "agent_registry.h"
+#include "api_bridge.h"
+#include "api_commands.h"
+#include "api_server.h"
+#include "audit_log.h"
+#include "event_log.h"
 #include "cert_identity.h"
 #include "channel_server.h"
 #include "journal.h"
@@ -21,13 +28,15 @@
 
 #define COMPONENT "controller"
 #define POLL_MS 200
-#define POLL_ITEMS_MAX (1 + 1 + ADMIN_MAX_CLIENTS)
+#define POLL_ITEMS_MAX (1 + 1 + 1 + ADMIN_MAX_CLIENTS)
 
 typedef struct controller_daemon {
     const controller_config_t *config;
     channel_server_t *channel;
     journal_t *journal;
     admin_server_t *admin;
+    api_bridge_t *api_bridge;  /* the API thread's requests (NULL without an api: section) */
+    api_server_t *api;
     agent_registry_t registry;
     ping_wait_t *pings;
     uint64_t step_counter;
@@ -38,11 +47,25 @@ typedef struct controller_daemon {
 
 /* ---- agents' events ---- */
 
+/* An agent up or down, for the API's event stream. */
+static void agent_event(controller_daemon_t *d, const char *name, const char *state, const char *detail)
+{
+    json_t *data = json_pack("{s:s, s:s, s:s}", "agent", name, "state", state, "detail", detail ? detail : "");
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    alfup_err_t err;
+    if (text == NULL || event_log_append(d->journal, "agent", "", text, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "agent %s %s: not in the event stream: %s", name, state,
+                  text ? err.msg : "out of memory");
+    free(text);
+}
+
 static void on_peer_up(void *arg, const char *name, unsigned roles, const char *address)
 {
     controller_daemon_t *d = arg;
     if (agent_registry_up(&d->registry, name, roles, address) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    agent_event(d, name, "online", address);
     run_engine_on_agent_up(d->engine, name);
 }
 
@@ -50,6 +73,7 @@ static void on_peer_down(void *arg, const char *name, const char *reason)
 {
     controller_daemon_t *d = arg;
     agent_registry_down(&d->registry, name);
+    agent_event(d, name, "offline", reason);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "agent %s offline: %s", name, reason);
 }
 
@@ -274,6 +298,40 @@ static void reply_agents(controller_daemon_t *d, uint64_t client_id, int json)
     free(text);
 }
 
+/* A run command from the admin socket that changes something: in the audit trail before its reply. */
+static void audit_admin(void *arg, uint64_t client_id, int argc, char **argv, int exit_code, const char *reply)
+{
+    controller_daemon_t *d = arg;
+    unsigned uid = 0;
+    char who[128] = "uid ?", user_buf[1024];
+    struct passwd pw, *found = NULL;
+    if (admin_server_client_uid(d->admin, client_id, &uid) == 0) {
+        getpwuid_r((uid_t)uid, &pw, user_buf, sizeof user_buf, &found);
+        snprintf(who, sizeof who, "uid %u (%s)", uid, found ? found->pw_name : "?");
+    }
+    const char *run_id = argc >= 2 && strcmp(argv[0], "run") != 0 ? argv[1] : "";
+    char run_buf[128] = "";
+    if (strcmp(argv[0], "run") == 0 && exit_code == 0)
+        snprintf(run_buf, sizeof run_buf, "%.*s", (int)strcspn(reply, "\n"), reply);
+    audit_entry_t entry = {.who = who, .serial = "", .source = "admin", .address = d->config->admin,
+                           .action = argv[0], .run_id = run_buf[0] ? run_buf : run_id, .status = exit_code,
+                           .outcome = reply};
+    alfup_err_t err;
+    commit_results(d, &err); /* no batch open: the entry is on disk before the reply */
+    if (audit_log_append(d->journal, &entry, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s by %s not in the audit trail: %s", argv[0], who, err.msg);
+}
+
+static unsigned on_api_request(void *arg, const api_request_t *request, char **body)
+{
+    controller_daemon_t *d = arg;
+    alfup_err_t err;
+    commit_results(d, &err); /* no batch open: audit entries are on disk before the answer */
+    api_commands_t commands = {.engine = d->engine, .registry = &d->registry, .journal = d->journal,
+                               .config = &d->config->api};
+    return api_commands_answer(&commands, request, body);
+}
+
 static void on_admin_request(void *arg, uint64_t client_id, int argc, char **argv)
 {
     controller_daemon_t *d = arg;
@@ -287,7 +345,7 @@ static void on_admin_request(void *arg, uint64_t client_id, int argc, char **arg
     }
     if (hold_ms > PING_HOLD_MAX_MS)
         hold_ms = PING_HOLD_MAX_MS;
-    if (run_commands_handle(d->engine, d->admin, client_id, argc, argv))
+    if (run_commands_handle(d->engine, d->admin, client_id, argc, argv, audit_admin, d))
         return;
     if (argc >= 1 && strcmp(argv[0], "agents") == 0)
         reply_agents(d, client_id, json);
@@ -331,7 +389,10 @@ static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup
     zmq_pollitem_t items[POLL_ITEMS_MAX];
     while (!*stop) {
         items[0] = (zmq_pollitem_t){.socket = channel_server_socket(d->channel), .events = ZMQ_POLLIN};
-        int count = 1 + admin_server_poll_items(d->admin, items + 1, POLL_ITEMS_MAX - 1);
+        int count = 1;
+        if (d->api_bridge)
+            items[count++] = (zmq_pollitem_t){.socket = api_bridge_socket(d->api_bridge), .events = ZMQ_POLLIN};
+        count += admin_server_poll_items(d->admin, items + count, POLL_ITEMS_MAX - count);
         if (zmq_poll(items, count, POLL_MS) < 0 && zmq_errno() != EINTR)
             return alfup_err_set(err, "poll: %s", zmq_strerror(zmq_errno()));
         int input_rc = channel_server_handle_input(d->channel, err);
@@ -339,11 +400,27 @@ static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup
         if (input_rc != ALFUP_OK)
             return ALFUP_ERR;
         admin_server_handle_input(d->admin);
+        if (d->api_bridge)
+            api_bridge_handle_input(d->api_bridge);
         channel_server_tick(d->channel);
         run_engine_tick(d->engine);
         finish_pings(d);
     }
     return ALFUP_OK;
+}
+
+/* The API's inproc bridge, then its thread (which connects to the bridge). */
+static int start_api(controller_daemon_t *d, void *zmq_context, alfup_err_t *err)
+{
+    const controller_api_t *api = &d->config->api;
+    d->api_bridge = api_bridge_new(zmq_context, on_api_request, d, err);
+    if (d->api_bridge == NULL)
+        return ALFUP_ERR;
+    api_server_config_t config = {.listen = api->listen, .ca = api->ca, .cert = api->cert, .key = api->key,
+                                  .crl = api->crl, .idle_timeout_s = api->idle_timeout_s,
+                                  .zmq_context = zmq_context};
+    d->api = api_server_new(&config, err);
+    return d->api ? ALFUP_OK : ALFUP_ERR;
 }
 
 int controller_daemon_run(const controller_config_t *config, const volatile sig_atomic_t *stop,
@@ -375,7 +452,7 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
         .heartbeat_timeout_s = config->heartbeat_timeout_s,
         .handshake_timeout_s = config->handshake_timeout_s,
         .max_pending_handshakes = config->max_pending_handshakes,
-        .required_roles = ROLE_AGENT_MASK};
+        .required_roles = ROLE_AGENT_MASK, .refused_roles = ROLE_CONSOLE_MASK | ROLE_CONTROLLER};
     channel_server_events_t events = {.peer_up = on_peer_up, .peer_down = on_peer_down, .message = on_message,
                                       .arg = &d, .peer_refused = on_peer_refused};
     d.channel = channel_server_new(zmq_context, &channel_config, &events, err);
@@ -384,8 +461,11 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
     d.admin = admin_server_new(config->admin, on_admin_request, &d, err);
     if (d.admin == NULL)
         goto out;
-    alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s %s listening on %s, admin socket %s", identity.name,
-              ALFUP_VERSION, config->listen, config->admin);
+    if (config->api.listen && start_api(&d, zmq_context, err) != ALFUP_OK)
+        goto out;
+    alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s %s listening on %s, admin socket %s%s%s", identity.name,
+              ALFUP_VERSION, config->listen, config->admin, config->api.listen ? ", API https://" : "",
+              config->api.listen ? config->api.listen : "");
     rc = loop(&d, stop, err);
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller stopping");
 out:
@@ -396,6 +476,8 @@ out:
     }
     result_batch_clear(&d.results); /* the loop committed and settled every batch it opened */
     result_batch_clear(&d.committed);
+    api_server_destroy(&d.api); /* its thread first: it talks to the bridge */
+    api_bridge_destroy(&d.api_bridge);
     admin_server_destroy(&d.admin);
     run_engine_destroy(&d.engine);
     channel_server_destroy(&d.channel);

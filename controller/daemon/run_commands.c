@@ -104,23 +104,44 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
     return 0;
 }
 
-int run_commands_handle(run_engine_t *engine, admin_server_t *admin, uint64_t client_id, int argc, char **argv)
+static const char *const COMMANDS[] = {"run", "runs", "status", "watch", "approve", "check-agents",
+                                       "resume", "rollback", "cancel", NULL};
+static const char *const ACTIONS[] = {"run", "approve", "resume", "rollback", "cancel", NULL};
+
+static int in_list(const char *word, const char *const *list)
 {
-    static const char *const COMMANDS[] = {"run", "runs", "status", "watch", "approve", "check-agents",
-                                           "resume", "rollback", "cancel", NULL};
-    if (argc < 1)
-        return 0;
-    int known = 0;
-    for (size_t i = 0; COMMANDS[i] && !known; i++)
-        known = strcmp(argv[0], COMMANDS[i]) == 0;
-    if (!known)
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(word, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int run_commands_is_action(const char *command)
+{
+    return in_list(command, ACTIONS);
+}
+
+int run_commands_answer(run_engine_t *engine, int argc, char **argv, FILE *out)
+{
+    if (argc < 1 || !in_list(argv[0], COMMANDS))
+        return -1;
+    return run_command(engine, argv[0], argc, argv, out);
+}
+
+int run_commands_handle(run_engine_t *engine, admin_server_t *admin, uint64_t client_id, int argc, char **argv,
+                        run_commands_audit_fn audit, void *audit_arg)
+{
+    if (argc < 1 || !in_list(argv[0], COMMANDS))
         return 0;
     reply_t reply;
     if (reply_open(&reply) != 0) {
         admin_server_reply(admin, client_id, 1, "out of memory\n");
         return 1;
     }
-    int exit_code = run_command(engine, argv[0], argc, argv, reply.out);
+    int exit_code = run_commands_answer(engine, argc, argv, reply.out);
+    fflush(reply.out);
+    if (audit && run_commands_is_action(argv[0]))
+        audit(audit_arg, client_id, argc, argv, exit_code, reply.text ? reply.text : "");
     reply_send(&reply, admin, client_id, exit_code);
     return 1;
 }

@@ -36,7 +36,17 @@ static const char *SCHEMA =
     "  sent_unix_ms INTEGER NOT NULL,"
     "  sends INTEGER NOT NULL DEFAULT 1,"
     "  started_unix_ms INTEGER, finished_unix_ms INTEGER,"
-    "  error TEXT, outputs_json TEXT, log_json TEXT);";
+    "  error TEXT, outputs_json TEXT, log_json TEXT);"
+    /* the operators' actions (audit_log.c): rows are only ever inserted */
+    "CREATE TABLE IF NOT EXISTS audit("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at_unix_ms INTEGER NOT NULL,"
+    "  who TEXT NOT NULL, serial TEXT NOT NULL, source TEXT NOT NULL, address TEXT NOT NULL,"
+    "  action TEXT NOT NULL, run_id TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL);"
+    /* what the event stream sends (event_log.c): rows are only ever inserted */
+    "CREATE TABLE IF NOT EXISTS events("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at_unix_ms INTEGER NOT NULL, type TEXT NOT NULL, run_id TEXT NOT NULL, data TEXT NOT NULL);";
 
 journal_t *journal_open(const char *path, alfup_err_t *err)
 {

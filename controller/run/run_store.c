@@ -2,12 +2,14 @@
  * kept as the encoded StepResult envelope, so outputs and log lines come back exactly. */
 #include "run_store.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
+#include "event_log.h"
 #include "log.h"
 
 static const char *RUN_SCHEMA =
@@ -60,6 +62,18 @@ static run_step_state_t step_state_from_name(const char *name)
     return RSTEP_PENDING;
 }
 
+/* The state change as an event for the API's stream (event_log.h), in the same batch as the row. */
+static int append_event(journal_t *journal, const char *type, const char *run_id, json_t *data, alfup_err_t *err)
+{
+    char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    json_decref(data);
+    if (text == NULL)
+        return alfup_err_set(err, "journal: run %s: out of memory for its event", run_id);
+    int rc = event_log_append(journal, type, run_id, text, err);
+    free(text);
+    return rc;
+}
+
 int run_store_save_run(journal_t *journal, const run_t *run, alfup_err_t *err)
 {
     static const char *SQL =
@@ -87,7 +101,11 @@ int run_store_save_run(journal_t *journal, const run_t *run, alfup_err_t *err)
     sqlite3_bind_int64(stmt, 15, (sqlite3_int64)run->finished_unix_ms);
     int rc = sqlite3_step(stmt) == SQLITE_DONE ? ALFUP_OK : sql_failed(db, err, "save", run->id);
     sqlite3_finalize(stmt);
-    return rc;
+    if (rc != ALFUP_OK)
+        return rc;
+    json_t *data = json_pack("{s:s, s:s, s:b, s:s?, s:s?}", "run", run->id, "state", run_state_name(run->state),
+                             "paused", run->paused, "waiting_for", run->waiting_gate, "error", run->error);
+    return append_event(journal, "run", run->id, data, err);
 }
 
 int run_store_save_step(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err)
@@ -123,6 +141,13 @@ int run_store_save_step(journal_t *journal, const run_t *run, int rollback, size
     if (blob)
         sqlite3_bind_blob(stmt, 10, blob, (int)blob_len, SQLITE_STATIC);
     rc = sqlite3_step(stmt) == SQLITE_DONE ? ALFUP_OK : sql_failed(db, err, "save step", run->id);
+    if (rc == ALFUP_OK)
+        rc = append_event(journal, "step", run->id,
+                          json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:s?}", "run", run->id, "step", planned->id,
+                                    "host", planned->agent, "kind", planned->kind, "rollback", rollback, "state",
+                                    run_step_state_name(step->state), "attempt", (int)step->attempt, "error",
+                                    step->result.error),
+                          err);
 out:
     sqlite3_finalize(stmt);
     free(blob);

@@ -28,6 +28,11 @@ static void check_promises(const controller_config_t *config)
     require(absolute(config->tls.ca) && absolute(config->tls.cert) && absolute(config->tls.key));
     require(config->tls.crl == NULL || absolute(config->tls.crl));
     require(config->workflows != NULL && config->workflows[0] != '\0');
+    /* api: its TLS files absolute (its own or the tls: section's), plans_dir absolute when given */
+    require(config->api.listen == NULL ||
+            (absolute(config->api.ca) && absolute(config->api.cert) && absolute(config->api.key)));
+    require(config->api.crl == NULL || absolute(config->api.crl));
+    require(config->api.plans_dir == NULL || absolute(config->api.plans_dir));
     require(config->heartbeat_timeout_s >= CONTROLLER_HEARTBEAT_TIMEOUT_MIN_S &&
             config->heartbeat_timeout_s <= CONTROLLER_HEARTBEAT_TIMEOUT_MAX_S);
     require(config->max_pending_handshakes >= CONTROLLER_MAX_PENDING_HANDSHAKES_MIN &&

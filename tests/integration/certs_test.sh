@@ -197,9 +197,24 @@ test_issue() {
   ok
 
   must_succeed issue "$CA" operator op1
-  check_leaf op1 "TLS Web Client Authentication" "URI:urn:alfup:role:operator"
-  [[ $(san_text "$CA/op1.pem" | sed 's/^ *//') == "URI:urn:alfup:role:operator" ]] ||
-    fail "operator SAN must hold only its role URI: $(san_text "$CA/op1.pem")"
+  check_leaf op1 "TLS Web Client Authentication" "URI:urn:alfup:role:viewer"
+  [[ $(san_text "$CA/op1.pem" | sed 's/^ *//') == "URI:urn:alfup:role:viewer" ]] ||
+    fail "an operator without --roles is a viewer, and its SAN holds only that role URI: $(san_text "$CA/op1.pem")"
+  ok
+  must_succeed issue "$CA" operator op4 --roles viewer,operator,approver,admin
+  check_leaf op4 "TLS Web Client Authentication" \
+    $'URI:urn:alfup:role:admin\nURI:urn:alfup:role:approver\nURI:urn:alfup:role:operator\nURI:urn:alfup:role:viewer'
+  ok
+  # a PKCS#12 for a browser: the key, the certificate and the CA, under the password from the file
+  printf 'p12-secret\n' >"$WORK/p12.pw"
+  must_succeed issue "$CA" operator op5 --roles approver --p12-password-file "$WORK/p12.pw"
+  [[ $(stat -c %a "$CA/op5.p12") == 600 ]] || fail "op5.p12 is not mode 0600"
+  [[ $(openssl pkcs12 -in "$CA/op5.p12" -passin pass:p12-secret -nokeys 2>/dev/null | grep -c 'BEGIN CERTIFICATE') == 2 ]] ||
+    fail "op5.p12 does not hold the certificate and the CA"
+  openssl pkcs12 -in "$CA/op5.p12" -passin pass:wrong -nokeys >/dev/null 2>&1 && fail "op5.p12 opens with a wrong password"
+  must_succeed renew "$CA" op4
+  check_leaf op4 "TLS Web Client Authentication" \
+    $'URI:urn:alfup:role:admin\nURI:urn:alfup:role:approver\nURI:urn:alfup:role:operator\nURI:urn:alfup:role:viewer'
   ok
 }
 
@@ -227,6 +242,9 @@ test_bad_input() {
   must_refuse "unknown kind" issue "$CA" admin a1
   must_refuse "--roles on a controller" issue "$CA" controller c1 --roles repo --dns c1.example.test
   must_refuse "--dns on an operator" issue "$CA" operator o1 --dns o1.example.test
+  must_refuse "an agent role on an operator" issue "$CA" operator o1 --roles viewer,repo
+  must_refuse "an operator role on an agent" issue "$CA" agent a1 --roles db,approver
+  must_refuse "--p12 on an agent" issue "$CA" agent a1 --roles db --p12
   must_refuse "bad host name" issue "$CA" controller c1 --dns 'bad host'
   must_refuse "bad IP address" issue "$CA" controller c1 --ip 256.0.0.1
   must_refuse "zero days" issue "$CA" operator o1 --days 0

@@ -80,6 +80,42 @@ static void test_defaults(void **state)
     controller_config_destroy(&config);
 }
 
+/* api: its TLS files default to the tls: section's; no api: section, no API. */
+static void test_api_section(void **state)
+{
+    (void)state;
+    alfup_err_t err = {{0}};
+    char text[1024];
+    snprintf(text, sizeof text, "%sapi: {listen: \"127.0.0.1:8443\", plans_dir: /etc/alfup/plans, key: /k/api.key}\n",
+             FULL);
+    controller_config_t *config = parse(text, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_string_equal(config->api.listen, "127.0.0.1:8443");
+    assert_string_equal(config->api.plans_dir, "/etc/alfup/plans");
+    assert_string_equal(config->api.ca, "/etc/alfup/ca.pem");
+    assert_string_equal(config->api.cert, "/etc/alfup/ctl.pem");
+    assert_string_equal(config->api.key, "/k/api.key");
+    assert_string_equal(config->api.crl, "/etc/alfup/crl.pem");
+    assert_int_equal(config->api.idle_timeout_s, CONTROLLER_API_DEFAULT_IDLE_TIMEOUT_S);
+    assert_false(config->api.four_eyes);
+    controller_config_destroy(&config);
+    config = parse(FULL, &err);
+    assert_non_null(config);
+    assert_null(config->api.listen);
+    controller_config_destroy(&config);
+    const char *refused[] = {"api: {plans_dir: /p}\n", "api: {listen: \"x:1\", plans_dir: plans}\n",
+                             "api: {listen: \"x:1\", idle_timeout_s: 0}\n", "api: {listen: \"x:1\", user: a}\n",
+                             "api: {listen: \"x:1\", four_eyes: maybe}\n", NULL};
+    for (size_t i = 0; refused[i]; i++) {
+        snprintf(text, sizeof text, "%s%s", FULL, refused[i]);
+        config = parse(text, &err);
+        if (config != NULL)
+            fail_msg("accepted: %s", refused[i]);
+        assert_non_null(strstr(err.msg, "ctl.yaml:12"));
+    }
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -169,7 +205,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config),   cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_root_must_be_mapping),
-        cmocka_unit_test(test_example_loads),
+        cmocka_unit_test(test_example_loads),  cmocka_unit_test(test_api_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
