@@ -13,16 +13,27 @@ lab_plan_yaml --workflow alfresco-upgrade-prestaged --staging --settle-s 2
 lab_snapshot_old "$LAB_DIR/snapshot"
 old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
 
-# The poller: one probe every 200 ms into DIR/polls until DIR/polls.stop exists (or the lab's folder is gone).
+# The poller: one process on repo1 probing every 200 ms (a probe starts each 0.2 s tick, or at once when the
+# previous one took longer), "UNIX_TIME CODE" lines into DIR/polls, until DIR/polls.stop exists or the lab's
+# folder is gone.
 polls=$LAB_DIR/polls url=$(lab_repo_ready_url)
-(
-    set +e
-    trap - ERR
-    while [ -d "$LAB_DIR" ] && [ ! -e "$polls.stop" ]; do
-        echo "$(date +%s.%N) $(lab_http_code repo1 "$url")" >> "$polls" || exit 0
-        sleep 0.2
-    done
-) &
+lab_exec repo1 python3 -c '
+import os, sys, time, urllib.error, urllib.request
+url, out, stop = sys.argv[1], sys.argv[2], sys.argv[2] + ".stop"
+tick = time.monotonic()
+while os.path.isdir(os.path.dirname(out)) and not os.path.exists(stop):
+    at = time.time()
+    try:
+        code = urllib.request.urlopen(url, timeout=3).status
+    except urllib.error.HTTPError as e:
+        code = e.code
+    except Exception:
+        code = "000"
+    with open(out, "a") as f:
+        f.write("%.3f %s\n" % (at, code))
+    tick += 0.2
+    time.sleep(max(0.0, tick - time.monotonic()))
+' "$url" "$polls" &
 poller=$!
 for _ in $(seq 100); do [ -s "$polls" ] && break; sleep 0.1; done
 [ -s "$polls" ] || fail "the poller wrote no probe within 10 s"
@@ -56,6 +67,7 @@ first_step=$(e2e_json 'min(x["started_unix_ms"] for p in s["phases"] for x in p[
 failed_end=$(e2e_json 's["failed_step"]["finished_unix_ms"] / 1000.0')
 awk -v a="$first_step" -v b="$failed_end" 'NR == 1 {first = $1} {last = $1} END {exit !(first < a && last > b)}' "$polls" ||
     fail "the probes ($(head -n1 "$polls" | cut -d' ' -f1) .. $(tail -n1 "$polls" | cut -d' ' -f1)) do not cover the run ($first_step .. $failed_end)"
+[ "$count" -ge 3 ] || fail "only $count probes in ${span} s"
 pass "old repository answered its readiness probe $count of $count times over ${span} s (every 200 ms, from before the run's first step until after its failure)"
 [ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$old_pid" ] || fail "the old repository's process changed"
 out=$(lab_check_old_ready) || fail "$out"; pass "${out/running again/still running} (same process as before the run)"
