@@ -3,20 +3,28 @@
 # Alfresco/Solr stand-ins, brings up a simulated split deployment (tests/lab/lab-up.sh: a controller and the
 # hosts repo1, db1 and solr1 as network namespaces, a real PostgreSQL, the old installations running), checks
 # the plan, runs the whole upgrade, verifies it, approves the decommission and prints a REPORT.
-#   deploy/quickstart.sh           run, report, take the lab down again
-#   deploy/quickstart.sh --keep    leave the lab running (tests/lab/lab-down.sh DIR stops it)
+# By default the prestaged upgrade (workflow alfresco-upgrade-prestaged, docs/workflow.md): production keeps
+# serving and writing (the lab writer adds 200 content files and lets the orphan cleaner move 50) while the new
+# version is prepared and the contentstore copied; the run waits at the cutover gate until the writer is done,
+# then the cutover is approved: production is down only for the stop, the database copy, the delta, the start.
+#   deploy/quickstart.sh                   run, report, take the lab down again
+#   deploy/quickstart.sh --keep            leave the lab running (tests/lab/lab-down.sh DIR stops it)
+#   deploy/quickstart.sh --seed-workflow   the procedure's own order instead (workflow alfresco-upgrade:
+#                                          production is down from the first step to the start; no writer)
 # The lab lives in /tmp/alfup-quickstart (or $ALFUP_QUICKSTART_DIR). Safe to run twice: a previous quick
 # start's lab is taken down first. Exits 0 only when the upgrade succeeded and every check held.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=${ALFUP_QUICKSTART_DIR:-/tmp/alfup-quickstart}
-keep=0
-case "${1:-}" in
-    --keep) keep=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    "") ;;
-    *) echo "quickstart: unknown argument $1 (see --help)" >&2; exit 2 ;;
-esac
+keep=0 prestaged=1
+for arg in "$@"; do
+    case "$arg" in
+        --keep) keep=1 ;;
+        --seed-workflow) prestaged=0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "quickstart: unknown argument $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
 
 source "$top/deploy/install-deps.sh"
 install_deps
@@ -41,6 +49,8 @@ fi
 
 source "$top/tests/lab/lab-lib.sh"
 source "$top/tests/lab/lab-verify.sh"
+source "$top/tests/lab/lab-configs.sh"
+source "$top/tests/lab/lab-writes.sh"
 finish() {
     if [ "$keep" = 1 ]; then
         echo "Left running: $work (lab.env, logs/, plan.yaml). Stop it: $top/tests/lab/lab-down.sh $work"
@@ -54,7 +64,14 @@ trap finish EXIT
 echo "== lab ($work)"
 "$top/tests/lab/lab-up.sh" "$work"
 lab_load "$work"
-lab_snapshot_old "$work/snapshot"
+if [ "$prestaged" = 1 ]; then
+    # The lab's store was just generated: settle_s 2 instead of 600, else every file counts as recent and the
+    # delta copies it again (docs/plan.md, online.settle_s).
+    lab_plan_yaml --workflow alfresco-upgrade-prestaged --staging --settle-s 2
+    sed -i 's/^approve: \[decommission\]$/approve: [cutover, decommission]/' "$work/plan.yaml"
+else
+    lab_snapshot_old "$work/snapshot"
+fi
 echo
 echo "== alfup-controller agents"
 lab_ctl agents
@@ -62,24 +79,51 @@ echo
 echo "== alfup-controller plan check $work/plan.yaml"
 lab_ctl plan check "$work/plan.yaml"
 echo
-echo "== alfup-controller run $work/plan.yaml --wait"
-set +e
-: > "$work/logs/run.out"
-lab_ctl run "$work/plan.yaml" --wait > "$work/logs/run.out" 2>&1 &
-runner=$!
-tail -n +1 --pid="$runner" -f "$work/logs/run.out" 2>/dev/null | grep --line-buffered -E '^(run-|[0-9]{2}:[0-9]{2}:[0-9]{2} +\[(ok  |run |FAIL)\])'
-wait "$runner"
-rc=$?
-set -e
-run=$(head -n1 "$work/logs/run.out")
+# follow CMD... -- runs CMD with its output into $out, showing its step lines as they come (a line shown
+# before, its time aside, is not shown again: status --wait starts with the steps already done); sets rc.
+shown=$work/logs/shown.txt
+follow() {
+    set +e
+    : > "$out"
+    touch "$shown"
+    "$@" > "$out" 2>&1 &
+    local runner=$!
+    tail -n +1 --pid="$runner" -f "$out" 2>/dev/null | grep --line-buffered -E '^(run-|[0-9]{2}:[0-9]{2}:[0-9]{2} +\[(ok  |run |FAIL)\])' |
+        awk -v shown="$shown" 'BEGIN { while ((getline l < shown) > 0) seen[l] }
+            { k = substr($0, 9) } !(k in seen) { seen[k]; print; print k >> shown; fflush() }'
+    wait "$runner"
+    rc=$?
+    set -e
+}
 checks=$work/checks.txt
 : > "$checks"
+if [ "$prestaged" = 1 ]; then
+    echo "== production writes meanwhile: lab writer on repo1 (200 files added, 50 orphans moved, one every 50 ms)"
+    lab_writer_start --add 200 --orphan 50 --interval-ms 50
+fi
+echo "== alfup-controller run $work/plan.yaml --wait"
+out=$work/logs/run.out follow lab_ctl run "$work/plan.yaml" --wait
+run=$(head -n1 "$work/logs/run.out")
+if [ "$prestaged" = 1 ] && [ "$rc" = 5 ] &&
+    [ "$(lab_ctl status "$run" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["waiting_for"])')" = cutover ]; then
+    echo
+    echo "== at the cutover gate: production still serves; waiting for the lab writer to finish"
+    lab_writer_wait 300 || echo "lab writer: NOT finished" | tee -a "$checks"
+    echo "lab writer: $(lab_writer_field added) content files added, $(lab_writer_field moved) orphans moved to contentstore.deleted while the run prepared" | tee -a "$checks"
+    lab_snapshot_old "$work/snapshot"
+    echo
+    echo "== alfup-controller approve $run cutover"
+    lab_ctl approve "$run" cutover
+    out=$work/logs/cutover.out follow lab_ctl status "$run" --wait
+fi
 if [ "$rc" = 5 ]; then
     echo
     echo "== at the decommission gate: checking the upgraded system before the old one goes"
     {
         lab_check_new_ready || true
         lab_check_content || true
+        line=$(lab_check_content_rows "$LAB_NEW_DIR_ROOT") || true
+        echo "$line (new dir.root)"
         lab_check_db_counts || true
         lab_check_old_unchanged "$work/snapshot" || true
     } | tee -a "$checks"
@@ -101,7 +145,7 @@ if [ "$rc" = 5 ]; then
             echo "decommission: NOT complete (status exit $rc)" | tee -a "$checks"
         fi
     fi
-elif [ "$rc" = 4 ]; then
+elif [ "$rc" = 4 ] && [ -d "$work/snapshot" ]; then
     echo
     echo "== rolled back: checking that the old system is back and untouched"
     {

@@ -18,7 +18,7 @@ static const char *const NEW_KEYS[] = {"home",    "service", "dir_root",        
 static const char *const OLD_SOLR_KEYS[] = {"home", "service", "data_dir_root", NULL};
 static const char *const NEW_SOLR_KEYS[] = {"home", "service", "data_dir_root", "distribution", "staging_service",
                                             NULL};
-static const char *const ONLINE_KEYS[] = {"max_mb_per_s", NULL};
+static const char *const ONLINE_KEYS[] = {"max_mb_per_s", "settle_s", NULL};
 static const char *const CUSTOM_KEYS[] = {"amps", "remove_apps", NULL};
 static const char *const ROLES[] = {"repo", "db", "solr", NULL};
 
@@ -245,20 +245,28 @@ static void parse_timeouts(plan_diag_t *diag, const yaml_doc_node_t *root, plan_
     }
 }
 
-/* online: {max_mb_per_s: 1..100000}, optional; {online.max_mb_per_s} is "0" (no cap) without it. */
+/* online: {max_mb_per_s: 1..100000, settle_s: 2..86400}, both optional; {online.max_mb_per_s} is "0" (no cap)
+ * and {online.settle_s} "600" (backup-tree's default) without them. */
 static void parse_online(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *plan)
 {
     const yaml_doc_node_t *map = plan_get_map(diag, root, "online", false);
     alfup_err_t err;
     plan->online_max_mb_per_s = 0;
+    plan->online_settle_s = 0;
     if (map != NULL) {
         plan_check_keys(diag, map, ONLINE_KEYS);
         if (yaml_doc_get_uint(map, "max_mb_per_s", 0, 1, PLAN_ONLINE_MB_PER_S_MAX, &plan->online_max_mb_per_s,
                               &err) == ALFUP_ERR)
             plan_diag_add_err(diag, &err);
+        if (yaml_doc_get_uint(map, "settle_s", 0, PLAN_ONLINE_SETTLE_S_MIN, PLAN_ONLINE_SETTLE_S_MAX,
+                              &plan->online_settle_s, &err) == ALFUP_ERR)
+            plan_diag_add_err(diag, &err);
     }
+    if (plan->online_settle_s == 0)
+        plan->online_settle_s = PLAN_ONLINE_SETTLE_S_DEFAULT;
     snprintf(plan->online_max_mb_per_s_text, sizeof plan->online_max_mb_per_s_text, "%u",
              plan->online_max_mb_per_s);
+    snprintf(plan->online_settle_s_text, sizeof plan->online_settle_s_text, "%u", plan->online_settle_s);
 }
 
 static void parse_root(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *plan)

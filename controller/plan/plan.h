@@ -13,6 +13,9 @@
 #define PLAN_JOBS_MAX 16u
 #define PLAN_TIMEOUT_MAX_S 172800u
 #define PLAN_ONLINE_MB_PER_S_MAX 100000u
+#define PLAN_ONLINE_SETTLE_S_MIN 2u      /* backup-tree's settle_s bounds and default (docs/steps-archive.md) */
+#define PLAN_ONLINE_SETTLE_S_MAX 86400u
+#define PLAN_ONLINE_SETTLE_S_DEFAULT 600u
 #define PLAN_SCRATCH_DB_SUFFIX "_scratch"
 #define PLAN_SCRATCH_DIR_ROOT_NAME "alf_data_scratch"
 
@@ -59,6 +62,8 @@ typedef struct plan {
     unsigned jobs;
     unsigned online_max_mb_per_s; /* online.max_mb_per_s; 0: not set (no cap) */
     char online_max_mb_per_s_text[12]; /* its decimal text, the value of {online.max_mb_per_s} */
+    unsigned online_settle_s; /* online.settle_s; PLAN_ONLINE_SETTLE_S_DEFAULT when not set */
+    char online_settle_s_text[12]; /* its decimal text, the value of {online.settle_s} */
     plan_timeout_t *timeouts;
     size_t timeout_count;
     const yaml_doc_node_t *timeouts_node;

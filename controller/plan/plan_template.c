@@ -11,6 +11,7 @@ typedef enum template_id {
     T_BACKUP_DIR,
     T_JOBS,
     T_ONLINE_MAX_MB_PER_S,
+    T_ONLINE_SETTLE_S,
     T_OLD_HOME,
     T_OLD_SERVICE,
     T_OLD_DIR_ROOT,
@@ -53,6 +54,7 @@ static const template_name_t TEMPLATES[] = {
     {"backup_dir", T_BACKUP_DIR, PLAN_TEMPLATE_SCALAR},
     {"jobs", T_JOBS, PLAN_TEMPLATE_SCALAR},
     {"online.max_mb_per_s", T_ONLINE_MAX_MB_PER_S, PLAN_TEMPLATE_SCALAR},
+    {"online.settle_s", T_ONLINE_SETTLE_S, PLAN_TEMPLATE_SCALAR},
     {"old.home", T_OLD_HOME, PLAN_TEMPLATE_SCALAR},
     {"old.service", T_OLD_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"old.dir_root", T_OLD_DIR_ROOT, PLAN_TEMPLATE_SCALAR},
@@ -149,6 +151,7 @@ const char *plan_template_scalar(const plan_t *plan, const char *name)
     case T_BACKUP_DIR: return plan->backup_dir;
     case T_JOBS: return plan->jobs <= PLAN_JOBS_MAX ? JOBS[plan->jobs] : NULL;
     case T_ONLINE_MAX_MB_PER_S: return plan->online_max_mb_per_s_text;
+    case T_ONLINE_SETTLE_S: return plan->online_settle_s_text;
     case T_AGENT: return NULL;
     default: return install_value(plan, t->id);
     }

@@ -109,18 +109,20 @@ lab_agent_yamls() {
     } > "$LAB_DIR/hosts/solr1/agent.yaml"
 }
 
-# lab_plan_yaml [--out PATH] [--workflow NAME] [--staging] [--online-mb N] [--extra TEXT]
+# lab_plan_yaml [--out PATH] [--workflow NAME] [--staging] [--online-mb N] [--settle-s S] [--extra TEXT]
 # tests/lab/plan.yaml with the lab's paths and addresses, into DIR/plan.yaml (or PATH). --workflow
 # sets workflow:; --staging adds new.staging_service and new.solr.staging_service (the lab's staging
-# services); --online-mb adds online: {max_mb_per_s: N}; --extra appends TEXT (YAML lines) verbatim.
+# services); --online-mb adds online: {max_mb_per_s: N}, --settle-s online: {settle_s: S}; --extra appends
+# TEXT (YAML lines) verbatim.
 lab_plan_yaml() {
-    local out=$LAB_DIR/plan.yaml workflow="" staging=0 online="" extra=""
+    local out=$LAB_DIR/plan.yaml workflow="" staging=0 online="" settle="" extra=""
     while [ $# -gt 0 ]; do
         case $1 in
             --out) out=$2; shift 2 ;;
             --workflow) workflow=$2; shift 2 ;;
             --staging) staging=1; shift ;;
             --online-mb) online=$2; shift 2 ;;
+            --settle-s) settle=$2; shift 2 ;;
             --extra) extra=$2; shift 2 ;;
             *) lab_say "lab_plan_yaml: unknown option $1"; return 2 ;;
         esac
@@ -138,7 +140,9 @@ lab_plan_yaml() {
     fi
     {
         sed "${edits[@]}" "$LAB_SRC/tests/lab/plan.yaml"
-        [ -z "$online" ] || printf 'online:\n  max_mb_per_s: %s\n' "$online"
+        [ -z "$online$settle" ] || echo "online:"
+        [ -z "$online" ] || printf '  max_mb_per_s: %s\n' "$online"
+        [ -z "$settle" ] || printf '  settle_s: %s\n' "$settle"
         [ -z "$extra" ] || printf '%s\n' "$extra"
     } > "$out"
 }

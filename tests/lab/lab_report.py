@@ -68,7 +68,7 @@ def hhmmss(t):
 
 
 def phases_table(status):
-    lines = ["Phase          steps  state        started   time"]
+    lines = ["Phase             steps  state        started   time"]
     every = [(p["id"], p.get("title", ""), p["steps"]) for p in status["phases"]]
     rb = status.get("rollback") or {}
     if rb.get("steps"):
@@ -81,9 +81,9 @@ def phases_table(status):
             (w for w in ("failed", "running", "cancelled", "skipped") if w in states), ",".join(states))
         starts = [step_start(s) for s in done if step_start(s)]
         total += busy(steps)
-        lines.append("  %-12s %5d  %-11.11s  %-8s %5.1f s" % (
+        lines.append("  %-15s %5d  %-11.11s  %-8s %5.1f s" % (
             pid, len(steps), state, hhmmss(min(starts)) if starts else "-", busy(steps)))
-    lines.append("  %-12s %5s  %-11s  %-8s %5.1f s" % ("total", "", "", "", total))
+    lines.append("  %-15s %5s  %-11s  %-8s %5.1f s" % ("total", "", "", "", total))
     lines.append("  (time: per stage the longest step, summed; steps of a stage run in parallel)")
     return lines
 
@@ -112,14 +112,56 @@ def downtime(status):
         crit = busy(crit_steps[first:last + 1])
         return ["Production downtime: %.1f s of steps (old repository stopping at %s, stop-old@%s,"
                 % (crit, hhmmss(step_start(stop)), stop["host"]),
-                "  until the new repository answered its readiness probe, %s; wall clock about %d s)"
-                % (ready["id"], round(seconds))]
+                "  until the new repository answered its readiness probe, %s; wall clock %.1f s)"
+                % (ready["id"], seconds)]
     back = [x for x in (status.get("rollback") or {}).get("steps", []) if x.get("step") == "rb-start-old"]
     if back and back[-1].get("state") == "succeeded" and step_end(back[-1]):
         return ["Production downtime: about %d s: the new repository never became ready; the OLD one answered "
                 "again at %s (%s)" % (round(step_end(back[-1]) - step_start(stop)), hhmmss(step_end(back[-1])),
                                       back[-1]["id"])]
     return ["Production downtime: the new repository never became ready, nor the old one again"]
+
+
+def stage_of(status, step):
+    """The steps of step's stage (same phase, same stage number)."""
+    for p in status["phases"]:
+        if any(s is step for s in p["steps"]):
+            return [s for s in p["steps"] if s.get("stage") == step.get("stage")]
+    return [step]
+
+
+def prestaged_parts(status):
+    """For the prestaged workflow: what the downtime consisted of, and the base copy done while serving."""
+    stop, copy, ready = find(status, "stop-old"), find(status, "copy-database"), find(status, "verify-restored")
+    if not stop or not copy or stop.get("state") != "succeeded":
+        return []
+    lines = ["  consisting of (per stage the longest step):",
+             "    stop                 %6.1f s  (stop-old, stop-old-solr)" % busy(stage_of(status, stop))]
+    o = copy.get("outputs") or {}
+    if copy.get("state") == "succeeded":
+        lines.append("    database copy        %6.1f s  (copy-database: template copy of %s, %s tables, %s rows, "
+                     "strategy %s)" % (float(copy.get("elapsed_s") or 0), size(o.get("bytes", 0)), o.get("tables"),
+                                       o.get("rows"), o.get("strategy")))
+    for d in [s for s in stage_of(status, copy) if s.get("kind") == "backup-delta" and s.get("state") == "succeeded"]:
+        o = d.get("outputs") or {}
+        lines.append("    %-20s %6.1f s  (%s files added, %s, %s removed; %s of %s folders re-listed)" % (
+            d["step"], float(d.get("elapsed_s") or 0), o.get("files_added"), size(o.get("bytes_added", 0)),
+            o.get("files_removed"), o.get("folders_relisted"), o.get("folders_total")))
+    if ready and ready.get("state") == "succeeded":
+        steps = [s for p in status["phases"] for s in p["steps"] if p["id"] == "cutover"]
+        first = next((s for s in steps if s.get("step") == "start-restored-solr"), None)
+        if first:
+            start = [s for s in steps if s.get("stage", 0) >= first.get("stage", 0)]
+            lines.append("    start                %6.1f s  (start-restored-solr .. verify-restored)" % busy(start))
+    base = [s for p in status["phases"] if p["id"] == "base-copy" for s in p["steps"]]
+    bc = find(status, "base-content")
+    if bc and bc.get("state") == "succeeded":
+        o = bc.get("outputs") or {}
+        lines.append("Base copy while production served: base-copy phase %.1f s; base-content %.1f s, %s files, %s "
+                     "online (%s files recent, copied again by the delta)" % (
+                         busy(base), float(bc.get("elapsed_s") or 0), o.get("files"), size(o.get("bytes", 0)),
+                         o.get("files_recent")))
+    return lines
 
 
 def as_list(v):
@@ -141,6 +183,11 @@ def transfers(status):
                 lines.append("  %-28s %6s files %11s -> %s%s" % (
                     s["id"], o.get("files"), size(o.get("bytes", 0)), os.path.basename(archive),
                     " (%s)" % size(on_disk) if on_disk is not None else ""))
+            elif s["kind"] == "backup-delta":
+                total += int(o.get("bytes_added", 0))
+                lines.append("  %-28s %6s files %11s -> %s (delta of the base; %s removed)" % (
+                    s["id"], o.get("files_added"), size(o.get("bytes_added", 0)),
+                    os.path.basename(o.get("archive", "")), o.get("files_removed")))
             elif s["kind"] == "db-backup":
                 total += int(o.get("dump_bytes", 0))
                 lines.append("  %-28s database %s: %s tables, %s rows, schema %s -> dump %s" % (
@@ -158,6 +205,13 @@ def transfers(status):
                 total += int(o.get("bytes", 0))
                 lines.append("  %-28s %6s files %11s -> %s" % (s["id"], o.get("files"), size(o.get("bytes", 0)),
                                                              o.get("target")))
+            elif s["kind"] == "backup-delta" and o.get("target"):
+                lines.append("  %-28s %6s files written, %s removed -> %s" % (
+                    s["id"], o.get("target_files_written"), o.get("target_removed"), o.get("target")))
+            elif s["kind"] == "db-copy":
+                lines.append("  %-28s database %s (owner %s) copied from %s: %s tables, %s rows, schema %s" % (
+                    s["id"], o.get("database"), o.get("owner"), o.get("source"), o.get("tables"), o.get("rows"),
+                    o.get("schema")))
             elif s["kind"] == "db-restore":
                 lines.append("  %-28s database %s (owner %s): %s tables, %s rows, schema %s" % (
                     s["id"], o.get("database"), o.get("owner"), o.get("tables"), o.get("total_rows"), o.get("schema")))
@@ -177,6 +231,11 @@ def verification(status, checks):
         if s.get("state") == "succeeded":
             lines.append("  database restore: every table's row count and the schema number (%s) checked against "
                          "the dump's facts: %s tables, %s rows" % (o.get("schema"), o.get("tables"), o.get("total_rows")))
+    for s in (x for p in status["phases"] for x in p["steps"] if x["kind"] == "db-copy"):
+        o = s.get("outputs") or {}
+        if s.get("state") == "succeeded":
+            lines.append("  database copy: every table's row count and the schema number (%s) checked against "
+                         "the stopped old database: %s tables, %s rows" % (o.get("schema"), o.get("tables"), o.get("rows")))
     for line in checks:
         lines.append("  " + line)
     return lines
@@ -197,7 +256,7 @@ def main(argv):
            "Started %s  finished %s" % (status.get("created"), status.get("finished"))]
     if status.get("error"):
         out.append("Error: %s" % status["error"])
-    out += [""] + phases_table(status) + [""] + downtime(status) + [""] + transfers(status)
+    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status) + [""] + transfers(status)
     out += [""] + verification(status, checks) + ["=" * WIDTH]
     print("\n".join(out))
     bad = [c for c in checks if any(w in c for w in ("CHANGED", "DIFFER", "MISMATCH", "NOT ", "FAILED"))]

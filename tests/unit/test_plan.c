@@ -384,6 +384,31 @@ static void test_online_max_mb_per_s(void **state)
     expect_edit_error(31, "approve: [decommission]\nonline: 10", 32, "");
 }
 
+/* online.settle_s: backup-tree's settle_s for the base copy; {online.settle_s} is 600 (the agent's default)
+ * when absent, the value when set (2..86400); a plan that leaves it out sends the agent's default explicitly. */
+static void test_online_settle_s(void **state)
+{
+    (void)state;
+    plan_t *plan = parse_ok(GOOD);
+    assert_string_equal(plan_template_scalar(plan, "online.settle_s"), "600");
+    assert_int_equal(plan_template_kind("online.settle_s"), PLAN_TEMPLATE_SCALAR);
+    plan_destroy(&plan);
+    const char *good[][2] = {{"  settle_s: 2", "2"}, {"  settle_s: 86400", "86400"},
+                             {"  max_mb_per_s: 5\n  settle_s: 30", "30"}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char block[128];
+        snprintf(block, sizeof block, "approve: [decommission]\nonline:\n%s", good[i][0]);
+        char *text = edited(31, block);
+        plan = parse_ok(text);
+        assert_string_equal(plan_template_scalar(plan, "online.settle_s"), good[i][1]);
+        plan_destroy(&plan);
+        free(text);
+    }
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  settle_s: 1", 33, "");
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  settle_s: 86401", 33, "");
+    expect_edit_error(31, "approve: [decommission]\nonline:\n  settle_s: soon", 33, "");
+}
+
 /* A workflow whose step uses {new.staging_service} needs the key; with only_if the step is left out. */
 static void test_workflow_needs_staging(void **state)
 {
@@ -452,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_workflow_errors),
         cmocka_unit_test(test_staging_services),
         cmocka_unit_test(test_online_max_mb_per_s),
+        cmocka_unit_test(test_online_settle_s),
         cmocka_unit_test(test_workflow_needs_staging),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

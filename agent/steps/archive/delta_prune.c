@@ -34,9 +34,10 @@ static int prune_folder(int source_root, int target_root, const char *target_sho
     int source = folder_beneath_open(source_root, rel), copy = folder_beneath_open(target_root, rel);
     str_list_t have = {0}, extra = {0};
     char shown[PATH_MAX];
-    snprintf(shown, sizeof shown, "%s%s%s", target_shown, rel[0] ? "/" : "", rel);
     int rc = ALFUP_OK;
-    if (source >= 0 && copy >= 0) {
+    if (snprintf(shown, sizeof shown, "%s%s%s", target_shown, rel[0] ? "/" : "", rel) >= (int)sizeof shown)
+        rc = alfup_err_set(err, "%s/%s: path too long", target_shown, rel);
+    if (rc == ALFUP_OK && source >= 0 && copy >= 0) {
         rc = folder_names_list(source, rel, &have, err);
         if (rc == ALFUP_OK)
             rc = folder_names_list(copy, shown, &extra, err);
