@@ -142,6 +142,7 @@ static int fill_step(const expander_t *x, const workflow_step_t *ws, const char 
     ps->kind = strdup(ws->kind->name);
     ps->stage = ws->stage;
     ps->gate = rollback ? NULL : dup_or_null(gate_of(x, ws));
+    ps->ends_rollback = !rollback && ws->ends_rollback;
     ps->timeout_s = timeout_of(x, ws);
     if (!ps->id || !ps->phase || !ps->phase_title || !ps->workflow_step || !ps->title || !ps->procedure || !ps->agent ||
         !ps->role || !ps->kind || (!rollback && gate_of(x, ws) && !ps->gate))
@@ -267,10 +268,16 @@ static run_plan_t *expand(const expander_t *x, const char *plan_path)
     }
     if (rp->rollback_from == SIZE_MAX)
         rp->rollback_from = rp->step_count;
-    rp->rollback_until = rp->step_count;
+    rp->destructive_from = rp->step_count;
     for (size_t i = rp->step_count; i-- > 0;)
         if (workflow_kind_find(rp->steps[i].kind)->destructive)
+            rp->destructive_from = i;
+    rp->rollback_until = rp->destructive_from;
+    for (size_t i = 0; i < rp->destructive_from; i++)
+        if (rp->steps[i].ends_rollback) {
             rp->rollback_until = i;
+            break;
+        }
     compact_stages(rp->steps, rp->step_count);
     compact_stages(rp->rollback, rp->rollback_count);
     return rp;

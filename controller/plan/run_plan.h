@@ -32,6 +32,7 @@ typedef struct planned_step {
     unsigned stage;        /* steps of one stage run in parallel; stages run in ascending order */
     char *gate;            /* non-NULL: waits for `approve RUN GATE` before it is sent */
     unsigned timeout_s;    /* how long the controller waits for its result once sent */
+    bool ends_rollback;    /* its workflow step has ends_rollback: true */
 } planned_step_t;
 
 typedef struct run_plan {
@@ -46,9 +47,13 @@ typedef struct run_plan {
     /* Automatic rollback once a failed step's index is >= rollback_from (the
      * first step that stops an old service); before that a failure just stops. */
     size_t rollback_from;
-    /* A failure at or after this index (the first step that removes the old
-     * system: decommission) does not roll back; step_count when there is none. */
+    /* A failure at or after this index does not roll back by itself: the first
+     * step of the workflow that has ends_rollback (the new version serves and a
+     * rollback would lose what was written since), or else destructive_from. */
     size_t rollback_until;
+    /* The first step that removes the old system (decommission): from there no
+     * rollback at all, not even an operator's; step_count when there is none. */
+    size_t destructive_from;
     planned_step_t *rollback;  /* what rollback runs, in order (stop new, start old, wait ready) */
     size_t rollback_count;
 } run_plan_t;

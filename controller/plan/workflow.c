@@ -15,7 +15,7 @@ static const char *const ROOT_KEYS[] = {"workflow", "title", "phases", "rollback
 static const char *const PHASE_KEYS[] = {"id", "title", "gate", "steps", NULL};
 static const char *const STEP_KEYS[] = {
     "id",      "title", "procedure", "role",          "kind",   "nodes", "parallel_with",
-    "only_if", "gate",  "timeout_s", "arms_rollback", "params", NULL};
+    "only_if", "gate",  "timeout_s", "arms_rollback", "ends_rollback", "params", NULL};
 static const char *const ROLLBACK_KEYS[] = {"id",        "title",  "role", "kind", "nodes", "parallel_with",
                                             "timeout_s", "params", NULL};
 
@@ -99,6 +99,7 @@ static void parse_step(plan_diag_t *diag, const yaml_doc_node_t *map, workflow_s
     step->only_if = plan_get_text(diag, map, "only_if", false);
     step->gate = get_bool(diag, map, "gate");
     step->arms_rollback = get_bool(diag, map, "arms_rollback");
+    step->ends_rollback = get_bool(diag, map, "ends_rollback");
     if (yaml_doc_get_uint(map, "timeout_s", 0, 1, PLAN_TIMEOUT_MAX_S, &step->timeout_s, &err) == ALFUP_ERR)
         plan_diag_add_err(diag, &err);
     parse_params(diag, map, step);

@@ -31,6 +31,7 @@ typedef struct workflow_step {
     char *parallel_with; /* NULL: starts a new stage */
     char *only_if;       /* template name; the step is left out when it is empty */
     bool gate, arms_rollback;
+    bool ends_rollback; /* from this step on a failure no longer rolls back by itself */
     unsigned timeout_s; /* 0: the kind's default */
     workflow_param_t *params;
     size_t param_count;

@@ -1,6 +1,8 @@
 /* workflow_check.c -- checking a workflow: ids, stages, kinds' parameters, templates and ${...} references. */
 #include "workflow_check.h"
 
+#include <stdint.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,10 +240,15 @@ void workflow_check_all(plan_diag_t *diag, workflow_t *wf)
 {
     check_phases(diag, wf);
     unsigned stage = 0;
-    size_t arming = 0;
+    size_t arming = 0, ending = 0, armed_at = SIZE_MAX;
     for (size_t i = 0; i < wf->step_count; i++) {
         assign_stage(diag, wf->steps, i, &stage);
         arming += wf->steps[i].arms_rollback;
+        armed_at = wf->steps[i].arms_rollback && armed_at == SIZE_MAX ? i : armed_at;
+        if (wf->steps[i].ends_rollback && (++ending > 1 || armed_at == SIZE_MAX || armed_at == i))
+            plan_diag_at(diag, wf->steps[i].node,
+                         "ends_rollback: at most one step may end the automatic rollback, after the step that "
+                         "arms it");
     }
     for (size_t i = 0; i < wf->step_count; i++)
         check_step(diag, wf, wf->steps, i, false);

@@ -167,6 +167,14 @@ static void send_step(run_engine_t *e, run_t *run, int rollback, size_t index)
 
 /* ---- failure and rollback ---- */
 
+int engine_reached(const run_t *run, size_t from)
+{
+    for (size_t i = from; i < run->plan->step_count; i++)
+        if (run->steps[i].state != RSTEP_PENDING)
+            return 1;
+    return 0;
+}
+
 void engine_cancel_in_flight(run_engine_t *e, run_t *run)
 {
     for (size_t i = 0; i < run->plan->step_count; i++) {
@@ -208,8 +216,17 @@ static void fail_run(run_engine_t *e, run_t *run, size_t index)
              p->procedure, s->result.error && s->result.error[0] ? s->result.error : "no reason given");
     engine_set_text(&run->error, error);
     run->failed_index = (long)index;
-    if (index >= run->plan->rollback_until) {
+    if (index >= run->plan->destructive_from) {
         /* decommission has begun: the old system may be gone, there is nothing to go back to */
+        engine_finish(e, run, RUN_FAILED);
+        return;
+    }
+    if (index >= run->plan->rollback_until) {
+        /* the new version serves: going back would lose what was written to it since it started */
+        snprintf(error + strlen(error), sizeof error - strlen(error),
+                 "; the new version serves, so nothing was rolled back: `resume` retries the failed steps, "
+                 "`rollback` would go back to the old system and lose what was written since the start");
+        engine_set_text(&run->error, error);
         engine_finish(e, run, RUN_FAILED);
         return;
     }

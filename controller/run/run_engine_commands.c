@@ -52,13 +52,26 @@ int run_engine_approve(run_engine_t *e, const char *run_id, const char *gate, al
     return ALFUP_OK;
 }
 
+/* 1 when no rollback ran since the old system was stopped, so the run's steps so far still hold:
+ * a run that failed before anything stopped, or past the point where rollback ends by itself (the
+ * new version serves), and any run whose decommission began (the old system may be partly gone:
+ * backing it up again and restoring that over the new one would lose data). */
+static int retry_failed_only(const run_t *run)
+{
+    if (engine_reached(run, run->plan->destructive_from))
+        return 1;
+    return run->state == RUN_FAILED &&
+           (!run->armed || (run->failed_index >= 0 && (size_t)run->failed_index >= run->plan->rollback_until));
+}
+
 /* A failed (not rolled back) run: retry its failed steps. A rolled-back or
  * cancelled run: the old system ran again since the backups, so everything from
  * the first step that stops it is done again (new backups, never a stale restore). */
 static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
 {
     size_t from = run->plan->step_count;
-    if (run->state == RUN_FAILED && !run->armed) {
+    int failed_only = retry_failed_only(run);
+    if (failed_only) {
         for (size_t i = 0; i < run->plan->step_count; i++)
             if (run_step_ended_badly(&run->steps[i]) && i < from)
                 from = i;
@@ -68,11 +81,10 @@ static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
         snprintf(note, note_len, "the old system ran again after the failure, so the run restarts at %s "
                  "and takes new backups", run->plan->steps[from].id);
     }
-    int retry_failed_only = run->state == RUN_FAILED && !run->armed;
     for (size_t i = from; i < run->plan->step_count; i++) {
         if (run->steps[i].state == RSTEP_PENDING)
             continue;
-        if (retry_failed_only && run->steps[i].state == RSTEP_SUCCEEDED)
+        if (failed_only && run->steps[i].state == RSTEP_SUCCEEDED)
             continue; /* finished: never repeated */
         run->steps[i].state = RSTEP_PENDING;
         run->steps[i].attempt++;
@@ -131,6 +143,9 @@ int run_engine_rollback(run_engine_t *e, const char *run_id, alfup_err_t *err)
     if (run->state == RUN_SUCCEEDED)
         return alfup_err_set(err, "run %s succeeded; the old installation stays untouched and can be started "
                              "by hand if needed", run->id);
+    if (engine_reached(run, run->plan->destructive_from))
+        return alfup_err_set(err, "run %s: the decommission has begun, so the old system may be partly removed "
+                             "and there is nothing to roll back to; `resume` retries what failed", run->id);
     run->paused = 0;
     if (run->error == NULL)
         engine_set_text(&run->error, "rollback requested by an operator");
@@ -149,7 +164,9 @@ int run_engine_cancel(run_engine_t *e, const char *run_id, alfup_err_t *err)
     run->cancel_requested = 1;
     run->paused = 0;
     engine_set_text(&run->error, "cancelled by an operator");
-    if (run->armed && run->plan->rollback_count > 0 && run->state != RUN_ROLLING_BACK) {
+    /* once the new version serves (or the decommission began), a cancel stops the steps, never the new version */
+    int keep_new = engine_reached(run, run->plan->rollback_until);
+    if (run->armed && !keep_new && run->plan->rollback_count > 0 && run->state != RUN_ROLLING_BACK) {
         engine_start_rollback(e, run); /* the old system was stopped: bring it back, then end cancelled */
         engine_advance(e, run);
         return ALFUP_OK;

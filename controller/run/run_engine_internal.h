@@ -45,6 +45,9 @@ int engine_reask(run_engine_t *e, run_t *run, int rollback, size_t index);
  * an interval that grows each time (run_engine_reask.c). */
 void engine_reask_due(run_engine_t *e, run_t *run);
 
+/* 1 when a step of the main sequence at or after index from is no longer pending (it was sent). */
+int engine_reached(const run_t *run, size_t from);
+
 /* Asks agents to stop every main step still running. */
 void engine_cancel_in_flight(run_engine_t *e, run_t *run);
 

@@ -42,13 +42,18 @@ static int append_reference(const run_t *run, const planned_step_t *step, const 
     return ALFUP_OK;
 }
 
-static int resolve_value(const run_t *run, const planned_step_t *step, const char *text, char *buf, alfup_err_t *err)
+/* {run.id} is the run's id, with ".aN" from the step's second attempt on: a step done again
+ * after a rollback or a failure writes its backups beside the first attempt's, never over
+ * them (backup steps refuse an archive that exists, and the first attempt's stay intact). */
+static int resolve_value(const run_t *run, const planned_step_t *step, unsigned attempt, const char *text, char *buf,
+                         alfup_err_t *err)
 {
     size_t used = 0;
     size_t run_id_len = strlen(RUN_PARAM_RUN_ID);
     while (*text) {
         if (strncmp(text, RUN_PARAM_RUN_ID, run_id_len) == 0) {
-            int n = snprintf(buf + used, PARAM_VALUE_MAX - used, "%s", run->id);
+            int n = attempt > 1 ? snprintf(buf + used, PARAM_VALUE_MAX - used, "%s.a%u", run->id, attempt)
+                                : snprintf(buf + used, PARAM_VALUE_MAX - used, "%s", run->id);
             if (n < 0 || (size_t)n >= PARAM_VALUE_MAX - used)
                 return alfup_err_set(err, "step %s: parameter too long", step->id);
             used += (size_t)n;
@@ -73,12 +78,13 @@ static int resolve_value(const run_t *run, const planned_step_t *step, const cha
 int run_params_resolve(const run_t *run, int rollback, size_t index, kv_list_t *out, alfup_err_t *err)
 {
     const planned_step_t *step = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
+    unsigned attempt = rollback ? 1 : run->steps[index].attempt;
     char *buf = malloc(PARAM_VALUE_MAX);
     if (buf == NULL)
         return alfup_err_set(err, "out of memory");
     int rc = ALFUP_OK;
     for (size_t i = 0; i < step->params.count && rc == ALFUP_OK; i++) {
-        rc = resolve_value(run, step, step->params.items[i].value, buf, err);
+        rc = resolve_value(run, step, attempt, step->params.items[i].value, buf, err);
         if (rc == ALFUP_OK && kv_list_add(out, step->params.items[i].key, buf) != 0)
             rc = alfup_err_set(err, "out of memory");
     }

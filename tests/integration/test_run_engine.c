@@ -23,6 +23,7 @@ typedef struct sent_step {
     char agent[64];
     char step_id[ALFUP_STEP_ID_MAX + 1];
     char kind[64];
+    char archive[256]; /* its "archive" or "dest" parameter, if any */
     int answered;
 } sent_step_t;
 
@@ -64,6 +65,9 @@ static int fake_send(void *arg, const char *agent, alfup_msg_t *msg, alfup_err_t
     snprintf(s->agent, sizeof s->agent, "%s", agent);
     snprintf(s->step_id, sizeof s->step_id, "%s", msg->request.step_id);
     snprintf(s->kind, sizeof s->kind, "%s", msg->request.kind);
+    const char *archive = kv_list_get(&msg->request.params, "archive");
+    archive = archive ? archive : kv_list_get(&msg->request.params, "dest");
+    snprintf(s->archive, sizeof s->archive, "%s", archive ? archive : "");
     for (size_t i = 0; i < msg->request.params.count; i++) /* every reference was resolved */
         assert_null(strstr(msg->request.params.items[i].value, "${"));
     if (strncmp(msg->request.kind, "decommission", 12) == 0)
@@ -277,6 +281,87 @@ static void test_failure_after_stop_rolls_back_and_names_host_and_step(void **st
     assert_true(w->sent_count > before);
     assert_non_null(strstr(w->sent[before].step_id, "stop-old"));
     assert_non_null(strstr(w->sent[before].step_id, ".a2"));
+    /* the new backups go beside the first attempt's, never over them (backup steps refuse an archive that
+     * exists, which made a resumed run fail at its first backup and roll back again) */
+    while (drive(w, "start-restored@repo1.a2", SENT_MAX) > 0)
+        ;
+    size_t backups = 0;
+    for (size_t i = 0; i < w->sent_count; i++) {
+        if (w->sent[i].archive[0] == '\0' || strcmp(w->sent[i].kind, "verify-archive") == 0 ||
+            strcmp(w->sent[i].kind, "restore-tree") == 0)
+            continue;
+        char first_attempt[128];
+        snprintf(first_attempt, sizeof first_attempt, "/%s/", w->run_id);
+        int second = strstr(w->sent[i].step_id, ".a2") != NULL;
+        char second_attempt[128];
+        snprintf(second_attempt, sizeof second_attempt, "/%s.a2/", w->run_id);
+        assert_non_null(strstr(w->sent[i].archive, second ? second_attempt : first_attempt));
+        backups += second;
+    }
+    assert_true(backups >= 5); /* content, config, two indexes, database */
+}
+
+/* A decommission step fails: the old system may be partly gone, so nothing is rolled back; a resume
+ * retries only the failed step (never stop-old again: that would back up a half-removed old system and
+ * restore it over the new one), and an operator's rollback is refused. */
+static void test_decommission_failure_resume_retries_only_it_and_rollback_is_refused(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    alfup_err_t err;
+    assert_int_equal(run_engine_approve(w->engine, w->run_id, NULL, &err), ALFUP_OK);
+    while (drive(w, "remove-old@repo1", SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    for (size_t i = 0; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].step_id, ".rb")); /* no rollback step */
+    assert_int_equal(run_engine_rollback(w->engine, w->run_id, &err), ALFUP_ERR);
+    assert_non_null(strstr(err.msg, "decommission"));
+    assert_int_equal(run->state, RUN_FAILED);
+    char note[512];
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
+    assert_non_null(strstr(w->sent[before].step_id, "remove-old@repo1.a2"));
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_SUCCEEDED);
+}
+
+/* The prestaged workflow: once the new version serves (complete-backup, ends_rollback), a failure
+ * does not roll back (that would lose what users wrote since the start); resume retries only the
+ * failed step, and a cancel stops steps, never the new version. */
+static void test_failure_after_the_new_version_serves_is_not_rolled_back(void **state)
+{
+    world_t *w = *state;
+    snprintf(w->plan, sizeof w->plan, "%s/deploy/examples/plan-prestaged.yaml", getenv("ALFUP_SOURCE_DIR"));
+    start(w);
+    alfup_err_t err;
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_WAITING);
+    assert_string_equal(run->waiting_gate, "cutover");
+    assert_int_equal(run->armed, 0); /* production never stopped so far */
+    assert_int_equal(run_engine_approve(w->engine, w->run_id, "cutover", &err), ALFUP_OK);
+    while (drive(w, "backup-database@db1", SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_non_null(strstr(run->error, "nothing was rolled back"));
+    for (size_t i = 0; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].step_id, ".rb")); /* the new version kept serving */
+    char note[512];
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
+    assert_non_null(strstr(w->sent[before].step_id, "backup-database@db1.a2"));
+    assert_int_equal(run_engine_cancel(w->engine, w->run_id, &err), ALFUP_OK);
+    assert_int_equal(run->state, RUN_CANCELLED);
+    for (size_t i = before; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].step_id, ".rb")); /* a cancel now stops steps, not the new version */
 }
 
 static void test_preflight_failure_stops_without_rollback_and_resume_retries(void **state)
@@ -635,6 +720,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_full_run_in_stage_order_with_decommission_gate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decommission_failure_resume_retries_only_it_and_rollback_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_failure_after_the_new_version_serves_is_not_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_after_stop_rolls_back_and_names_host_and_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preflight_failure_stops_without_rollback_and_resume_retries, setup,
                                         teardown),

@@ -135,24 +135,30 @@ static void check_step(examples_t *x, const planned_step_t *p, const agent_confi
     }
 }
 
-/* plan-prod-ecm.yaml is the deployment the example agents describe: every step, main and
- * rollback, finds what it needs on its agent. */
-static void test_prod_plan_fits_the_example_agents(void **state)
+/* plan-prod-ecm.yaml and plan-prestaged.yaml describe the deployment of the example agents: every
+ * step, main and rollback, of either workflow finds what it needs on its agent. */
+static void check_plan_fits(examples_t *x, const char *name)
 {
-    examples_t *x = *state;
-    run_plan_t *plan = load_plan(x, "plan-prod-ecm.yaml");
+    run_plan_t *plan = load_plan(x, name);
     for (int rollback = 0; rollback <= 1; rollback++) {
         size_t count = rollback ? plan->rollback_count : plan->step_count;
         for (size_t i = 0; i < count; i++) {
             const planned_step_t *p = rollback ? &plan->rollback[i] : &plan->steps[i];
             const agent_config_t *agent = agent_named(x, p->agent);
             if (agent == NULL)
-                problem(x, "plan-prod-ecm.yaml: agent %s has no example config", p->agent);
+                problem(x, "%s: agent %s has no example config", name, p->agent);
             else
                 check_step(x, p, agent);
         }
     }
     run_plan_destroy(&plan);
+}
+
+static void test_prod_plans_fit_the_example_agents(void **state)
+{
+    examples_t *x = *state;
+    check_plan_fits(x, "plan-prod-ecm.yaml");
+    check_plan_fits(x, "plan-prestaged.yaml");
     if (x->problems[0])
         fail_msg("the examples do not work together:\n%s", x->problems);
 }
@@ -162,7 +168,7 @@ static void test_prod_plan_fits_the_example_agents(void **state)
 static void test_backup_dir_and_channel_agree(void **state)
 {
     examples_t *x = *state;
-    static const char *const PLANS[] = {"plan-prod-ecm.yaml", "plan-cluster.yaml"};
+    static const char *const PLANS[] = {"plan-prod-ecm.yaml", "plan-prestaged.yaml", "plan-cluster.yaml"};
     for (size_t i = 0; i < sizeof PLANS / sizeof PLANS[0]; i++) {
         run_plan_t *plan = load_plan(x, PLANS[i]);
         const char *wanted = NULL;
@@ -193,7 +199,7 @@ static void test_backup_dir_and_channel_agree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_prod_plan_fits_the_example_agents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prod_plans_fit_the_example_agents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_dir_and_channel_agree, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

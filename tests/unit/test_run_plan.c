@@ -221,6 +221,7 @@ static void test_rollback(void **state)
     run_plan_t *plan = build_example("plan-cluster.yaml");
     assert_int_equal(plan->rollback_from, (size_t)run_plan_find(plan, "stop-old@repo1"));
     assert_string_equal(plan->steps[plan->rollback_until].kind, "decommission-tree");
+    assert_int_equal(plan->rollback_until, plan->destructive_from); /* the seed has no ends_rollback */
     for (size_t i = 0; i < plan->rollback_until; i++)
         assert_null(strstr(plan->steps[i].kind, "decommission"));
     const char *expect[][3] = {{"rb-stop-new@repo1", "service-stop", "alfresco-7.4"},
@@ -267,6 +268,23 @@ static void check_references(const run_plan_t *plan)
             }
         }
     }
+}
+
+/* The prestaged workflow: rollback is armed at the cutover's stop and ends by itself where the backup
+ * set is completed (the new version serves); no rollback at all once the decommission begins. */
+static void test_prestaged_rollback_ends_where_the_new_version_serves(void **state)
+{
+    (void)state;
+    run_plan_t *plan = build_example("plan-prestaged.yaml");
+    assert_string_equal(plan->workflow, "alfresco-upgrade-prestaged");
+    assert_int_equal(plan->rollback_from, (size_t)run_plan_find(plan, "stop-old@repo1"));
+    assert_int_equal(plan->rollback_until, (size_t)run_plan_find(plan, "backup-database@db1"));
+    assert_true(plan->steps[plan->rollback_until].ends_rollback);
+    assert_true(run_plan_find(plan, "verify-restored@repo1") < (long)plan->rollback_until);
+    assert_string_equal(plan->steps[plan->destructive_from].kind, "decommission-tree");
+    for (size_t i = 0; i < plan->destructive_from; i++)
+        assert_null(strstr(plan->steps[i].kind, "decommission"));
+    run_plan_destroy(&plan);
 }
 
 static void test_references(void **state)
@@ -341,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_cluster_rule),
         cmocka_unit_test(test_gates),
         cmocka_unit_test(test_rollback),
+        cmocka_unit_test(test_prestaged_rollback_ends_where_the_new_version_serves),
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_only_if_and_compact_stages),
         cmocka_unit_test(test_deterministic),
