@@ -51,7 +51,7 @@ typedef struct run_plan {
      * step of the workflow that has ends_rollback (the new version serves and a
      * rollback would lose what was written since), or else destructive_from. */
     size_t rollback_until;
-    /* The first step that removes the old system (decommission): from there no
+    /* The first step that removes the old installation (decommission): from there no
      * rollback at all, not even an operator's; step_count when there is none. */
     size_t destructive_from;
     planned_step_t *rollback;  /* what rollback runs, in order (stop new, start old, wait ready) */

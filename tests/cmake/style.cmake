@@ -6,3 +6,4 @@ if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
   set_tests_properties(style_include_layers PROPERTIES LABELS "integration" TIMEOUT 60
     ENVIRONMENT "ALFUP_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endif()
+alfup_script_test(style_test_pipes ${ALFUP_TESTS_DIR}/style/check_test_pipes.sh TIMEOUT 60)

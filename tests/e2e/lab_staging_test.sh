@@ -41,7 +41,7 @@ for pair in "repo1 $LAB_REPO_STAGING_SERVICE $LAB_REPO_STAGING_PORT" "solr1 $LAB
     read -r host svc port <<< "$pair"
     [ "$(service_field "$host" "$svc" pidfile)" = "$(service_field "$host" "${svc%-staging}" pidfile)" ] ||
         fail "$svc: not the same pidfile as ${svc%-staging}"
-    service_field "$host" "$svc" ready_url | grep -q ":$port/" || fail "$svc: ready_url not on port $port"
+    service_field "$host" "$svc" ready_url | grep_all ":$port/" || fail "$svc: ready_url not on port $port"
 done
 if [ "$LAB_REPO_STAGING_PORT" = "$LAB_REPO_PORT" ] || [ "$LAB_SOLR_STAGING_PORT" = "$LAB_SOLR_PORT" ]; then
     fail "staging ports equal to the production ports"

@@ -14,7 +14,7 @@ lab_snapshot_old "$LAB_DIR/snapshot"
 e2e_run_wait 4
 [ "$(e2e_json 's["state"]')" = rolled-back ] || fail "state $(e2e_json 's["state"]')"
 [ "$(e2e_json 's["failed_step"]["step"]')" = start-restored ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
-e2e_json 's["failed_step"]["error"] + "\n".join(s["failed_step"]["log"])' | grep -q "Failed to apply patch" ||
+e2e_json 's["failed_step"]["error"] + "\n".join(s["failed_step"]["log"])' | grep_all "Failed to apply patch" ||
     fail "the failed patch is not in the failed step: $(e2e_json 's["failed_step"]["error"]')"
 [ "$(e2e_json 'sum(1 for p in s["phases"][:3] for x in p["steps"] if x["state"] != "succeeded")')" = 0 ] ||
     fail "a step before the cutover did not succeed"

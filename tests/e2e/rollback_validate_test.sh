@@ -13,7 +13,7 @@ e2e_run_wait 4
 [ "$(e2e_json 's["failed_step"]["step"]')" = start-validate ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"
 [ "$(e2e_json '[p["id"] for p in s["phases"] if any(x["state"] == "failed" for x in p["steps"])]')" = "['validate']" ] ||
     fail "the failure is not in the validate phase"
-e2e_json '"\n".join(s["failed_step"]["log"]) + s["failed_step"]["error"]' | grep -Eq "fatal error|exited" ||
+e2e_json '"\n".join(s["failed_step"]["log"]) + s["failed_step"]["error"]' | grep_all -E "fatal error|exited" ||
     fail "the crash is not in the failed step: $(e2e_json 's["failed_step"]')"
 [ "$(e2e_json 'sum(1 for p in s["phases"][3:] for x in p["steps"] if x["state"] != "pending")')" = 0 ] ||
     fail "steps after the validation ran"
