@@ -93,3 +93,17 @@ e2e_nothing_stopped() {
     [ "$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")" = "$E2E_OLD_PID" ] || fail "the old repository was restarted"
     out=$(lab_check_old_ready) || fail "$out"
 }
+
+# e2e_approve_decommission -- approves RUN's decommission and follows it: the run succeeds, the old
+# installations and the old database are gone, and the new repository is still ready.
+e2e_approve_decommission() {
+    local rc out
+    lab_ctl approve "$RUN" decommission >/dev/null || fail "approve decommission"
+    set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/decommission.out" 2>&1; rc=$?; set -e
+    [ "$rc" = 0 ] || fail "after the approval status --wait exited $rc"
+    [ "$(e2e_json 's["state"]')" = succeeded ] || fail "run not succeeded"
+    [ ! -e "$LAB_OLD_HOME" ] && [ ! -e "$LAB_OLD_SOLR" ] || fail "old installations still there"
+    [ -z "$(lab_psql postgres "select 1 from pg_database where datname = '$LAB_OLD_DB'")" ] || fail "old database still there"
+    out=$(lab_check_new_ready) || fail "after the decommission: $out"
+    pass "decommission approved: old installations and database removed, run succeeded, new repository still ready"
+}

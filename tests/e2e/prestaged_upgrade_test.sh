@@ -71,10 +71,4 @@ downtime=$(e2e_json '(lambda f: "%.1f" % ((f("verify-restored")["finished_unix_m
 base=$(e2e_json '"%.1f" % sum(float(x["elapsed_s"] or 0) for p in s["phases"] if p["id"] == "base-copy" for x in p["steps"] if x["step"] == "base-content")')
 pass "downtime ${downtime} s (stop-old to verify-restored), base copy of the contentstore ${base} s while production served"
 
-lab_ctl approve "$RUN" decommission >/dev/null || fail "approve decommission"
-set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/decommission.out" 2>&1; rc=$?; set -e
-[ "$rc" = 0 ] || fail "after the approval status --wait exited $rc"
-[ "$(e2e_json 's["state"]')" = succeeded ] || fail "run not succeeded"
-[ ! -e "$LAB_OLD_HOME" ] && [ ! -e "$LAB_OLD_SOLR" ] || fail "old installations still there"
-out=$(lab_check_new_ready) || fail "after the decommission: $out"
-pass "decommission approved: run succeeded, new repository still ready"
+e2e_approve_decommission

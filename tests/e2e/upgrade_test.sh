@@ -39,11 +39,4 @@ grep -q "^module custom-module " "$LAB_NEW_HOME/tomcat/webapps/alfresco.war" || 
 grep -q "^data.dir.root=$LAB_NEW_SOLR_DATA\$" "$LAB_NEW_SOLR/solrhome/alfresco/conf/solrcore.properties" || fail "new Solr data.dir.root"
 pass "settings carried (dir.root, db.url new; overrides kept), extension copied without overwriting, _vti_bin removed, AMP installed once"
 
-lab_ctl approve "$RUN" decommission >/dev/null || fail "approve"
-set +e; lab_ctl status "$RUN" --wait > "$LAB_DIR/logs/decommission.out" 2>&1; rc=$?; set -e
-[ "$rc" = 0 ] || fail "after the approval status --wait exited $rc"
-[ "$(e2e_json 's["state"]')" = succeeded ] || fail "run not succeeded"
-[ ! -e "$LAB_OLD_HOME" ] && [ ! -e "$LAB_OLD_SOLR" ] || fail "old installations still there"
-[ -z "$(lab_psql postgres "select 1 from pg_database where datname = '$LAB_OLD_DB'")" ] || fail "old database still there"
-out=$(lab_check_new_ready) || fail "after the decommission: $out"
-pass "decommission approved: old installations and database removed, run succeeded, new repository still ready"
+e2e_approve_decommission
