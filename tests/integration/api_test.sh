@@ -249,7 +249,7 @@ print(f"ok - a TLS client that sends no request is closed after {took:.1f} s")
 PY
 # clients that hang: one sends its headers a byte at a time, one never reads a large answer, one never
 # reads its event stream
-python3 - "$api_port" "$work/ca" <<'PY' &
+python3 - "$api_port" "$work/ca" > "$work/hang.out" 2>&1 <<'PY' &
 import socket, ssl, sys, time
 port, ca = int(sys.argv[1]), sys.argv[2]
 context = ssl.create_default_context(cafile=f"{ca}/ca.pem")
@@ -262,6 +262,7 @@ stream.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 0\r\n\
 deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 for _ in range(200):
     deaf.sendall(b"GET /api/v1/audit HTTP/1.1\r\nHost: x\r\n\r\n")
+print("hanging", flush=True)  # all three connected and their requests sent
 try:
     for byte in b"GET /api/v1/runs HTTP/1.1\r\nHost: x\r\n":
         slow.sendall(bytes([byte]))
@@ -271,7 +272,8 @@ except OSError:
 time.sleep(60)
 PY
 hang_pids+=($!)
-sleep 1   # let the hanging clients connect (nothing below depends on it: they only add load)
+for i in $(seq 300); do grep -q hanging "$work/hang.out" 2>/dev/null && break; sleep 0.1; done
+grep -q hanging "$work/hang.out" || fail "the hanging API clients did not connect within 30 s: $(cat "$work/hang.out")"
 out=$(lab_ctl ping) || fail "ping while API clients hang: $out"
 pass "the agents' ping is answered while API clients hang"
 expect 200 "another API client is answered meanwhile" op-viewer "$API/agents"
