@@ -1,0 +1,28 @@
+/* downtime_estimate.h -- the cutover's estimated downtime, part by part, computed from what this
+ * deployment measured while production served (the rehearsal's start to ready, the database's size
+ * and the copy rate, the changes since the base copy and the delta's throughput) and the stop times
+ * seen so far. Pure: reads the run's step results, does no I/O. The fleet scheduler's fit rule and
+ * the console's downtime clock use it; `status`, `plan show` and the run's report print it. */
+#ifndef ALFUP_DOWNTIME_ESTIMATE_H
+#define ALFUP_DOWNTIME_ESTIMATE_H
+
+#include <stdint.h>
+
+#include "run_model.h"
+
+#define DOWNTIME_BASIS_MAX 400
+
+typedef struct downtime_estimate {
+    int known;                 /* 0: an input is not measured yet; basis says which */
+    int64_t total_ms;          /* stop + max(database copy, delta) + start, as the cutover runs them */
+    int64_t stop_ms;           /* stopping the old repository and Solr */
+    int64_t db_copy_ms;        /* template copy, or dump and restore on another server */
+    int64_t delta_ms;          /* contentstore and Solr deltas */
+    int64_t start_ms;          /* the new Solr and repository, start to ready */
+    char basis[DOWNTIME_BASIS_MAX]; /* the inputs in words, e.g. "db 1.0 GiB at 310 MB/s; ..." */
+} downtime_estimate_t;
+
+/* Fills est from run's step results so far. Returns 0; est->known tells whether it is complete. */
+int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est);
+
+#endif
