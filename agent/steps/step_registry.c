@@ -21,6 +21,7 @@
 #include "step_verify_archive.h"
 #include "step_restore_tree.h"
 #include "step_rehearsal_tree.h"
+#include "step_rehearsal_remove.h"
 #include "step_install_distribution.h"
 #include "step_remove_webapps.h"
 #include "step_solr_clean.h"
@@ -44,6 +45,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"verify-archive", step_verify_archive_run},
     {"restore-tree", step_restore_tree_run},
     {"rehearsal-tree", step_rehearsal_tree_run},
+    {"rehearsal-remove", step_rehearsal_remove_run},
     {"install-distribution", step_install_distribution_run},
     {"carry-customizations", step_carry_customizations_run},
     {"remove-webapps", step_remove_webapps_run},

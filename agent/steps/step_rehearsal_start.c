@@ -12,6 +12,7 @@
 #include "step_service_start.h"
 
 #define SET_PREFIX "set."
+#define PROPERTY_PARAM "property"
 #define PATCH_LINE "Applying patch '"
 #define SCHEMA_LINE "Updating the DB schema took "
 #define OVERRIDES_MODE 0640
@@ -29,51 +30,78 @@ static int key_ok(const char *key)
     return strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-/* The overrides as .properties text (caller frees); NULL with a REFUSED or FAILED error set. */
-static char *overrides_text(step_context_t *ctx, size_t *len, unsigned *count)
+/* Appends "key=value\n" (escaped) to *text; STEP_SUCCEEDED, or another status with the step's error set. */
+static step_status_t append_line(step_context_t *ctx, char **text, size_t *used, size_t *cap, const char *key,
+                       const char *value)
+{
+    if (!key_ok(key))
+        return step_fail(ctx, STEP_REFUSED, "%s: property override '%s' is not a property name", ctx->step_id, key);
+    char *line = props_encode_line(key, value);
+    if (line == NULL)
+        return step_fail(ctx, STEP_REFUSED, "%s: the value of %s is not UTF-8", ctx->step_id, key);
+    size_t need = *used + strlen(line) + 2;
+    if (need > *cap) {
+        char *bigger = realloc(*text, need * 2);
+        if (bigger == NULL) {
+            free(line);
+            return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+        }
+        *text = bigger;
+        *cap = need * 2;
+    }
+    *used += (size_t)snprintf(*text + *used, *cap - *used, "%s\n", line);
+    free(line);
+    return STEP_SUCCEEDED;
+}
+
+/* A plan's property (KEY=VALUE) may not change what the rehearsal sets itself. */
+static int reserved(const char *key, size_t len)
+{
+    static const char *const RESERVED[] = {"dir.root", "db.url", REHEARSAL_REQUIRED_CLUSTER, REHEARSAL_REQUIRED_INDEX};
+    for (size_t i = 0; i < sizeof RESERVED / sizeof RESERVED[0]; i++)
+        if (strlen(RESERVED[i]) == len && strncmp(RESERVED[i], key, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The overrides as .properties text in *out (caller frees): the set.KEY params and the property params in
+ * their order. STEP_SUCCEEDED, or another status with the step's error set (*out NULL). */
+static step_status_t overrides_text(step_context_t *ctx, char **out, size_t *len, unsigned *count)
 {
     size_t cap = 256, used = 0;
     char *text = malloc(cap);
+    *out = NULL;
     if (text == NULL)
-        goto oom;
+        return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
     used = (size_t)snprintf(text, cap, "# rehearsal overrides written by alfup (step %s)\n", ctx->step_id);
     *count = 0;
     for (size_t i = 0; i < ctx->params->count; i++) {
         const kv_pair_t *p = &ctx->params->items[i];
-        if (strncmp(p->key, SET_PREFIX, strlen(SET_PREFIX)) != 0)
-            continue;
-        const char *key = p->key + strlen(SET_PREFIX);
-        if (!key_ok(key)) {
-            step_fail(ctx, STEP_REFUSED, "%s: property override '%s' is not a property name", ctx->step_id, key);
-            free(text);
-            return NULL;
-        }
-        char *line = props_encode_line(key, p->value);
-        if (line == NULL) {
-            step_fail(ctx, STEP_REFUSED, "%s: the value of %s is not UTF-8", ctx->step_id, key);
-            free(text);
-            return NULL;
-        }
-        size_t need = used + strlen(line) + 2;
-        if (need > cap) {
-            char *bigger = realloc(text, need * 2);
-            if (bigger == NULL) {
-                free(line);
-                goto oom;
+        step_status_t rc = STEP_SUCCEEDED;
+        if (strncmp(p->key, SET_PREFIX, strlen(SET_PREFIX)) == 0) {
+            rc = append_line(ctx, &text, &used, &cap, p->key + strlen(SET_PREFIX), p->value);
+        } else if (strcmp(p->key, PROPERTY_PARAM) == 0) {
+            const char *eq = strchr(p->value, '=');
+            char key[REHEARSAL_KEY_MAX + 1];
+            if (eq == NULL || (size_t)(eq - p->value) > REHEARSAL_KEY_MAX || reserved(p->value, (size_t)(eq - p->value)))
+                rc = step_fail(ctx, STEP_REFUSED, "%s: property '%.80s' is not KEY=VALUE for a key the rehearsal"
+                               " does not set itself", ctx->step_id, p->value);
+            else {
+                snprintf(key, sizeof key, "%.*s", (int)(eq - p->value), p->value);
+                rc = append_line(ctx, &text, &used, &cap, key, eq + 1);
             }
-            text = bigger;
-            cap = need * 2;
+        } else {
+            continue;
         }
-        used += (size_t)snprintf(text + used, cap - used, "%s\n", line);
-        free(line);
+        if (rc != STEP_SUCCEEDED) {
+            free(text);
+            return rc;
+        }
         (*count)++;
     }
     *len = used;
-    return text;
-oom:
-    free(text);
-    step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
-    return NULL;
+    *out = text;
+    return STEP_SUCCEEDED;
 }
 
 /* The isolation a rehearsal never starts without; REFUSED when a required override is missing. */
@@ -90,9 +118,10 @@ static step_status_t check_isolation(step_context_t *ctx)
 static step_status_t write_overrides(step_context_t *ctx, const agent_service_t *service, unsigned *count)
 {
     size_t len = 0;
-    char *text = overrides_text(ctx, &len, count);
-    if (text == NULL)
-        return ctx->result->error ? STEP_REFUSED : STEP_FAILED;
+    char *text = NULL;
+    step_status_t status = overrides_text(ctx, &text, &len, count);
+    if (status != STEP_SUCCEEDED)
+        return status;
     alfup_err_t err = {{0}};
     int rc = file_write_atomic(service->properties_file, (const uint8_t *)text, len, OVERRIDES_MODE, &err);
     free(text);

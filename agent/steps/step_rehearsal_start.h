@@ -10,9 +10,10 @@
 #define REHEARSAL_REQUIRED_INDEX "index.subsystem.name"
 #define REHEARSAL_KEY_MAX 200u
 
-/* Params: service (a service of the agent's config that has a properties_file), and set.KEY = VALUE for
- * every property override (at least set.alfresco.cluster.enabled=false and set.index.subsystem.name=
- * noindex; keys [A-Za-z0-9._-], at most REHEARSAL_KEY_MAX). Writes the overrides to the service's
+/* Params: service (a service of the agent's config that has a properties_file), set.KEY = VALUE for every
+ * property override (at least set.alfresco.cluster.enabled=false and set.index.subsystem.name=noindex; keys
+ * [A-Za-z0-9._-], at most REHEARSAL_KEY_MAX), and property = KEY=VALUE (repeatable: the plan's own, which
+ * may not name dir.root, db.url or the two above). Writes the overrides to the service's
  * properties_file (atomically; the path comes from the agent's config only), then starts the service as
  * service-start does (log patterns, readiness probe, timeout; a failure keeps the log tail as the result's
  * lines and stops the service again). Refuses a service that is running already: its settings are not
