@@ -6,3 +6,5 @@ foreach(t upgrade prestaged_upgrade prestaged_validate_fail prestaged_rollback r
 endforeach()
 # The lab's writer (production writing during the prepare phase, tests/lab/lab-writes.sh) on its own.
 alfup_script_test(lab_writer ${ALFUP_TESTS_DIR}/integration/lab_writer_test.sh TIMEOUT 180 LABELS e2e)
+# The downtime estimate against the measured downtime at two data sizes (two labs, two runs through the cutover).
+alfup_script_test(e2e_downtime_estimate ${ALFUP_TESTS_DIR}/e2e/downtime_estimate_test.sh TIMEOUT 420 LABELS e2e)
