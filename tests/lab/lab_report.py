@@ -193,8 +193,7 @@ def estimate_lines(status):
     for name, key, part in rows:
         lines.append("  %-14s %8.1f s %s" % (name, est[key] / 1000.0,
                                              "%8.1f s" % measured[part] if measured else "       -"))
-    lines.append("  %-14s %8s   %s" % ("total", total.replace(" s", ""),
-                                        "%8.1f s" % (actual / 1000.0) if actual is not None else "       -"))
+    lines.append("  %-14s %10s %s" % ("total", total, "%8.1f s" % (actual / 1000.0) if actual is not None else "       -"))
     if actual and est["known"]:
         lines.append("  estimate against the measured downtime: %+.0f%% (target: within 25%%)"
                      % (100.0 * (est["total_ms"] - actual) / actual))
