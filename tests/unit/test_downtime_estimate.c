@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "downtime_estimate.h"
+#include "downtime_status.h"
 #include "file_util.h"
 
 #define T0 1800000000000ull /* a wall clock origin for the synthetic steps */
@@ -211,6 +212,31 @@ static void test_actual_against_estimate(void **state)
     run_free(run);
 }
 
+/* What status prints: the formula with its parts, "unknown" with the parts so far, and the JSON object. */
+static void test_printed_forms(void **state)
+{
+    (void)state;
+    downtime_estimate_t est = {.known = 1, .total_ms = 61200, .stop_ms = 4000, .db_copy_ms = 16000,
+                               .delta_ms = 2300, .start_ms = 41200};
+    snprintf(est.basis, sizeof est.basis, "stop: \"quoted\" basis");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    downtime_estimate_print(&est, "estimated downtime", "", out);
+    est.known = 0;
+    downtime_estimate_print(&est, "estimated downtime", "", out);
+    downtime_estimate_json(&est, out);
+    fclose(out);
+    assert_non_null(strstr(text, "estimated downtime: 61.2 s = stop 4.0 s + max(database 16.0 s, delta 2.3 s) + "
+                                 "start 41.2 s\n  basis: stop: \"quoted\" basis\n"));
+    assert_non_null(strstr(text, "estimated downtime: unknown (an input is not measured); the parts so far: stop "
+                                 "4.0 s, database 16.0 s, delta 2.3 s, start 41.2 s\n"));
+    assert_non_null(strstr(text, "{\"known\":false,\"total_ms\":61200,\"stop_ms\":4000,\"db_copy_ms\":16000,"
+                                 "\"delta_ms\":2300,\"start_ms\":41200,\"basis\":\"stop: \\\"quoted\\\" basis\"}"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_template_copy_rate_and_parallel_stage),
         cmocka_unit_test(test_missing_inputs_make_it_unknown),
         cmocka_unit_test(test_actual_against_estimate),
+        cmocka_unit_test(test_printed_forms),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
