@@ -256,9 +256,10 @@ static void write_sized(const char *root, const char *rel, size_t size, char fil
 
 static ino_t inode_of(const char *root, const char *rel)
 {
-    char path[PATH_LEN * 2];
+    char path[PATH_LEN * 4];
     struct stat st;
-    snprintf(path, sizeof path, "%s/%s", root, rel);
+    int n = snprintf(path, sizeof path, "%s/%s", root, rel);
+    assert_true(n > 0 && (size_t)n < sizeof path);
     assert_int_equal(stat(path, &st), 0);
     return st.st_ino;
 }
