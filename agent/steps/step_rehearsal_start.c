@@ -10,6 +10,7 @@
 #include "properties.h"
 #include "service_state.h"
 #include "step_service_start.h"
+#include "step_service_stop.h"
 
 #define SET_PREFIX "set."
 #define PROPERTY_PARAM "property"
@@ -194,6 +195,8 @@ step_status_t step_rehearsal_start_run(step_context_t *ctx)
         return step_fail(ctx, STEP_FAILED, "%s: %s: %s", ctx->step_id, service->name, err.msg);
     if (status == STEP_SUCCEEDED)
         status = step_service_start_run(ctx);
+    if (status == STEP_CANCELLED)
+        service_stop_after_failed_start(ctx, service); /* unlike service-start: no rollback would stop it */
     if (status != STEP_SUCCEEDED)
         return status;
     rehearsal_log_t seen = {0};
