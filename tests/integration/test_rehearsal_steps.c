@@ -336,6 +336,17 @@ static void test_start_measures_and_fails(void **state)
              "set.db.url", db_url, "set.index.subsystem.name", "noindex", NULL);
     assert_int_equal(run.status, STEP_REFUSED); /* no alfresco.cluster.enabled=false */
     run_clear(&run);
+    run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled", "false",
+             "set.index.subsystem.name", "noindex", "property", "alfresco.cluster.enabled=true", NULL);
+    assert_int_equal(run.status, STEP_REFUSED); /* a plan's property may not undo the isolation */
+    run_clear(&run);
+    run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled", "false",
+             "set.index.subsystem.name", "noindex", "set.alfresco.cluster.enabled", "true", NULL);
+    assert_int_equal(run.status, STEP_REFUSED); /* nor a second line of a required key */
+    run_clear(&run);
+    char path_props[PATH_LEN * 2];
+    snprintf(path_props, sizeof path_props, "%s/rehearsal.properties", fx->work);
+    assert_int_equal(access(path_props, F_OK), -1); /* refused before anything was written */
     for (int pass = 0; pass < 2; pass++) {
         run_step(&run, fx, "db-rehearsal-copy", "source", PROD, "database", REHEARSAL_DB, "owner", NEW_OWNER,
                  "dump", dump, NULL);
@@ -354,6 +365,7 @@ static void test_start_measures_and_fails(void **state)
             assert_true(atoll(db_test_output(&run.result, "start_to_ready_ms")) >=
                         atoll(db_test_output(&run.result, "schema_update_ms")));
             assert_string_equal(db_test_output(&run.result, "overrides"), "5");
+            assert_int_equal(access(path_props, F_OK), 0);
             run_clear(&run);
             /* A second start while it runs is refused: its settings would not be known. */
             run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled",
