@@ -293,6 +293,25 @@ static void test_tree_links_the_base(void **state)
     run_step(&run, fx, "rehearsal-tree", "source", source, "base", base, "target", inside, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
     run_clear(&run);
+    /* rehearsal-remove: never what it must keep; then the rehearsal's folder, links and all (the base stays) */
+    char rehearsal[PATH_LEN * 2], old_root[PATH_LEN * 2], backups[PATH_LEN * 2];
+    snprintf(backups, sizeof backups, "%s/backups", fx->work); /* not the root: that would contain the folder */
+    mkdirs(backups);
+    free(fx->config->backup_dir);
+    fx->config->backup_dir = strdup(backups);
+    snprintf(rehearsal, sizeof rehearsal, "%s/rehearsal", fx->work);
+    snprintf(old_root, sizeof old_root, "%s/old", fx->work);
+    run_step(&run, fx, "rehearsal-remove", "path", old_root, "keep", source, NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    run_clear(&run);
+    assert_int_equal(access(source, F_OK), 0);
+    for (int attempt = 0; attempt < 2; attempt++) { /* the second finds nothing to do */
+        run_step(&run, fx, "rehearsal-remove", "path", rehearsal, "keep", source, "keep", base, NULL);
+        assert_int_equal(run.status, STEP_SUCCEEDED);
+        run_clear(&run);
+    }
+    assert_int_equal(access(rehearsal, F_OK), -1);
+    assert_int_equal(inode_of(base, "2024/1/1/a.bin") != 0, 1);
 }
 
 static void make_home(fixture_t *fx, const char *db, const char *fault)
