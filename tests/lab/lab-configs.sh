@@ -10,6 +10,11 @@ lab_make_certs() {
         bash "$certs" issue "$LAB_DIR/ca" agent "${host%%:*}" --roles "${host##*:}" \
             --ip "$(lab_addr "${host%%:*}")" >/dev/null || return 1
     done
+    # The lab's operator, every role, with a .p12 for a browser (the console, docs/console.md); its
+    # password in lab-operator.p12.pw.
+    openssl rand -hex 8 > "$LAB_DIR/ca/lab-operator.p12.pw" || return 1
+    bash "$certs" issue "$LAB_DIR/ca" operator lab-operator --roles viewer,operator,approver,admin \
+        --p12-password-file "$LAB_DIR/ca/lab-operator.p12.pw" >/dev/null || return 1
 }
 
 lab_tls_line() {
@@ -26,6 +31,7 @@ $(lab_tls_line ctl)
 journal: $LAB_DIR/ctl/journal.db
 workflows: $LAB_SRC/deploy/workflows
 heartbeat_timeout_s: 6
+api: {listen: "$(lab_addr ctl):$LAB_API_PORT"}
 EOF
 }
 
