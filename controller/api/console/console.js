@@ -25,6 +25,12 @@ function row(cells) {
   return tr;
 }
 
+function headRow(names) {
+  const tr = document.createElement('tr');
+  for (const n of names) tr.appendChild(el('th', n));
+  return tr;
+}
+
 function wrap(node) { const td = document.createElement('td'); td.appendChild(node); return td; }
 
 function notice(text) {
@@ -95,8 +101,14 @@ async function loadFleets() {
     throw e;
   }
   $('fleets-section').hidden = false;
-  $('fleets').tBodies[0].replaceChildren(...(fleets || []).map((f) =>
-    row([f.fleet || f.name || f.id, stateBadge(f.state), (f.deployments || []).length])));
+  $('fleets').tBodies[0].replaceChildren(...(fleets || []).map((f) => {
+    const members = (f.deployments || []).map((d) =>
+      `${d.deployment}${d.wave ? ` (${d.wave})` : ''}: ${d.state}${d.run ? ` ${d.run}` : ''}`);
+    const tr = row([f.fleet || f.name, stateBadge(f.state), members.join('\n'),
+      f.window ? `${f.window.start} – ${f.window.end}${f.window.open ? ' (open)' : ''}` : '']);
+    tr.dataset.fleet = f.fleet || f.name;
+    return tr;
+  }));
 }
 
 async function loadRuns() {
@@ -122,15 +134,21 @@ function select(id) {
 
 function steps(run) { return run.phases.flatMap((p) => p.steps); }
 
+function percentOf(s) {
+  const p = s.progress || {};
+  return s.state === 'succeeded' ? 100 : (p.percent || 0);
+}
+
 function stepRow(s) {
   const p = s.progress || {};
   const bar = el('progress');
   bar.max = 100;
-  bar.value = s.state === 'succeeded' ? 100 : (p.percent || 0);
+  bar.value = percentOf(s);
   const cell = el('span');
-  cell.append(bar, el('span', s.state === 'running' && p.percent ? ` ${Math.round(p.percent)}%` : ''));
+  cell.append(bar, el('span', s.state === 'running' && p.percent ? ` ${Math.round(p.percent)}%` : '', 'percent'));
+  const detail = el('span', s.error || p.message || '', 'detail');
   const tr = row([s.id, s.host, s.kind, stateBadge(s.state), cell,
-    s.elapsed_s ? `${s.elapsed_s.toFixed(1)} s` : '', s.error || p.message || '']);
+    s.elapsed_s ? `${s.elapsed_s.toFixed(1)} s` : '', detail]);
   tr.dataset.step = s.id;
   tr.dataset.host = s.host;
   return tr;
@@ -151,8 +169,8 @@ function renderPhases(run) {
     const div = el('div', null, 'phase');
     div.dataset.phase = phase.id;
     div.append(el('h3', `${phase.id}: ${phase.title}`), el('div', `hosts: ${hostSummary(phase)}`, 'hosts'));
-    const table = el('table');
-    table.createTHead().appendChild(row(['step', 'host', 'kind', 'state', 'progress', 'time', 'detail']));
+    const table = el('table', null, 'steps');
+    table.createTHead().appendChild(headRow(['step', 'host', 'kind', 'state', 'progress', 'time', 'detail']));
     const body = table.createTBody();
     for (const s of phase.steps) body.appendChild(stepRow(s));
     div.appendChild(table);
@@ -171,12 +189,14 @@ function downtimeSpan(run) {
   return { start: stop.started_unix_ms, end: end || (FINISHED.includes(run.state) && run.finished ? Date.parse(run.finished) : null) };
 }
 
+// The estimate, when status --json carries one (seconds, or an object with total_ms or total_s).
 function estimateText(run) {
-  const est = run.downtime_estimate || run.estimate;
-  if (!est) return '';
-  const ms = typeof est === 'number' ? est * 1000 : (est.total_ms ?? (est.total_s !== undefined ? est.total_s * 1000 : null));
-  if (ms === null || ms === undefined || est.known === false || est.known === 0) return '(estimate: not known yet)';
-  return `(estimate ${duration(ms)})`;
+  const est = run.downtime_estimate ?? run.estimate ?? run.estimate_s ?? run.downtime_estimate_s;
+  if (est === undefined) return '';
+  let ms = null;
+  if (typeof est === 'number') ms = est * 1000;
+  else if (est && est.known !== false && est.known !== 0) ms = est.total_ms ?? (est.total_s != null ? est.total_s * 1000 : null);
+  return ms == null ? '(estimate: not known yet)' : `(estimate ${duration(ms)})`;
 }
 
 function renderDowntime(run) {
@@ -221,13 +241,16 @@ async function loadRun() {
   if (view.selected) renderRun(await getJSON(`/runs/${encodeURIComponent(view.selected)}`));
 }
 
-// A progress event (when the controller sends them) moves the step's bar without a read.
+// A progress event (issue 14: at most one a second per step) moves the step's bar without a read.
 function onProgress(data) {
-  if (!view.run || data.run !== view.run.run) return;
+  if (!view.run || data.run !== view.run.run || data.rollback) return;
   const tr = document.querySelector(`#phases tr[data-step="${CSS.escape(data.step || '')}"]`);
-  const percent = data.percent ?? (data.progress && data.progress.percent);
-  if (!tr || percent === undefined) { soon('run', loadRun); return; }
-  tr.querySelector('progress').value = percent;
+  if (!tr) { soon('run', loadRun); return; }
+  if (typeof data.percent === 'number') {
+    tr.querySelector('progress').value = data.percent;
+    tr.querySelector('.percent').textContent = ` ${Math.round(data.percent)}%`;
+  }
+  if (data.message) tr.querySelector('.detail').textContent = data.message;
 }
 
 // ---- actions ----
