@@ -5,7 +5,10 @@
 lab_make_certs() {
     local certs="$LAB_SRC/certs/alfup-certs" host
     bash "$certs" init "$LAB_DIR/ca" --cn "alfup lab CA" >/dev/null || return 1
-    bash "$certs" issue "$LAB_DIR/ca" controller ctl --ip "$(lab_addr ctl)" >/dev/null || return 1
+    # In netns mode also 127.0.0.1: the quick start forwards this machine's 127.0.0.1 to the console.
+    local also_local=()
+    [ "$(lab_addr ctl)" = 127.0.0.1 ] || also_local=(--ip 127.0.0.1)
+    bash "$certs" issue "$LAB_DIR/ca" controller ctl --ip "$(lab_addr ctl)" "${also_local[@]}" >/dev/null || return 1
     for host in repo1:repo db1:db solr1:solr; do
         bash "$certs" issue "$LAB_DIR/ca" agent "${host%%:*}" --roles "${host##*:}" \
             --ip "$(lab_addr "${host%%:*}")" >/dev/null || return 1
