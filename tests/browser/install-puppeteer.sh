@@ -12,7 +12,7 @@ have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"
 command -v npm >/dev/null || { echo "install-puppeteer: npm is missing (deploy/install-deps.sh installs it)" >&2; exit 1; }
 mkdir -p "$dir"
 cp "$here/package.json" "$dir/package.json"
-if ! out=$(cd "$dir" && npm install --no-audit --no-fund --no-save 2>&1); then
+if ! out=$(cd "$dir" && npm install --prefer-offline --no-audit --no-fund --no-save 2>&1); then
     echo "install-puppeteer: npm install puppeteer-core@$want into $dir failed:" >&2
     echo "$out" | tail -n 20 >&2
     exit 1
