@@ -63,7 +63,7 @@ async function main() {
 
   // The run appears and goes on live: the page is never reloaded, only the event stream moves it.
   const gateDeadline = Date.now() + WAIT_GATE_MS;
-  let shotRunning = false;
+  let shotRunning = false, shotFull = false;
   for (;;) {
     const state = await approver.evaluate(() => ({
       waiting: document.body.dataset.waitingFor || '',
@@ -77,9 +77,12 @@ async function main() {
     if (state.downtime) seen.downtime = true;
     seen.succeededCounts.add(state.succeeded);
     for (const p of state.percents) if (p > 0 && p < 100) seen.percents.add(Math.round(p));
-    if (!shotRunning && state.running && state.downtime && state.succeeded >= 8) {
+    // The running screenshot: the first frame with a step running during the cutover, taken again once a
+    // backup runs (eight steps done) for a fuller picture, if the poll catches one.
+    if (state.running && state.downtime && (!shotRunning || (!shotFull && state.succeeded >= 8))) {
       await shot(approver, 'console-running.png');
       shotRunning = true;
+      shotFull = state.succeeded >= 8;
     }
     if (state.waiting === env('GATE')) break;
     if (['failed', 'rolled-back', 'cancelled', 'succeeded'].includes(state.run)) throw new Error(`the run ended ${state.run} before its gate`);
