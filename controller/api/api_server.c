@@ -490,7 +490,7 @@ static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, con
                   err.msg);
         return respond_error(wsi, session, 403, err.msg);
     }
-    if (!post && api_console_type(path) != NULL)
+    if (strcmp(method, "GET") == 0 && api_console_type(path) != NULL)
         return respond_console(s, wsi, session, path);
     api_route_result_t route =
         api_route_match(method, path, &session->request.action, session->request.run, sizeof session->request.run);
