@@ -6,3 +6,5 @@ foreach(t upgrade console prestaged_upgrade prestaged_validate_fail prestaged_ro
 endforeach()
 # The lab's writer (production writing during the prepare phase, tests/lab/lab-writes.sh) on its own.
 alfup_script_test(lab_writer ${ALFUP_TESTS_DIR}/integration/lab_writer_test.sh TIMEOUT 180 LABELS e2e)
+# The console page's rendering in Debian's Chromium, without a lab (tests/browser/, docs/console.md).
+alfup_script_test(console_render ${ALFUP_TESTS_DIR}/browser/console_render_test.sh TIMEOUT 120)

@@ -164,18 +164,29 @@ function hostSummary(phase) {
   return Object.entries(hosts).map(([h, c]) => `${h} ${c.done}/${c.all}`).join(' · ');
 }
 
+function phaseBlock(id, title, stepList) {
+  const div = el('div', null, 'phase');
+  div.dataset.phase = id;
+  div.append(el('h3', title), el('div', `hosts: ${hostSummary({ steps: stepList })}`, 'hosts'));
+  const table = el('table', null, 'steps');
+  table.createTHead().appendChild(headRow(['step', 'host', 'kind', 'state', 'progress', 'time', 'detail']));
+  const body = table.createTBody();
+  for (const s of stepList) body.appendChild(stepRow(s));
+  div.appendChild(table);
+  return div;
+}
+
+// The phases, then the rollback's steps when the run rolled back (or is rolling back).
 function renderPhases(run) {
-  $('phases').replaceChildren(...run.phases.map((phase) => {
-    const div = el('div', null, 'phase');
-    div.dataset.phase = phase.id;
-    div.append(el('h3', `${phase.id}: ${phase.title}`), el('div', `hosts: ${hostSummary(phase)}`, 'hosts'));
-    const table = el('table', null, 'steps');
-    table.createTHead().appendChild(headRow(['step', 'host', 'kind', 'state', 'progress', 'time', 'detail']));
-    const body = table.createTBody();
-    for (const s of phase.steps) body.appendChild(stepRow(s));
-    div.appendChild(table);
-    return div;
-  }));
+  const blocks = run.phases.map((phase) => phaseBlock(phase.id, `${phase.id}: ${phase.title}`, phase.steps));
+  const rollback = run.rollback || {};
+  if (rollback.rounds && (rollback.steps || []).length) {
+    const block = phaseBlock('rollback', `rollback (round ${rollback.rounds}): stop the new services, start the old ones`,
+      rollback.steps);
+    block.classList.add('rollback');
+    blocks.push(block);
+  }
+  $('phases').replaceChildren(...blocks);
 }
 
 // The cutover's downtime: from stop-old's start to verify-restored's end (docs/runs.md), beside the
@@ -243,8 +254,9 @@ async function loadRun() {
 
 // A progress event (issue 14: at most one a second per step) moves the step's bar without a read.
 function onProgress(data) {
-  if (!view.run || data.run !== view.run.run || data.rollback) return;
-  const tr = document.querySelector(`#phases tr[data-step="${CSS.escape(data.step || '')}"]`);
+  if (!view.run || data.run !== view.run.run) return;
+  const where = data.rollback ? '#phases .rollback' : '#phases .phase:not(.rollback)';
+  const tr = document.querySelector(`${where} tr[data-step="${CSS.escape(data.step || '')}"]`);
   if (!tr) { soon('run', loadRun); return; }
   if (typeof data.percent === 'number') {
     tr.querySelector('progress').value = data.percent;
