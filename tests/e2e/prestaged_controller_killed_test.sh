@@ -2,7 +2,7 @@
 # prestaged_controller_killed_test.sh -- e2e: in one prestaged upgrade (issue 11) the controller is killed
 # (SIGKILL) three times and started again, and `resume` finishes the run each time: (1) while the online base
 # copy of the contentstore runs (online.max_mb_per_s 8 and 48 MiB more content make it last seconds), (2) while
-# the run waits at the cutover gate, (3) while the contentstore delta runs (96 MiB written after the base).
+# the run waits at the cutover gate, (3) while the contentstore delta runs (128 MiB written after the base).
 # Production writes through the prepare phase and the base copy until the gate. After each kill the agents
 # finish the steps they hold, their results wait for the controller, and the restarted run is paused until
 # resumed. At the decommission gate: every step ran exactly once (one journal row, one agent result and one
@@ -76,14 +76,14 @@ lab_writer_stop 30 || fail "the lab writer did not finish after SIGTERM"
 added=$(lab_writer_field added) moved=$(lab_writer_field moved)
 [ "$added" -gt 0 ] && [ "$moved" -gt 0 ] || fail "the writer added $added files and moved $moved orphans"
 # After the base, before the stop: one big file into an old date folder, one into a new one.
-pf_content 2024/12/31/23/59/big-after-the-base.bin 48
-pf_content 2026/12/8/0/1/big-after-the-base.bin 48
+pf_content 2024/12/31/23/59/big-after-the-base.bin 64
+pf_content 2026/12/8/0/1/big-after-the-base.bin 64
 lab_snapshot_old "$LAB_DIR/snapshot"
-pass "production wrote $added files and moved $moved orphans until the gate; 96 MiB more after the base"
+pass "production wrote $added files and moved $moved orphans until the gate; 128 MiB more after the base"
 
 # 3. During the contentstore delta.
 lab_ctl approve "$RUN" cutover >/dev/null || fail "approve cutover"
-pf_wait_in_flight repo1 delta-content "$LAB_BACKUPS/$RUN/contentstore-delta.tar.zst" 8
+pf_wait_in_flight repo1 delta-content "$LAB_BACKUPS/$RUN/contentstore-delta.tar.zst" 2
 kill_and_restart delta-content
 [ "${#WHILE_DOWN[@]}" -ge 1 ] || fail "no step finished while the controller was down"
 pass "killed during the delta; restarted paused; finished while it was down: ${WHILE_DOWN[*]}"

@@ -4,13 +4,15 @@
 # lab-report-tool): copy-database (db-copy, CREATE DATABASE ... TEMPLATE) refuses, naming the client by
 # application, user and address, and the run rolls back with the old repository and Solr serving and the old
 # system as it was at the stop. (2) The client gone, `resume` restarts at stop-old (attempt 2, its archives in
-# BACKUP_DIR/RUN.a2) and repo1's agent is killed (SIGKILL) while that attempt's contentstore delta runs (96 MiB
-# written after the base) and started again: the controller asks the same step id again, the agent redoes the
+# BACKUP_DIR/RUN.a2) and repo1's agent is killed (SIGKILL) while that attempt's contentstore delta runs (128 MiB
+# written after the base in all) and started again: the controller asks the same step id again, the agent redoes the
 # delta as an interrupted step (the cut-off attempt's temporary file removed), and the run reaches the
 # decommission gate. Nothing is lost and nothing is doubled: every old content file is in the new store with its
 # sha-256 and nothing else is, every content row has its file, the delta archive holds each entry once and
 # verifies without alfup code, and base (attempt 1) + delta (attempt 2) + dump restore on their own to the old
 # system at the stop (alfup-agent --restore-set, pg_restore).
+# Between the rollback and the resume production writes again (the lab writer, 64 MiB more): attempt 2's delta
+# (against the same base) must carry those writes and orphan moves into a copy that attempt 1 already updated.
 source "$ALFUP_SOURCE_DIR/tests/e2e/e2e-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/e2e/faults-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/e2e/faults-run-lib.sh"
@@ -22,8 +24,7 @@ CLIENT_APP=lab-report-tool
 
 e2e_run_wait 5
 [ "$(e2e_json 's["waiting_for"]')" = cutover ] || fail "not waiting at the cutover gate"
-pf_content 2024/12/31/23/59/big-after-the-base.bin 48
-pf_content 2026/12/8/0/1/big-after-the-base.bin 48
+pf_content 2024/12/31/23/59/big-after-the-base.bin 64
 
 # A reporting tool left connected to the old database (its session sleeps; the test ends it by its pid).
 PGAPPNAME=$CLIENT_APP "$LAB_PG_BIN/psql" -X -q -h "$LAB_PG_DIR/sock" -p "$LAB_PG_PORT" -U "$LAB_PG_USER" -d "$LAB_OLD_DB" \
@@ -54,6 +55,7 @@ e2e_json '"\n".join(s["failed_step"]["log"])' | grep_all "connected to $LAB_OLD_
 [ "$(e2e_json 'all(x["state"] == "succeeded" for x in s["rollback"]["steps"])')" = True ] || fail "rollback steps"
 out=$(lab_check_old_ready) || fail "$out"
 pass "copy-database refused: ${error#*: }; rolled back: $out"
+first_delta=$(fr_sql "select state from steps where step_id = '$RUN.delta-content@repo1'")
 out=$(lab_check_old_unchanged "$LAB_DIR/snapshot") || fail "$out"; pass "${out//$'\n'/; }"
 
 # The operator ends the client's session (psql then exits) and resumes.
@@ -66,6 +68,14 @@ done
 [ "$(lab_psql postgres "select count(*) from pg_stat_activity where application_name = '$CLIENT_APP'")" = 0 ] ||
     fail "$CLIENT_APP's session is still there after pg_terminate_backend"
 
+# The old system serves again: production writes (files into old and new date folders, orphans moved, one big
+# file) before the operator resumes.
+lab_writer_start --add 30 --orphan 10 --interval-ms 20
+lab_writer_wait 120 || fail "the lab writer did not finish"
+pf_content 2026/12/8/0/2/big-after-the-rollback.bin 64
+lab_snapshot_old "$LAB_DIR/snapshot"
+pass "production wrote again after the rollback: $(lab_writer_field added) files added, $(lab_writer_field moved) orphans moved, 64 MiB more"
+
 # Attempt 2, with repo1's agent killed during its delta.
 lab_ctl resume "$RUN" >/dev/null || fail "resume after the rollback"
 delta_id=$RUN.delta-content@repo1.a2
@@ -75,7 +85,7 @@ for _ in $(seq 6000); do
     sleep 0.02
 done
 grep -q "step $delta_id (backup-delta) started" "$LAB_DIR/logs/agent-repo1.log" || fail "$delta_id never started"
-partial=$(faults_wait_path "$archive.tmp.*" 60 $((8 * 1024 * 1024))) || fail "the delta's temporary file never reached 8 MiB"
+partial=$(faults_wait_path "$archive.tmp.*" 60 $((2 * 1024 * 1024))) || fail "the delta's temporary file never reached 2 MiB"
 [ ! -e "$archive" ] || fail "the delta finished before the agent could be killed"
 faults_kill_agent repo1 || fail "could not kill repo1's agent"
 [ ! -e "$archive" ] || fail "the delta archive appeared although the agent was killed"
@@ -97,11 +107,15 @@ grep -q "step $delta_id was interrupted by an agent restart; running it again" "
 [ ! -e "$partial" ] || fail "the killed attempt's partial file is still there"
 left=$(find "$LAB_BACKUPS" "$LAB_NEW_DIR_ROOT" -name '*.tmp.*' | head -n3)
 [ -z "$left" ] || fail "temporary files left: $left"
-pass "the agent came back; $delta_id asked again with the same id and redone as interrupted; no temporary file left"
+pass "the agent came back; $delta_id asked again with the same id and redone as interrupted (attempt 1's delta: $first_delta at the rollback); no temporary file left"
 
 out=$(faults_verify_archive "$archive") || fail "$out"
 out2=$(pf_archive_unique "$archive") || fail "$out2"
 pass "attempt 2's delta archive: $out2, each once; verified without alfup code: $out"
+read -r d_added d_removed < <(e2e_json '" ".join(next(x for p in s["phases"] for x in p["steps"] if x["step"] == "delta-content")["outputs"][k] for k in ("files_added", "files_removed"))')
+[ "$d_added" -ge $(($(lab_writer_field added) + 2)) ] && [ "$d_removed" -ge "$(lab_writer_field moved)" ] ||
+    fail "attempt 2's delta added $d_added files and removed $d_removed paths (since the base: 2 big files and $(lab_writer_field added) more added, $(lab_writer_field moved) orphans moved)"
+pass "attempt 2's delta: $d_added files added, $d_removed paths removed since the base"
 out=$(lab_check_new_ready) || fail "$out"; pass "$out"
 out=$(lab_check_content) || fail "$out"; pass "$out"
 out=$(lab_check_content_rows "$LAB_NEW_DIR_ROOT") || fail "$out"; pass "$out (new dir.root)"
