@@ -36,16 +36,20 @@ static int build_params(const restore_set_request_t *request, kv_list_t *params)
     return request->delta != NULL ? kv_list_add(params, "delta", request->delta) : 0;
 }
 
-int restore_set_run(const agent_config_t *config, const restore_set_request_t *request, atomic_int *cancel,
-                    FILE *out)
+int restore_set_run(const agent_config_t *config, const restore_set_request_t *request, atomic_int *cancel, FILE *out)
 {
     const step_kind_t *kind = step_kind_find("restore-tree");
     kv_list_t params = {0};
     msg_step_result_t result = {0};
     atomic_int never = 0;
     progress_print_t print = {.last = time(NULL)};
-    step_context_t ctx = {.config = config, .step_id = RESTORE_SET_STEP_ID, .params = &params, .approval = "",
-                          .result = &result, .progress = print_progress, .progress_arg = &print,
+    step_context_t ctx = {.config = config,
+                          .step_id = RESTORE_SET_STEP_ID,
+                          .params = &params,
+                          .approval = "",
+                          .result = &result,
+                          .progress = print_progress,
+                          .progress_arg = &print,
                           .cancel = cancel != NULL ? cancel : &never};
     int rc = 1;
     if (kind == NULL || build_params(request, &params) != 0) {

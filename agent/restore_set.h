@@ -21,7 +21,6 @@ typedef struct restore_set_request {
  * to stderr at most every few seconds. cancel (may be NULL) stops it; what was
  * written is then removed. Returns 0 when the restore succeeded, 1 with the
  * step's error printed to stderr. */
-int restore_set_run(const agent_config_t *config, const restore_set_request_t *request, atomic_int *cancel,
-                    FILE *out);
+int restore_set_run(const agent_config_t *config, const restore_set_request_t *request, atomic_int *cancel, FILE *out);
 
 #endif

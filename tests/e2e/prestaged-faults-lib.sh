@@ -68,16 +68,26 @@ PY
 # pf_restore_set BASE DELTA DUMP -- the backup set restored on its own: alfup-agent --restore-set (repo1's
 # config) rebuilds contentstore and contentstore.deleted from BASE + DELTA into an empty folder, and
 # pg_restore the dump DUMP into an empty database. Fails the test unless every file equals the old dir.root's
-# (sha-256, nothing missing, nothing extra; the old store is as it was at the stop) and every table of the
+# (sha-256, nothing missing, nothing extra; the old store is as it was at the stop), a second --restore-set
+# into the same (now not empty) folder is refused and leaves it as it was, and every table of the
 # restored database has the old database's rows (md5 of each table's ordered rows). Prints two lines.
+# (Its output goes to logs/*.log, which e2e_cleanup searches for sanitizer reports.)
 pf_restore_set() {
     local into=$LAB_BACKUPS/restore-check db=alfresco_restore_check out
     "$LAB_BIN/alfup-agent" --config "$LAB_DIR/hosts/repo1/agent.yaml" --restore-set --base "$1" --delta "$2" \
-        --into "$into" > "$LAB_DIR/logs/restore-set.out" 2>&1 ||
-        { cat "$LAB_DIR/logs/restore-set.out" >&2; fail "alfup-agent --restore-set"; }
+        --into "$into" > "$LAB_DIR/logs/restore-set.log" 2>&1 ||
+        { cat "$LAB_DIR/logs/restore-set.log" >&2; fail "alfup-agent --restore-set"; }
     out=$(python3 "$LAB_SRC/tests/lab/lab_tools.py" content-compare "$LAB_OLD_DIR_ROOT" "$into" 2>&1) ||
         fail "base + delta restored into $into differ from the old dir.root at the stop: $out"
-    echo "backup set restored by alfup-agent --restore-set: $out (delta: $(sed -n 's/^delta_files=//p' "$LAB_DIR/logs/restore-set.out") files)"
+    echo "backup set restored by alfup-agent --restore-set: $out (delta: $(sed -n 's/^delta_files=//p' "$LAB_DIR/logs/restore-set.log") files)"
+    # Into a folder that is not empty: refused, naming it, and nothing in it touched.
+    if "$LAB_BIN/alfup-agent" --config "$LAB_DIR/hosts/repo1/agent.yaml" --restore-set --base "$1" --delta "$2" \
+        --into "$into" > "$LAB_DIR/logs/restore-set-again.log" 2>&1; then
+        fail "alfup-agent --restore-set into the non-empty $into succeeded"
+    fi
+    grep -q "$into" "$LAB_DIR/logs/restore-set-again.log" || fail "the refusal does not name $into: $(cat "$LAB_DIR/logs/restore-set-again.log")"
+    python3 "$LAB_SRC/tests/lab/lab_tools.py" content-compare "$LAB_OLD_DIR_ROOT" "$into" > /dev/null 2>&1 ||
+        fail "a refused --restore-set changed $into"
     lab_psql postgres "create database $db" >/dev/null
     "$LAB_PG_BIN/pg_restore" -h "$LAB_PG_DIR/sock" -p "$LAB_PG_PORT" -U "$LAB_PG_USER" -d "$db" -j 2 --no-owner \
         "$3" > "$LAB_DIR/logs/pg_restore.out" 2>&1 || { cat "$LAB_DIR/logs/pg_restore.out" >&2; fail "pg_restore of $3"; }
