@@ -105,13 +105,18 @@ grep -q "step $delta_id was interrupted by an agent restart; running it again" "
 [ "$(grep -c "step $delta_id (backup-delta) started" "$LAB_DIR/logs/agent-repo1.log")" = 2 ] ||
     fail "$delta_id did not start exactly twice (killed, and again)"
 [ ! -e "$partial" ] || fail "the killed attempt's partial file is still there"
-left=$(find "$LAB_BACKUPS" "$LAB_NEW_DIR_ROOT" -name '*.tmp.*' | head -n3)
+left=$(find "$LAB_BACKUPS" "$LAB_NEW_DIR_ROOT" -name '*.tmp.*' -o -name '*.partial' | head -n3)
 [ -z "$left" ] || fail "temporary files left: $left"
 pass "the agent came back; $delta_id asked again with the same id and redone as interrupted (attempt 1's delta: $first_delta at the rollback); no temporary file left"
 
 out=$(faults_verify_archive "$archive") || fail "$out"
 out2=$(pf_archive_unique "$archive") || fail "$out2"
 pass "attempt 2's delta archive: $out2, each once; verified without alfup code: $out"
+out=$(pf_archive_unique "$LAB_BACKUPS/$RUN/contentstore-delta.tar.zst") || fail "$out"
+sets=$(find "$LAB_BACKUPS" -name 'contentstore-*.tar.zst' | sort | sed "s#^$LAB_BACKUPS/##" | tr '\n' ' ')
+[ "$sets" = "$RUN.a2/contentstore-delta.tar.zst $RUN/contentstore-base.tar.zst $RUN/contentstore-delta.tar.zst " ] ||
+    fail "the contentstore archives of the backup set are not one base and one delta per attempt: $sets"
+pass "attempt 1's delta archive: $out, each once; the set: one base, one delta per attempt"
 read -r d_added d_removed < <(e2e_json '" ".join(next(x for p in s["phases"] for x in p["steps"] if x["step"] == "delta-content")["outputs"][k] for k in ("files_added", "files_removed"))')
 [ "$d_added" -ge $(($(lab_writer_field added) + 2)) ] && [ "$d_removed" -ge "$(lab_writer_field moved)" ] ||
     fail "attempt 2's delta added $d_added files and removed $d_removed paths (since the base: 2 big files and $(lab_writer_field added) more added, $(lab_writer_field moved) orphans moved)"
