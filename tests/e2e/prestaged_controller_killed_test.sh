@@ -109,7 +109,7 @@ done
 pass "resumed run reached the decommission gate; results kept: base-content (recorded while paused), ${delta_down[*]} (while the controller was down)"
 fr_check_once
 pass "journal: one row per step id for all $FR_PLANNED steps, no retry ($FR_RESENT asked again with the same id); agents: one result and one start per step id"
-[ "$(grep -c "Applying patch" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
+[ "$(grep -c "Schema upgrade from schema" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
 
 out=$(lab_check_content) || fail "$out"; pass "$out"
 out=$(lab_check_content_rows "$LAB_NEW_DIR_ROOT") || fail "$out"; pass "$out (new dir.root)"
