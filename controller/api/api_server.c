@@ -26,6 +26,17 @@
 #define HEADER_MAX 1024
 #define WRITE_CHUNK (16u * 1024u)
 #define HOST_MAX 256
+#define OPERATORS_SEEN_MAX 256          /* operators whose certificate expiry GET /metrics reports */
+#define JSON_TYPE "application/json"
+#define TEXT_TYPE "text/plain; charset=utf-8"
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* An operator's certificate the API has accepted since it started. */
+typedef struct operator_seen {
+    char name[CERT_NAME_MAX + 1];
+    char serial[API_FIELD_MAX];
+    int64_t not_after_unix;
+} operator_seen_t;
 
 typedef struct api_session api_session_t;
 struct api_session {
@@ -58,6 +69,8 @@ struct api_server {
     lws_sorted_usec_list_t tick;    /* wakes the service loop every API_EVENTS_POLL_MS */
     uint64_t fed_ms;                /* when feed_streams last asked for events */
     unsigned crl_generation;        /* the CRL the open streams were last checked against */
+    operator_seen_t operators[OPERATORS_SEEN_MAX];
+    size_t operator_count;
     pthread_mutex_t lock;           /* start-up: the thread reports how creating the context went */
     pthread_cond_t started;
     int start_state;                /* 0 waiting, 1 running, -1 failed */
@@ -75,8 +88,8 @@ static void session_reset(api_session_t *session)
     memset(session, 0, sizeof *session);
 }
 
-/* Queues status and body (a JSON text) and asks for a writable callback. -1 to drop the connection. */
-static int respond(struct lws *wsi, api_session_t *session, unsigned status, const char *body)
+/* Queues status and body (of content type type) and asks for a writable callback. -1 to drop the connection. */
+static int respond_typed(struct lws *wsi, api_session_t *session, unsigned status, const char *type, const char *body)
 {
     size_t len = strlen(body);
     free(session->reply);
@@ -88,13 +101,18 @@ static int respond(struct lws *wsi, api_session_t *session, unsigned status, con
     session->reply_sent = 0;
     unsigned char header[LWS_PRE + HEADER_MAX], *start = header + LWS_PRE, *p = start;
     unsigned char *end = header + sizeof header - 1;
-    if (lws_add_http_common_headers(wsi, status, "application/json", len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+static int respond(struct lws *wsi, api_session_t *session, unsigned status, const char *body)
+{
+    return respond_typed(wsi, session, status, JSON_TYPE, body);
 }
 
 static int respond_error(struct lws *wsi, api_session_t *session, unsigned status, const char *message)
@@ -281,8 +299,23 @@ static void serial_hex(X509 *cert, char *out, size_t len)
     BN_free(bn);
 }
 
+/* Remembers an accepted operator's certificate expiry for GET /metrics (the first OPERATORS_SEEN_MAX). */
+static void note_operator(api_server_t *s, const api_request_t *request, int64_t not_after_unix)
+{
+    for (size_t i = 0; i < s->operator_count; i++)
+        if (strcmp(s->operators[i].name, request->who) == 0 && strcmp(s->operators[i].serial, request->serial) == 0)
+            return;
+    if (s->operator_count == OPERATORS_SEEN_MAX)
+        return;
+    operator_seen_t *seen = &s->operators[s->operator_count++];
+    snprintf(seen->name, sizeof seen->name, "%s", request->who);
+    snprintf(seen->serial, sizeof seen->serial, "%s", request->serial);
+    seen->not_after_unix = not_after_unix;
+}
+
 /* Fills the request's who, serial and address and session->roles from the client's certificate,
- * checked against the current CRL. ALFUP_ERR with err (the reason for a 403). */
+ * checked against the current CRL. ALFUP_ERR with err (the reason for a 403); who is set then when
+ * the certificate's name is known (a revoked operator, an agent's certificate: the refusal is audited). */
 static int identify(api_server_t *s, struct lws *wsi, api_session_t *session, alfup_err_t *err)
 {
     SSL *ssl = lws_get_ssl(lws_get_network_wsi(wsi));
@@ -290,6 +323,11 @@ static int identify(api_server_t *s, struct lws *wsi, api_session_t *session, al
     lws_get_peer_simple(wsi, session->request.address, sizeof session->request.address);
     if (peer == NULL)
         return alfup_err_set(err, "no client certificate");
+    cert_identity_t identity;
+    if (cert_identity_read(peer, &identity, err) != ALFUP_OK)
+        return ALFUP_ERR;
+    snprintf(session->request.who, sizeof session->request.who, "%s", identity.name);
+    serial_hex(peer, session->request.serial, sizeof session->request.serial);
     alfup_err_t reload_err;
     reload_err.msg[0] = '\0';
     tls_context_current(s->tls, &reload_err);
@@ -297,17 +335,32 @@ static int identify(api_server_t *s, struct lws *wsi, api_session_t *session, al
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "CRL not reloaded, the previous one stays: %s", reload_err.msg);
     if (tls_context_peer_revoked(s->tls, peer, SSL_get_peer_cert_chain(ssl), err) != 0)
         return alfup_err_prefix(err, "certificate refused");
-    cert_identity_t identity;
-    if (cert_identity_read(peer, &identity, err) != ALFUP_OK)
-        return ALFUP_ERR;
     if (identity.roles & (ROLE_AGENT_MASK | ROLE_CONTROLLER))
         return alfup_err_set(err, "%s: an agent's or the controller's certificate is not an operator's", identity.name);
     if ((identity.roles & ROLE_CONSOLE_MASK) == 0)
         return alfup_err_set(err, "%s: the certificate carries no operator role", identity.name);
-    snprintf(session->request.who, sizeof session->request.who, "%s", identity.name);
-    serial_hex(peer, session->request.serial, sizeof session->request.serial);
     session->roles = identity.roles;
+    note_operator(s, &session->request, identity.not_after_unix);
     return ALFUP_OK;
+}
+
+/* The metrics from the daemon, and the operators' certificates this thread has seen (malloc'd). */
+static char *with_operator_metrics(api_server_t *s, const char *daemon_text)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL)
+        return NULL;
+    fprintf(out, "%s# HELP alfup_operator_certificate_expiry_timestamp_seconds When an operator's certificate "
+                 "the API accepted expires (Unix time).\n"
+                 "# TYPE alfup_operator_certificate_expiry_timestamp_seconds gauge\n", daemon_text);
+    for (size_t i = 0; i < s->operator_count; i++)
+        if (s->operators[i].not_after_unix > 0)
+            fprintf(out, "alfup_operator_certificate_expiry_timestamp_seconds{name=\"%s\",serial=\"%s\"} %lld\n",
+                    s->operators[i].name, s->operators[i].serial, (long long)s->operators[i].not_after_unix);
+    fclose(out);
+    return text;
 }
 
 /* ---- the daemon's answer ---- */
@@ -383,7 +436,9 @@ static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
 {
     api_request_t *r = &session->request;
     alfup_err_t err;
-    if (!(session->roles & api_route_roles(r->action))) {
+    if (r->denied[0]) {
+        /* refused by identify: the daemon audits it and answers 403 */
+    } else if (!(session->roles & api_route_roles(r->action))) {
         char needed[64];
         cert_roles_format(api_route_roles(r->action), needed, sizeof needed);
         snprintf(r->denied, sizeof r->denied, "%s needs the role %s", api_action_name(r->action), needed);
@@ -402,8 +457,19 @@ static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
     }
     char *body = NULL;
     unsigned status = ask_daemon(s, r, &body);
-    int rc = body ? respond(wsi, session, status, body)
-                  : respond_error(wsi, session, status, "the controller did not answer in time");
+    if (body == NULL)
+        return respond_error(wsi, session, status, "the controller did not answer in time");
+    const char *type = JSON_TYPE;
+    if (status == 200 && r->action == API_METRICS) {
+        char *metrics = with_operator_metrics(s, body);
+        free(body);
+        if ((body = metrics) == NULL)
+            return respond_error(wsi, session, 500, "out of memory");
+        type = METRICS_TYPE;
+    } else if (status == 200 && r->text) {
+        type = TEXT_TYPE;
+    }
+    int rc = respond_typed(wsi, session, status, type, body);
     free(body);
     return rc;
 }
@@ -427,18 +493,29 @@ static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, con
     const char *method;
     int post = method_of(wsi, &method);
     alfup_err_t err;
-    if (identify(s, wsi, session, &err) != ALFUP_OK) {
-        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused %s %s from %s: %s", method, path, session->request.address,
-                  err.msg);
+    int refused = identify(s, wsi, session, &err) != ALFUP_OK;
+    if (refused)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused %s %s from %s%s%s: %s", method, path, session->request.address,
+                  session->request.who[0] ? " by " : "", session->request.who, err.msg);
+    if (refused && session->request.who[0] == '\0')
         return respond_error(wsi, session, 403, err.msg);
-    }
     api_route_result_t route =
         api_route_match(method, path, &session->request.action, session->request.run, sizeof session->request.run);
+    if (refused && route != API_ROUTE_OK)
+        return respond_error(wsi, session, 403, err.msg);
+    if (refused) { /* a known identity refused: the daemon audits it */
+        snprintf(session->request.denied, sizeof session->request.denied, "%.120s", err.msg);
+        return dispatch(s, wsi, session);
+    }
     if (route != API_ROUTE_OK)
         return respond_error(wsi, session, route == API_ROUTE_BAD_METHOD ? 405 : 404,
                              route == API_ROUTE_BAD_METHOD ? "method not allowed here" : "no such resource");
     if (!post && session->request.action == API_EVENTS)
         return stream_open(s, wsi, session);
+    char accept[64] = "";
+    if (lws_hdr_copy(wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT) > 0 && strncmp(accept, "text/plain", 10) == 0)
+        session->request.text = session->request.action == API_AGENTS || session->request.action == API_RUNS ||
+                                session->request.action == API_RUN;
     if (!post)
         return dispatch(s, wsi, session);
     char length[32] = "";

@@ -154,6 +154,21 @@ out:
     return rc;
 }
 
+int run_store_progress_event(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err)
+{
+    const planned_step_t *planned = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
+    const msg_step_progress_t *p = rollback ? &run->rollback_steps[index].progress : &run->steps[index].progress;
+    double percent = p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total
+                     : p->files_total ? 100.0 * (double)p->files_done / (double)p->files_total : -1.0;
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:o, s:s}", "run", run->id, "step",
+                             planned->id, "host", planned->agent, "kind", planned->kind, "rollback", rollback,
+                             "bytes_done", (json_int_t)p->bytes_done, "bytes_total", (json_int_t)p->bytes_total,
+                             "files_done", (json_int_t)p->files_done, "files_total", (json_int_t)p->files_total,
+                             "percent", percent >= 0 ? json_real(percent) : json_null(), "message",
+                             p->message ? p->message : "");
+    return append_event(journal, "progress", run->id, data, err);
+}
+
 int run_store_save_approval(journal_t *journal, const run_t *run, const char *gate, alfup_err_t *err)
 {
     sqlite3 *db = journal_db(journal);
