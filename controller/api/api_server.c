@@ -414,12 +414,15 @@ static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body)
     free(text);
     uint64_t deadline = alfup_now_mono_ms() + API_DAEMON_TIMEOUT_MS;
     unsigned status = 0;
-    for (uint64_t now = alfup_now_mono_ms(); now < deadline && *body == NULL; now = alfup_now_mono_ms()) {
+    /* in slices, so that a controller stopping (its loop gone) does not wait out the deadline */
+    for (uint64_t now = alfup_now_mono_ms(); now < deadline && *body == NULL && !atomic_load(&s->stop);
+         now = alfup_now_mono_ms()) {
         zmq_pollitem_t item = {.socket = s->dealer, .events = ZMQ_POLLIN};
-        if (zmq_poll(&item, 1, (long)(deadline - now)) > 0)
+        long wait_ms = (long)(deadline - now) < SERVICE_MS ? (long)(deadline - now) : SERVICE_MS;
+        if (zmq_poll(&item, 1, wait_ms) > 0)
             receive_answer(s, request->seq, &status, body);
     }
-    if (*body == NULL)
+    if (*body == NULL && !atomic_load(&s->stop))
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "the controller's loop did not answer %s in %d ms",
                   api_action_name(request->action), API_DAEMON_TIMEOUT_MS);
     return *body ? status : 503;

@@ -1,5 +1,5 @@
-/* webhook_sender.c -- the webhooks' thread: read events after each webhook's cursor, POST them one by
- * one, advance the cursor in the journal on a 2xx, back off on anything else. */
+/* webhook_sender.c -- one thread per webhook (a slow receiver holds up no other): read the events after
+ * its cursor, POST them one by one, advance the cursor in the journal on a 2xx, back off on anything else. */
 #include "webhook_sender.h"
 
 #include <curl/curl.h>
@@ -21,8 +21,13 @@
 #define COMPONENT "webhook"
 #define HEADER_MAX 160
 
+
 typedef struct hook_state {
     const webhook_t *hook;
+    webhook_sender_t *sender;
+    journal_t *journal;           /* this thread's own connection */
+    pthread_t thread;
+    int thread_started;
     CURL *curl;
     long long cursor;             /* the last event its receiver acknowledged */
     unsigned failures;            /* in a row */
@@ -30,11 +35,9 @@ typedef struct hook_state {
 } hook_state_t;
 
 struct webhook_sender {
-    journal_t *journal;           /* this thread's own connection */
     hook_state_t *states;
     size_t count;
-    pthread_t thread;
-    int thread_started, curl_started;
+    int curl_started;
     atomic_int stop;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -117,7 +120,7 @@ static int deliver_one(webhook_sender_t *s, hook_state_t *h, json_t *event)
                   h->failures);
     h->failures = 0;
     h->cursor = id;
-    if (webhook_store_advance(s->journal, h->hook->url, id, &err) != ALFUP_OK)
+    if (webhook_store_advance(h->journal, h->hook->url, id, &err) != ALFUP_OK)
         alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s (after a restart, event %lld may be delivered again)", err.msg, id);
     return 1;
 }
@@ -126,7 +129,7 @@ static int deliver_one(webhook_sender_t *s, hook_state_t *h, json_t *event)
 static void deliver(webhook_sender_t *s, hook_state_t *h)
 {
     alfup_err_t err;
-    char *text = event_log_json_after(s->journal, h->cursor, WEBHOOK_BATCH_MAX, &err);
+    char *text = event_log_json_after(h->journal, h->cursor, WEBHOOK_BATCH_MAX, &err);
     json_t *events = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
     if (events == NULL) {
@@ -161,12 +164,11 @@ static void pause_for(webhook_sender_t *s, unsigned ms)
 
 static void *thread_main(void *arg)
 {
-    webhook_sender_t *s = arg;
+    hook_state_t *h = arg;
+    webhook_sender_t *s = h->sender;
     while (!atomic_load(&s->stop)) {
-        uint64_t now = alfup_now_mono_ms();
-        for (size_t i = 0; i < s->count && !atomic_load(&s->stop); i++)
-            if (now >= s->states[i].retry_mono_ms)
-                deliver(s, &s->states[i]);
+        if (alfup_now_mono_ms() >= h->retry_mono_ms)
+            deliver(s, h);
         pause_for(s, WEBHOOK_POLL_MS);
     }
     return NULL;
@@ -192,7 +194,7 @@ static CURL *new_handle(webhook_sender_t *s, const webhook_t *hook)
     return c;
 }
 
-static int open_states(webhook_sender_t *s, const webhook_list_t *hooks, alfup_err_t *err)
+static int open_states(webhook_sender_t *s, const char *journal_path, const webhook_list_t *hooks, alfup_err_t *err)
 {
     s->states = calloc(hooks->count ? hooks->count : 1, sizeof *s->states);
     if (s->states == NULL)
@@ -201,11 +203,18 @@ static int open_states(webhook_sender_t *s, const webhook_list_t *hooks, alfup_e
         hook_state_t *h = &s->states[i];
         s->count = i + 1;
         h->hook = &hooks->items[i];
+        h->sender = s;
         if ((h->curl = new_handle(s, h->hook)) == NULL)
             return alfup_err_set(err, "webhook %s: libcurl cannot start", h->hook->url);
-        if (webhook_store_cursor(s->journal, h->hook->url, &h->cursor, err) != ALFUP_OK)
+        if ((h->journal = journal_open(journal_path, err)) == NULL || webhook_store_init(h->journal, err) != ALFUP_OK ||
+            webhook_store_cursor(h->journal, h->hook->url, &h->cursor, err) != ALFUP_OK)
             return ALFUP_ERR;
         alfup_log(LOG_LEVEL_INFO, COMPONENT, "%s: delivering the events after %lld", h->hook->url, h->cursor);
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        if (pthread_create(&s->states[i].thread, NULL, thread_main, &s->states[i]) != 0)
+            return alfup_err_set(err, "webhook %s: cannot start its thread", s->states[i].hook->url);
+        s->states[i].thread_started = 1;
     }
     return ALFUP_OK;
 }
@@ -222,14 +231,8 @@ webhook_sender_t *webhook_sender_new(const char *journal_path, const webhook_lis
         goto fail;
     }
     s->curl_started = 1;
-    if ((s->journal = journal_open(journal_path, err)) == NULL || webhook_store_init(s->journal, err) != ALFUP_OK ||
-        open_states(s, hooks, err) != ALFUP_OK)
+    if (open_states(s, journal_path, hooks, err) != ALFUP_OK)
         goto fail;
-    if (pthread_create(&s->thread, NULL, thread_main, s) != 0) {
-        alfup_err_set(err, "webhooks: cannot start their thread");
-        goto fail;
-    }
-    s->thread_started = 1;
     return s;
 fail:
     webhook_sender_destroy(&s);
@@ -243,16 +246,17 @@ void webhook_sender_destroy(webhook_sender_t **sender_p)
     webhook_sender_t *s = *sender_p;
     pthread_mutex_lock(&s->lock);
     atomic_store(&s->stop, 1);
-    pthread_cond_signal(&s->wake);
+    pthread_cond_broadcast(&s->wake);
     pthread_mutex_unlock(&s->lock);
-    if (s->thread_started)
-        pthread_join(s->thread, NULL);
-    for (size_t i = 0; i < s->count; i++)
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->states[i].thread_started)
+            pthread_join(s->states[i].thread, NULL);
         curl_easy_cleanup(s->states[i].curl);
+        journal_close(&s->states[i].journal);
+    }
     free(s->states);
     if (s->curl_started)
         curl_global_cleanup();
-    journal_close(&s->journal);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);
     free(s);

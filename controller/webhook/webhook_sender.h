@@ -1,5 +1,5 @@
 /* webhook_sender.h -- delivers every event of the journal's `events` table (the objects the API's
- * event stream sends) to each configured webhook, from its own thread with libcurl: POSTed as JSON,
+ * event stream sends) to each configured webhook, each from a thread of its own with libcurl: POSTed as JSON,
  * signed (webhook_sign.h), retried with exponential backoff, in order, at least once; each
  * webhook's progress is kept in the journal (webhook_store.h), so a restart resumes where it was.
  * The controller's loop never waits for a receiver. */
@@ -20,12 +20,12 @@
 
 typedef struct webhook_sender webhook_sender_t;
 
-/* Opens its own connection to the journal at journal_path, reads where each of hooks (which must
- * outlive the sender) is, and starts the thread. NULL with err (the journal, the thread). */
+/* For each of hooks (which must outlive the sender): opens a connection of its own to the journal at
+ * journal_path, reads where the hook is, and starts its thread. NULL with err (the journal, a thread). */
 webhook_sender_t *webhook_sender_new(const char *journal_path, const webhook_list_t *hooks, alfup_err_t *err);
 
-/* Stops the thread (a delivery in flight is aborted: it is sent again after a restart), closes its
- * journal connection, sets *sender_p to NULL. Tolerates NULL. */
+/* Stops the threads (a delivery in flight is aborted: it is sent again after a restart), closes their
+ * journal connections, sets *sender_p to NULL. Tolerates NULL. */
 void webhook_sender_destroy(webhook_sender_t **sender_p);
 
 #endif
