@@ -5,7 +5,8 @@
 # run's progress in the event stream, rate-limited; two webhooks (tests/integration/webhook_receiver.py on
 # 127.0.0.1): one that fails its first deliveries gets every event, in order, signed, once each, also across
 # a controller restart while it is down; one that answers slowly holds up no agent's traffic nor the
-# controller's stop.
+# controller's stop. The remote command line (alfup-controller --api) drives the run: started by a plan's
+# name, approved at its gate, read back the same as on the controller's host; refused with the API's reason.
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/integration/held-step-lib.sh"
@@ -31,14 +32,21 @@ pass() { echo "ok - $* (at ${SECONDS} s)"; }
 
 lab_init "$work"
 held_step_lab "$HOLD_MS" agent
-bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/ca" operator op-viewer --roles viewer >/dev/null
+for role in viewer operator approver admin; do
+    bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/ca" operator "op-$role" --roles "$role" >/dev/null
+done
+bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" init "$work/foreign" >/dev/null
+bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/foreign" operator op-foreign --roles viewer >/dev/null
 sed -i 's/^  - id: hold$/  - id: cutover/' "$work/wf/alfresco-upgrade.yaml"   # its span is the cutover's downtime
+sed -i 's/^        arms_rollback: true$/        arms_rollback: true\n        gate: true/' "$work/wf/alfresco-upgrade.yaml"
+mkdir -p "$work/plans"
+cp "$work/plan.yaml" "$work/plans/prod.yaml"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/hook.secret"
 port_a=$(lab_free_port)
 port_b=$(lab_free_port)
 api_port=$(lab_free_port)
 cat >> "$work/controller.yaml" <<YAML
-api: {listen: "127.0.0.1:$api_port"}
+api: {listen: "127.0.0.1:$api_port", plans_dir: $work/plans}
 webhooks:
   - {url: "http://127.0.0.1:$port_a/hook", secret_file: $work/hook.secret}
   - {url: "http://127.0.0.1:$port_b/slow", secret_file: $work/hook.secret}
@@ -65,15 +73,43 @@ scrape() {  # scrape FILE -- GET /metrics as op-viewer into FILE; its content ty
     curl -sS --max-time 30 --cacert "$work/ca/ca.pem" --cert "$work/ca/op-viewer.pem" --key "$work/ca/op-viewer.key" \
         -o "$1" -w '%{content_type}' "https://127.0.0.1:$api_port/metrics"
 }
-run=$(held_step_start_run) || fail "run: $run"
-held_step_wait "$run" sent 30 || fail "run $run's step was not sent"
+remote() {  # remote WHO COMMAND... -- alfup-controller --api as the operator WHO of the lab's CA
+    local who=$1
+    shift
+    "$LAB_BIN/alfup-controller" --api "https://127.0.0.1:$api_port" --cert "$work/ca/$who.pem" \
+        --key "$work/ca/$who.key" --ca "$work/ca/ca.pem" "$@"
+}
+remote_refused() {  # remote_refused EXIT TEXT WHO COMMAND... -- the command fails with EXIT, saying TEXT
+    local want=$1 text=$2 rc=0 out
+    shift 2
+    out=$(remote "$@" 2>&1) || rc=$?
+    [ "$rc" -eq "$want" ] || fail "alfup-controller --api as $1 ${*:2}: exit $rc, expected $want: $out"
+    grep -q -- "$text" <<<"$out" || fail "alfup-controller --api as $1 ${*:2} does not say '$text': $out"
+}
+remote_refused 1 "HTTP 403: start needs the role operator" op-viewer run prod
+remote_refused 2 "not a path" op-operator run "$work/plans/prod.yaml"
+remote_refused 3 "" op-viewer --ca "$work/foreign/ca.pem" agents   # the controller's certificate: not from that CA
+run=$(remote op-operator run prod) || fail "alfup-controller --api run prod: $run"
+for i in $(seq 150); do [ "$(remote op-viewer status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("waiting_for") or "")')" = hold-repo ] && break; sleep 0.2; done
 type=$(scrape "$work/metrics-1.txt") || fail "GET /metrics: $type"
 [ "$type" = "text/plain; version=0.0.4; charset=utf-8" ] || fail "GET /metrics answered $type"
-grep -qx 'alfup_runs{state="running"} 1' "$work/metrics-1.txt" || fail "a running run not counted: $(cat "$work/metrics-1.txt")"
+grep -qx 'alfup_runs{state="waiting"} 1' "$work/metrics-1.txt" || fail "a waiting run not counted: $(cat "$work/metrics-1.txt")"
 grep -qx 'alfup_agents_online 1' "$work/metrics-1.txt" || fail "repo1 not counted online"
-pass "GET /metrics during the run: text format 0.0.4, the run running, one agent online"
+pass "GET /metrics during the run: text format 0.0.4, the run waiting at its gate, one agent online"
+remote_refused 1 "HTTP 403: approve needs the role approver" op-viewer approve "$run" hold-repo
+remote op-approver approve "$run" hold-repo >/dev/null || fail "alfup-controller --api approve as op-approver"
 held_step_wait "$run" succeeded 60 || fail "run $run's step did not succeed"
 for i in $(seq 100); do [ "$(lab_ctl status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = succeeded ] && break; sleep 0.1; done
+for command in "status $run --json" "status $run" "status" "runs" "runs --json"; do
+    # shellcheck disable=SC2086
+    [ "$(remote op-viewer $command)" = "$(lab_ctl $command)" ] || fail "alfup-controller --api $command differs from the admin socket's"
+done
+remote op-admin audit > "$work/audit.txt" || fail "alfup-controller --api audit"
+grep -q "op-approver .*approve .*$run .*200" "$work/audit.txt" && grep -q "op-viewer .*approve .*$run .*403" "$work/audit.txt" &&
+    grep -q "op-operator .*start .*$run .*201" "$work/audit.txt" || fail "the audit trail over --api: $(cat "$work/audit.txt")"
+remote_refused 1 "HTTP 409" op-operator cancel "$run"
+remote_refused 1 "HTTP 403: audit needs the role admin" op-operator audit
+pass "alfup-controller --api: run by plan name, approve, status, runs and audit as on the controller's host; refusals with the API's reason"
 
 # ---- step progress: in the journal's events and the stream, at most one a second ----
 progress=$(sqlite3 "$work/journal.db" "select count(*) from events where type = 'progress' and run_id = '$run'")
