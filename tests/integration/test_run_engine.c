@@ -728,7 +728,8 @@ static int progress_events(world_t *w)
 }
 
 /* A step reporting progress fast gives the event stream at most one progress event a second
- * (RUN_PROGRESS_EVENT_MIN_MS), with its bytes and percent; the run's status keeps the latest. */
+ * (RUN_PROGRESS_EVENT_MIN_MS), with its bytes and percent; the run's status keeps the latest; the
+ * step's finished event has the bytes of its result. */
 static void test_fast_progress_is_one_event_a_second(void **state)
 {
     world_t *w = *state;
@@ -756,6 +757,20 @@ static void test_fast_progress_is_one_event_a_second(void **state)
     assert_int_equal(progress_events(w), 2); /* a second later: the next one */
     const run_t *run = run_of(w);
     assert_int_equal(run->steps[0].progress.bytes_done, 1000);
+    /* its end: the step event carries the bytes its result reports */
+    msg_step_result_t result = {.step_id = s->step_id, .kind = s->kind, .status = STEP_SUCCEEDED, .error = ""};
+    kv_list_add(&result.outputs, "bytes", "4096");
+    if (strcmp(s->kind, "preflight") == 0)
+        preflight_outputs(w, s, &result.outputs);
+    s->answered = 1;
+    run_engine_on_result(w->engine, s->agent, &result);
+    kv_list_clear(&result.outputs);
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT json_extract(data, '$.bytes') FROM events"
+                                        " WHERE type = 'step' AND json_extract(data, '$.state') = 'succeeded'",
+                                        -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 4096);
+    sqlite3_finalize(stmt);
 }
 
 int main(void)
