@@ -2,9 +2,12 @@
 #include "webhook_config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_value.h"
 
@@ -12,9 +15,20 @@ static const char *const WEBHOOK_KEYS[] = {"url", "secret_file", "ca", NULL};
 
 static int read_secret(const yaml_doc_node_t *node, const char *path, webhook_t *hook, alfup_err_t *err)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
+    /* a regular file only: a FIFO or a device would block the start (or hand out endless bytes) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = fd < 0 ? errno : EINVAL;
+        if (fd >= 0)
+            close(fd);
+        return yaml_doc_error(node, err, "secret_file %s: %s", path, e == EINVAL ? "not a regular file" : strerror(e));
+    }
+    FILE *f = fdopen(fd, "r");
+    if (f == NULL) {
+        close(fd);
         return yaml_doc_error(node, err, "secret_file %s: %s", path, strerror(errno));
+    }
     char *secret = calloc(1, WEBHOOK_SECRET_MAX + 2);
     size_t len = secret ? fread(secret, 1, WEBHOOK_SECRET_MAX + 1, f) : 0;
     fclose(f);

@@ -162,6 +162,9 @@ static void test_webhooks_section(void **state)
     snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n", FULL, short_secret);
     assert_null(parse(text, &err));
     assert_non_null(strstr(err.msg, "16 to 4096 bytes"));
+    snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n", FULL, dir);
+    assert_null(parse(text, &err)); /* a folder (or a FIFO, a device) is not read */
+    assert_non_null(strstr(err.msg, "not a regular file"));
     snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n  - {url: \"http://x/a\", "
              "secret_file: %s}\n", FULL, secret, secret);
     assert_null(parse(text, &err));
