@@ -35,6 +35,7 @@ held_step_lab "$HOLD_MS" agent
 for role in viewer operator approver admin; do
     bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/ca" operator "op-$role" --roles "$role" >/dev/null
 done
+bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/ca" controller hooks --ip 127.0.0.1 >/dev/null  # receiver A's
 bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" init "$work/foreign" >/dev/null
 bash "$ALFUP_SOURCE_DIR/certs/alfup-certs" issue "$work/foreign" operator op-foreign --roles viewer >/dev/null
 sed -i 's/^  - id: hold$/  - id: cutover/' "$work/wf/alfresco-upgrade.yaml"   # its span is the cutover's downtime
@@ -48,7 +49,7 @@ api_port=$(lab_free_port)
 cat >> "$work/controller.yaml" <<YAML
 api: {listen: "127.0.0.1:$api_port", plans_dir: $work/plans}
 webhooks:
-  - {url: "http://127.0.0.1:$port_a/hook", secret_file: $work/hook.secret}
+  - {url: "https://127.0.0.1:$port_a/hook", secret_file: $work/hook.secret, ca: $work/ca/ca.pem}
   - {url: "http://127.0.0.1:$port_b/slow", secret_file: $work/hook.secret}
 YAML
 receiver() {  # receiver PORT LOG [ARGS] -- starts webhook_receiver.py, waits until it listens
@@ -56,13 +57,13 @@ receiver() {  # receiver PORT LOG [ARGS] -- starts webhook_receiver.py, waits un
     receivers+=($!)
     local i
     for i in $(seq 100); do
-        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null &&
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$1" 2>/dev/null &&
             return 0
         sleep 0.1
     done
     fail "the webhook receiver on port $1 did not start"
 }
-receiver "$port_a" "$work/hook-a.log" --fail-first "$FAIL_FIRST"
+receiver "$port_a" "$work/hook-a.log" --fail-first "$FAIL_FIRST" --tls "$work/ca/hooks.pem" "$work/ca/hooks.key"
 receiver_a=${receivers[-1]}
 receiver "$port_b" "$work/hook-b.log" --delay "$SLOW_S"
 lab_start_controller || fail "controller start"
@@ -109,6 +110,7 @@ grep -q "op-approver .*approve .*$run .*200" "$work/audit.txt" && grep -q "op-vi
     grep -q "op-operator .*start .*$run .*201" "$work/audit.txt" || fail "the audit trail over --api: $(cat "$work/audit.txt")"
 remote_refused 1 "HTTP 409" op-operator cancel "$run"
 remote_refused 1 "HTTP 403: audit needs the role admin" op-operator audit
+remote op-viewer metrics | grep_all -x 'alfup_agents_online 1' || fail "alfup-controller --api metrics"
 pass "alfup-controller --api: run by plan name, approve, status, runs and audit as on the controller's host; refusals with the API's reason"
 
 # ---- step progress: in the journal's events and the stream, at most one a second ----
@@ -180,7 +182,8 @@ head -n "$FAIL_FIRST" "$work/hook-a.log" | awk '{print $1}' | sort -u | wc -l | 
     fail "the failed deliveries were not all the same (first) event: $(head -n "$FAIL_FIRST" "$work/hook-a.log")"
 grep -q "badsig\|badid" "$work/hook-a.log" && fail "a delivery with a bad signature or event id"
 grep -q "delivered after $FAIL_FIRST failed attempts" "$work/logs/controller.log" || fail "the retries are not logged"
-pass "webhook A: every journal event ($(journal_ids | wc -w)), in order, HMAC-signed, once, after $FAIL_FIRST retried failures"
+slow_done=$(grep -c -v '^start' "$work/hook-b.log" || true)
+pass "webhook A (https, its CA from the config): every journal event ($(journal_ids | wc -w)), in order, HMAC-signed, once, after $FAIL_FIRST retried failures, while slow webhook B had answered $slow_done"
 
 # ---- a slow receiver holds up neither the agents' traffic nor the controller's stop ----
 for i in $(seq 100); do grep -q '^start' "$work/hook-b.log" 2>/dev/null && break; sleep 0.1; done
@@ -205,7 +208,7 @@ took=$(($(date +%s%3N) - start_ms))
 pass "the controller stopped in $took ms with a delivery to the slow webhook in flight"
 lab_start_controller || fail "controller restart"
 lab_wait_online 1 || fail "repo1 online again"
-receiver "$port_a" "$work/hook-a.log"
+receiver "$port_a" "$work/hook-a.log" --tls "$work/ca/hooks.pem" "$work/ca/hooks.key"
 wait_delivered || fail "after the restart webhook A got $(delivered_ids), the journal has $(journal_ids)"
 python3 - "$(delivered_ids)" <<'PY' || fail "webhook A got an event twice: $(delivered_ids)"
 import sys

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """webhook_receiver.py -- a webhook receiver for api_hooks_test.sh, on 127.0.0.1 only.
 
-usage: webhook_receiver.py PORT SECRET_FILE LOG [--fail-first N] [--delay SECONDS]
+usage: webhook_receiver.py PORT SECRET_FILE LOG [--fail-first N] [--delay SECONDS] [--tls CERT KEY]
 
 Checks each POST's X-Alfup-Signature (HMAC-SHA256 of the body with the secret) and that the body's
 id is the X-Alfup-Event-Id header; answers 500 to the first N deliveries, then 204 (after --delay
-seconds each). Appends one line per delivery to LOG: "ID TYPE STATUS" (STATUS: ok, failed-on-purpose,
+seconds each); with --tls, over HTTPS with that certificate. Appends one line per delivery to LOG: "ID TYPE STATUS" (STATUS: ok, failed-on-purpose,
 badsig, badid), and "start" when it begins waiting in a request (for the slow receiver's check).
 """
 import hashlib
 import hmac
 import json
+import ssl
 import sys
 import time
 from http.server import HTTPServer, BaseHTTPRequestHandler
@@ -55,4 +56,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = HTTPServer(("127.0.0.1", port), Handler)
+if "--tls" in args:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args[args.index("--tls") + 1], args[args.index("--tls") + 2])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
