@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *const ACTION_NAMES[API_ACTION_COUNT] = {
-    "agents", "runs", "run", "audit", "events", "metrics", "start", "approve", "resume", "rollback", "cancel"};
+    "agents", "runs", "run", "audit", "events", "whoami", "metrics", "start", "approve", "resume", "rollback",
+    "cancel"};
 
 const char *api_action_name(api_action_t action)
 {

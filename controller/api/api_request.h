@@ -14,7 +14,7 @@
 
 /* What the API may ask. API_ACTION_DENIED_* never run: the daemon audits them and answers 403. */
 typedef enum api_action {
-    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_METRICS,
+    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_WHOAMI, API_METRICS,
     API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL, /* writes from API_START on */
     API_ACTION_COUNT
 } api_action_t;

@@ -15,6 +15,7 @@ static const struct {
 } ROUTES[] = {
     {"GET", "agents", API_AGENTS},         {"GET", "runs", API_RUNS},
     {"GET", "runs/{id}", API_RUN},         {"GET", "audit", API_AUDIT},        {"GET", "events", API_EVENTS},
+    {"GET", "whoami", API_WHOAMI},
     {"POST", "runs", API_START},           {"POST", "runs/{id}/approve", API_APPROVE},
     {"POST", "runs/{id}/resume", API_RESUME}, {"POST", "runs/{id}/rollback", API_ROLLBACK},
     {"POST", "runs/{id}/cancel", API_CANCEL},
@@ -71,6 +72,7 @@ unsigned api_route_roles(api_action_t action)
     case API_RUN:
     case API_EVENTS:
     case API_METRICS:
+    case API_WHOAMI:
         return ROLE_CONSOLE_MASK;
     case API_AUDIT:
         return ROLE_ADMIN;

@@ -15,6 +15,7 @@
 #include <zmq.h>
 
 #include "api_body.h"
+#include "api_console.h"
 #include "api_request.h"
 #include "api_routes.h"
 #include "log.h"
@@ -153,6 +154,63 @@ static int write_more(struct lws *wsi, api_session_t *session)
 }
 
 static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body);
+
+/* ---- the console page ---- */
+
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                       (int)strlen(value), p, end);
+}
+
+/* GET of one of the console's files (api_console.h), with the page's security headers. */
+static int respond_console(api_server_t *s, struct lws *wsi, api_session_t *session, const char *path)
+{
+    api_console_file_t file;
+    alfup_err_t err;
+    if (api_console_read(s->config.console_dir, path, LWS_PRE, &file, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s", err.msg);
+        return respond_error(wsi, session, 404, "the console's files are not installed on this controller");
+    }
+    free(session->reply);
+    session->reply = file.bytes;
+    session->reply_len = file.len;
+    session->reply_sent = 0;
+    unsigned char header[LWS_PRE + HEADER_MAX], *start = header + LWS_PRE, *p = start;
+    unsigned char *end = header + sizeof header - 1;
+    if (lws_add_http_common_headers(wsi, 200, file.type, file.len, &p, end) ||
+        add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+        add_header(wsi, "content-security-policy:", API_CONSOLE_CSP, &p, end) ||
+        add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+        add_header(wsi, "x-frame-options:", "DENY", &p, end) ||
+        add_header(wsi, "referrer-policy:", "no-referrer", &p, end) ||
+        lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* GET /api/v1/whoami: the certificate's name, serial and roles, and which actions they allow (the
+ * page shows a button only for those; the daemon checks the rights again on every request). */
+static int respond_whoami(struct lws *wsi, api_session_t *session)
+{
+    static const api_action_t WRITES[] = {API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL, API_AUDIT};
+    const char *names[CERT_ROLE_COUNT];
+    size_t count = cert_roles_names(session->roles, names);
+    json_t *roles = json_array(), *may = json_object();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(roles, json_string(names[i]));
+    for (size_t i = 0; i < sizeof WRITES / sizeof WRITES[0]; i++)
+        json_object_set_new(may, api_action_name(WRITES[i]),
+                            json_boolean(session->roles & api_route_roles(WRITES[i])));
+    json_t *object = json_pack("{s:s, s:s, s:o, s:o}", "name", session->request.who, "serial",
+                               session->request.serial, "roles", roles, "may", may);
+    char *body = object ? json_dumps(object, JSON_COMPACT) : NULL;
+    json_decref(object);
+    int rc = body ? respond(wsi, session, 200, body) : respond_error(wsi, session, 500, "out of memory");
+    free(body);
+    return rc;
+}
 
 /* ---- event streams ---- */
 
@@ -510,6 +568,10 @@ static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, con
         snprintf(session->request.denied, sizeof session->request.denied, "%.120s", err.msg);
         return dispatch(s, wsi, session);
     }
+    if (strcmp(method, "GET") == 0 && api_console_type(path) != NULL)
+        return respond_console(s, wsi, session, path);
+    if (route == API_ROUTE_OK && session->request.action == API_WHOAMI)
+        return respond_whoami(wsi, session); /* answered here: nothing to ask the daemon */
     if (route != API_ROUTE_OK)
         return respond_error(wsi, session, route == API_ROUTE_BAD_METHOD ? 405 : 404,
                              route == API_ROUTE_BAD_METHOD ? "method not allowed here" : "no such resource");
@@ -683,6 +745,8 @@ api_server_t *api_server_new(const api_server_config_t *config, alfup_err_t *err
     if (s == NULL)
         return alfup_err_set(err, "api: out of memory"), NULL;
     s->config = *config;
+    if (s->config.console_dir == NULL)
+        s->config.console_dir = ALFUP_DEFAULT_CONSOLE_DIR;
     if (s->config.idle_timeout_s == 0)
         s->config.idle_timeout_s = API_DEFAULT_IDLE_TIMEOUT_S;
     pthread_mutex_init(&s->lock, NULL);

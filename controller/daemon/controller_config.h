@@ -35,6 +35,7 @@ typedef struct controller_api {
     char *ca, *cert, *key;  /* default: the tls: section's */
     char *crl;              /* default: the tls: section's (NULL when neither) */
     char *plans_dir;        /* POST /api/v1/runs starts PLANS_DIR/NAME.yaml; NULL: no starting */
+    char *console_dir;      /* the console page's files; NULL: the build's ALFUP_DEFAULT_CONSOLE_DIR */
     unsigned idle_timeout_s;
     bool four_eyes;         /* the approver of a gate may not be who started the run */
 } controller_api_t;

@@ -423,7 +423,7 @@ static int start_api(controller_daemon_t *d, void *zmq_context, alfup_err_t *err
         return ALFUP_ERR;
     api_server_config_t config = {.listen = api->listen, .ca = api->ca, .cert = api->cert, .key = api->key,
                                   .crl = api->crl, .idle_timeout_s = api->idle_timeout_s,
-                                  .zmq_context = zmq_context};
+                                  .zmq_context = zmq_context, .console_dir = api->console_dir};
     d->api = api_server_new(&config, err);
     return d->api ? ALFUP_OK : ALFUP_ERR;
 }
