@@ -74,7 +74,8 @@ static void usage(FILE *out)
             "and metrics against a remote controller's HTTPS API (docs/api.md) with an\n"
             "operator's certificate (--cert, --key), checking the controller's against --ca\n"
             "(default: the system's CAs); run takes a plan's name in its api.plans_dir;\n"
-            "no --wait; status and agents print the same text as on the controller's host.\n"
+            "--wait polls the run every second and prints its status once it settles;\n"
+            "status and agents print the same text as on the controller's host.\n"
             "Exit codes: 0 success, 1 failure, 2 usage error, 3 daemon unreachable;\n"
             "with --wait also 4 rolled back, 5 waiting at a gate, 6 cancelled, 7 paused.\n");
 }

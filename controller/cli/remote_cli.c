@@ -4,11 +4,15 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "run_cli.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 #define PATH_MAX_LEN 512
+#define WAIT_POLL_US 1000000
 
 static const char *const COMMANDS[] = {"agents", "runs", "status", "run",   "approve", "resume",
                                        "rollback", "cancel", "audit", "metrics", NULL};
@@ -130,14 +134,55 @@ static int read_command(remote_call_t *call, const char *command, const char *ar
     return 0;
 }
 
-/* The words without --json: *args (at most two), their count; -1 on anything the command does not take. */
-static int split_args(int count, char **words, const char **args, int *json)
+/* --wait: polls the run every second until it settles (as run_cli's --wait: succeeded, failed, rolled
+ * back, cancelled, waiting at a gate, paused), then prints its status; the exit code says which. */
+static int follow(remote_call_t *call, const char *run)
+{
+    char path[PATH_MAX_LEN];
+    snprintf(path, sizeof path, "/api/v1/runs/%s", run);
+    for (;;) {
+        int rc = request(call, "GET", path, NULL, 0);
+        if (rc != 0)
+            return rc;
+        json_t *object = json_loads(call->reply, 0, NULL);
+        const char *state = json_string_value(json_object_get(object, "state"));
+        int code = state ? run_cli_exit_for(state, json_is_true(json_object_get(object, "paused"))) : RUN_EXIT_FAILED;
+        json_decref(object);
+        if (code >= 0) {
+            if ((rc = request(call, "GET", path, NULL, 1)) != 0)
+                return rc;
+            fputs(call->reply, call->out);
+            return code;
+        }
+        usleep(WAIT_POLL_US);
+    }
+}
+
+/* run PLAN: POST /api/v1/runs, the run's id printed; with wait, followed until it settles. */
+static int start_run(remote_call_t *call, const char *plan, int wait)
+{
+    int rc = post(call, "/api/v1/runs", "plan", plan);
+    if (rc != 0 || !wait)
+        return rc;
+    char run[128] = "";
+    json_t *answer = json_loads(call->reply, 0, NULL);
+    const char *id = json_string_value(json_object_get(answer, "run"));
+    snprintf(run, sizeof run, "%s", id ? id : "");
+    json_decref(answer);
+    return run[0] ? follow(call, run) : EXIT_FAILED;
+}
+
+/* The words without --json and --wait: *args (at most two), their count; -1 on anything the command
+ * does not take. */
+static int split_args(int count, char **words, const char **args, int *json, int *wait)
 {
     int n = 0;
-    *json = 0;
+    *json = *wait = 0;
     for (int i = 1; i < count; i++) {
         if (strcmp(words[i], "--json") == 0)
             *json = 1;
+        else if (strcmp(words[i], "--wait") == 0)
+            *wait = 1;
         else if (words[i][0] == '-' || n == 2)
             return -1;
         else
@@ -155,9 +200,12 @@ static int usage(FILE *errors, const char *why)
 int remote_cli_main(const api_client_t *client, int count, char **words, FILE *out, FILE *errors)
 {
     const char *args[2] = {NULL, NULL}, *command = words[0];
-    int json = 0, n = split_args(count, words, args, &json);
-    if (n < 0)
-        return usage(errors, "unknown argument (over --api: no --wait; --json for agents, runs, status, audit)");
+    int json = 0, wait = 0, n = split_args(count, words, args, &json, &wait);
+    int waits = !strcmp(command, "run") || !strcmp(command, "resume") || !strcmp(command, "rollback") ||
+                !strcmp(command, "status");
+    if (n < 0 || (wait && !waits))
+        return usage(errors, "unknown argument (--json for agents, runs, status, audit; --wait for run, resume, "
+                             "rollback, status)");
     if (n >= 1 && strcmp(command, "run") != 0 && (strchr(args[0], '/') || strstr(args[0], "..")))
         return usage(errors, "a run id is a name, not a path");
     remote_call_t call = {.client = client, .out = out, .errors = errors};
@@ -165,18 +213,23 @@ int remote_cli_main(const api_client_t *client, int count, char **words, FILE *o
     char path[PATH_MAX_LEN];
     int reads = !strcmp(command, "agents") || !strcmp(command, "runs") || !strcmp(command, "audit") ||
                 !strcmp(command, "metrics");
-    if ((reads && n == 0) || (!strcmp(command, "status") && n <= 1)) {
+    char run[128] = "";
+    if (!strcmp(command, "status") && wait && n <= 1) {
+        rc = args[0] ? 0 : newest_run(&call, run, sizeof run);
+        rc = rc ? rc : follow(&call, args[0] ? args[0] : run);
+    } else if ((reads && n == 0) || (!strcmp(command, "status") && n <= 1)) {
         rc = read_command(&call, command, args[0], json);
     } else if (!strcmp(command, "run") && n == 1) {
         if (strchr(args[0], '/'))
             return usage(errors, "over --api a plan is a name in the controller's api.plans_dir, not a path");
-        rc = post(&call, "/api/v1/runs", "plan", args[0]);
+        rc = start_run(&call, args[0], wait);
     } else if (!strcmp(command, "approve") && (n == 1 || n == 2)) {
         snprintf(path, sizeof path, "/api/v1/runs/%s/approve", args[0]);
         rc = post(&call, path, n == 2 ? "gate" : NULL, args[1]);
     } else if ((!strcmp(command, "resume") || !strcmp(command, "rollback") || !strcmp(command, "cancel")) && n == 1) {
         snprintf(path, sizeof path, "/api/v1/runs/%s/%s", args[0], command);
         rc = post(&call, path, NULL, NULL);
+        rc = rc == 0 && wait ? follow(&call, args[0]) : rc;
     } else {
         return usage(errors, "wrong arguments for this command (alfup-controller --help)");
     }

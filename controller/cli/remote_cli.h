@@ -11,9 +11,10 @@
 int remote_cli_is_command(const char *command);
 
 /* Runs words (agents, runs, status [RUN], run PLAN, approve RUN [GATE], resume, rollback, cancel RUN,
- * audit, metrics; --json where the local command has it) through the API. The answer goes to out,
- * errors to errors. Exit codes as the local commands': 0, 1 refused or failed (the API's reason),
- * 2 usage, 3 the API unreachable. */
+ * audit, metrics; --json where the local command has it; --wait for run, resume, rollback and status)
+ * through the API. The answer goes to out, errors to errors. Exit codes as the local commands': 0, 1
+ * refused or failed (the API's reason), 2 usage, 3 the API unreachable; with --wait the RUN_EXIT_*
+ * of run_cli.h (4 rolled back, 5 waiting at a gate, 6 cancelled, 7 paused). */
 int remote_cli_main(const api_client_t *client, int count, char **words, FILE *out, FILE *errors);
 
 #endif

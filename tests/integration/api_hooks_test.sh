@@ -90,8 +90,11 @@ remote_refused() {  # remote_refused EXIT TEXT WHO COMMAND... -- the command fai
 remote_refused 1 "HTTP 403: start needs the role operator" op-viewer run prod
 remote_refused 2 "not a path" op-operator run "$work/plans/prod.yaml"
 remote_refused 3 "" op-viewer --ca "$work/foreign/ca.pem" agents   # the controller's certificate: not from that CA
-run=$(remote op-operator run prod) || fail "alfup-controller --api run prod: $run"
-for i in $(seq 150); do [ "$(remote op-viewer status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("waiting_for") or "")')" = hold-repo ] && break; sleep 0.2; done
+rc=0
+out=$(remote op-operator run prod --wait) || rc=$?
+[ "$rc" -eq 5 ] || fail "alfup-controller --api run prod --wait: exit $rc, expected 5 (waiting at its gate): $out"
+run=$(head -n1 <<<"$out")
+grep -q "hold-repo" <<<"$out" || fail "run --wait did not print the status at its gate: $out"
 type=$(scrape "$work/metrics-1.txt") || fail "GET /metrics: $type"
 [ "$type" = "text/plain; version=0.0.4; charset=utf-8" ] || fail "GET /metrics answered $type"
 grep -qx 'alfup_runs{state="waiting"} 1' "$work/metrics-1.txt" || fail "a waiting run not counted: $(cat "$work/metrics-1.txt")"
@@ -99,8 +102,8 @@ grep -qx 'alfup_agents_online 1' "$work/metrics-1.txt" || fail "repo1 not counte
 pass "GET /metrics during the run: text format 0.0.4, the run waiting at its gate, one agent online"
 remote_refused 1 "HTTP 403: approve needs the role approver" op-viewer approve "$run" hold-repo
 remote op-approver approve "$run" hold-repo >/dev/null || fail "alfup-controller --api approve as op-approver"
-held_step_wait "$run" succeeded 60 || fail "run $run's step did not succeed"
-for i in $(seq 100); do [ "$(lab_ctl status "$run" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = succeeded ] && break; sleep 0.1; done
+out=$(remote op-viewer status "$run" --wait) || fail "alfup-controller --api status --wait after the approval: $out"
+held_step_wait "$run" succeeded 1 || fail "status --wait returned 0 but run $run's step is not succeeded"
 for command in "status $run --json" "status $run" "status" "runs" "runs --json"; do
     # shellcheck disable=SC2086
     [ "$(remote op-viewer $command)" = "$(lab_ctl $command)" ] || fail "alfup-controller --api $command differs from the admin socket's"
@@ -111,7 +114,7 @@ grep -q "op-approver .*approve .*$run .*200" "$work/audit.txt" && grep -q "op-vi
 remote_refused 1 "HTTP 409" op-operator cancel "$run"
 remote_refused 1 "HTTP 403: audit needs the role admin" op-operator audit
 remote op-viewer metrics | grep_all -x 'alfup_agents_online 1' || fail "alfup-controller --api metrics"
-pass "alfup-controller --api: run by plan name, approve, status, runs and audit as on the controller's host; refusals with the API's reason"
+pass "alfup-controller --api: run by plan name (--wait: exit 5 at its gate), approve, status --wait (exit 0), status, runs and audit as on the controller's host; refusals with the API's reason"
 
 # ---- step progress: in the journal's events and the stream, at most one a second ----
 progress=$(sqlite3 "$work/journal.db" "select count(*) from events where type = 'progress' and run_id = '$run'")
