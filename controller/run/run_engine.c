@@ -195,6 +195,7 @@ void engine_start_rollback(run_engine_t *e, run_t *run)
     run->rollback_round++;
     for (size_t i = 0; i < run->plan->rollback_count; i++) {
         msg_step_result_clear(&run->rollback_steps[i].result);
+        run_step_clear_progress(&run->rollback_steps[i]);
         memset(&run->rollback_steps[i], 0, sizeof run->rollback_steps[i]);
         engine_save_step(e, run, 1, i);
     }

@@ -77,4 +77,8 @@ int run_wire_step_id(const run_t *run, int rollback, size_t index, char *buf, si
 /* Frees everything the run owns, then the run. */
 void run_free(run_t *run);
 
+/* Frees the step's last progress (its message) and zeroes it: the progress of an earlier attempt or rollback
+ * round is not the new one's. */
+void run_step_clear_progress(run_step_t *step);
+
 #endif

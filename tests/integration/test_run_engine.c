@@ -176,6 +176,10 @@ static void answer_status(world_t *w, sent_step_t *s, step_status_t status)
     if (strcmp(s->kind, "preflight") == 0)
         preflight_outputs(w, s, &result.outputs);
     s->answered = 1;
+    /* every step reports progress before its result, as agents do: the engine keeps the last message (and must
+     * free it when the step is reset for a new attempt or rollback round) */
+    msg_step_progress_t progress = {.step_id = s->step_id, .files_done = 1, .files_total = 2, .message = "halfway"};
+    run_engine_on_progress(w->engine, s->agent, &progress);
     run_engine_on_result(w->engine, s->agent, &result);
     kv_list_clear(&result.outputs);
     str_list_clear(&result.log_lines);
