@@ -30,6 +30,8 @@ typedef struct hook_state {
     int thread_started;
     CURL *curl;
     long long cursor;             /* the last event its receiver acknowledged */
+    long long saved;              /* the cursor as the journal holds it */
+    uint64_t saved_mono_ms;
     unsigned failures;            /* in a row */
     uint64_t retry_mono_ms;       /* not before this */
 } hook_state_t;
@@ -99,6 +101,22 @@ static void failed(hook_state_t *h, long long id, const char *why)
               h->hook->url, id, h->failures, why, (unsigned long long)backoff);
 }
 
+/* Writes the cursor to the journal when it moved: after each batch, at least every WEBHOOK_SAVE_MS
+ * while one goes on, and when the thread stops (one small commit for many events, not one each). */
+static void save_cursor(hook_state_t *h)
+{
+    if (h->cursor == h->saved)
+        return;
+    alfup_err_t err;
+    if (webhook_store_advance(h->journal, h->hook->url, h->cursor, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s (after a restart, the events after %lld may be delivered again)",
+                  err.msg, h->saved);
+        return;
+    }
+    h->saved = h->cursor;
+    h->saved_mono_ms = alfup_now_mono_ms();
+}
+
 /* Delivers one event; 1 when its receiver acknowledged it (and the cursor moved on). */
 static int deliver_one(webhook_sender_t *s, hook_state_t *h, json_t *event)
 {
@@ -120,8 +138,8 @@ static int deliver_one(webhook_sender_t *s, hook_state_t *h, json_t *event)
                   h->failures);
     h->failures = 0;
     h->cursor = id;
-    if (webhook_store_advance(h->journal, h->hook->url, id, &err) != ALFUP_OK)
-        alfup_log(LOG_LEVEL_WARN, COMPONENT, "%s (after a restart, event %lld may be delivered again)", err.msg, id);
+    if (alfup_now_mono_ms() - h->saved_mono_ms >= WEBHOOK_SAVE_MS)
+        save_cursor(h);
     return 1;
 }
 
@@ -145,6 +163,7 @@ static void deliver(webhook_sender_t *s, hook_state_t *h)
             break;
     }
     json_decref(events);
+    save_cursor(h);
 }
 
 /* Waits up to ms, or until webhook_sender_destroy wakes it. */
@@ -171,6 +190,7 @@ static void *thread_main(void *arg)
             deliver(s, h);
         pause_for(s, WEBHOOK_POLL_MS);
     }
+    save_cursor(h);
     return NULL;
 }
 
@@ -209,6 +229,7 @@ static int open_states(webhook_sender_t *s, const char *journal_path, const webh
         if ((h->journal = journal_open(journal_path, err)) == NULL || webhook_store_init(h->journal, err) != ALFUP_OK ||
             webhook_store_cursor(h->journal, h->hook->url, &h->cursor, err) != ALFUP_OK)
             return ALFUP_ERR;
+        h->saved = h->cursor;
         alfup_log(LOG_LEVEL_INFO, COMPONENT, "%s: delivering the events after %lld", h->hook->url, h->cursor);
     }
     for (size_t i = 0; i < s->count; i++) {

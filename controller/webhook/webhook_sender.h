@@ -1,7 +1,9 @@
 /* webhook_sender.h -- delivers every event of the journal's `events` table (the objects the API's
  * event stream sends) to each configured webhook, each from a thread of its own with libcurl: POSTed as JSON,
  * signed (webhook_sign.h), retried with exponential backoff, in order, at least once; each
- * webhook's progress is kept in the journal (webhook_store.h), so a restart resumes where it was.
+ * webhook's progress is kept in the journal (webhook_store.h) after each batch, at least every
+ * WEBHOOK_SAVE_MS and when it stops, so a restart resumes where it was (a crash: at most what was
+ * delivered since the last save comes again).
  * The controller's loop never waits for a receiver. */
 #ifndef ALFUP_WEBHOOK_SENDER_H
 #define ALFUP_WEBHOOK_SENDER_H
@@ -17,6 +19,7 @@
 #define WEBHOOK_CONNECT_TIMEOUT_MS 5000L
 #define WEBHOOK_BACKOFF_FIRST_MS 500u     /* after a failure; doubled after each further one */
 #define WEBHOOK_BACKOFF_MAX_MS 60000u
+#define WEBHOOK_SAVE_MS 1000u             /* the delivered cursor goes to the journal at least this often */
 
 typedef struct webhook_sender webhook_sender_t;
 
@@ -24,8 +27,8 @@ typedef struct webhook_sender webhook_sender_t;
  * journal_path, reads where the hook is, and starts its thread. NULL with err (the journal, a thread). */
 webhook_sender_t *webhook_sender_new(const char *journal_path, const webhook_list_t *hooks, alfup_err_t *err);
 
-/* Stops the threads (a delivery in flight is aborted: it is sent again after a restart), closes their
- * journal connections, sets *sender_p to NULL. Tolerates NULL. */
+/* Stops the threads (a delivery in flight is aborted: it is sent again after a restart; each saves its
+ * cursor), closes their journal connections, sets *sender_p to NULL. Tolerates NULL. */
 void webhook_sender_destroy(webhook_sender_t **sender_p);
 
 #endif

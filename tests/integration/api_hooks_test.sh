@@ -185,6 +185,10 @@ head -n "$FAIL_FIRST" "$work/hook-a.log" | awk '{print $1}' | sort -u | wc -l | 
     fail "the failed deliveries were not all the same (first) event: $(head -n "$FAIL_FIRST" "$work/hook-a.log")"
 grep -q "badsig\|badid" "$work/hook-a.log" && fail "a delivery with a bad signature or event id"
 grep -q "delivered after $FAIL_FIRST failed attempts" "$work/logs/controller.log" || fail "the retries are not logged"
+saved() { sqlite3 "$work/journal.db" "select last_event_id from webhook_progress where url = 'https://127.0.0.1:$port_a/hook'"; }
+last_id=$(sqlite3 "$work/journal.db" "select max(id) from events")
+for i in $(seq 30); do [ "$(saved)" = "$last_id" ] && break; sleep 0.1; done
+[ "$(saved)" = "$last_id" ] || fail "the journal's webhook_progress says $(saved) for webhook A, which got up to $last_id"
 slow_done=$(grep -c -v '^start' "$work/hook-b.log" || true)
 pass "webhook A (https, its CA from the config): every journal event ($(journal_ids | wc -w)), in order, HMAC-signed, once, after $FAIL_FIRST retried failures, while slow webhook B had answered $slow_done"
 
