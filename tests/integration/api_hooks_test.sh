@@ -12,7 +12,7 @@ source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/integration/held-step-lib.sh"
 HOLD_MS=3000      # the run's one step: a ping its agent holds this long, reporting progress
 FAIL_FIRST=3      # the first webhook answers 500 to this many deliveries
-SLOW_S=4          # the second webhook takes this long to answer each
+SLOW_S=8          # the second webhook takes this long to answer each (the bound for ping and stop)
 work=$(mktemp -d)
 receivers=()
 cleanup() {
