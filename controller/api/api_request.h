@@ -14,13 +14,15 @@
 
 /* What the API may ask. API_ACTION_DENIED_* never run: the daemon audits them and answers 403. */
 typedef enum api_action {
-    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_WHOAMI, API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL,
+    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_WHOAMI, API_METRICS,
+    API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL, /* writes from API_START on */
     API_ACTION_COUNT
 } api_action_t;
 
 typedef struct api_request {
     unsigned long long seq;           /* the API thread's counter: stale answers are dropped */
     long long after;                  /* events: the last event id the client has */
+    int text;                         /* agents, runs, run: the admin socket's text (Accept: text/plain), not JSON */
     api_action_t action;
     char run[API_FIELD_MAX];          /* run id, "" when none */
     char gate[API_FIELD_MAX];         /* approve: the gate, "" for the one the run waits at */

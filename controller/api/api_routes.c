@@ -44,6 +44,8 @@ api_route_result_t api_route_match(const char *method, const char *path, api_act
                                    size_t run_len)
 {
     run[0] = '\0';
+    if (strcmp(path, API_METRICS_PATH) == 0) /* where Prometheus looks by default */
+        return strcmp(method, "GET") == 0 ? (*action = API_METRICS, API_ROUTE_OK) : API_ROUTE_BAD_METHOD;
     if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
         return API_ROUTE_NOT_FOUND;
     const char *rest = path + strlen(API_PREFIX);
@@ -69,6 +71,7 @@ unsigned api_route_roles(api_action_t action)
     case API_RUNS:
     case API_RUN:
     case API_EVENTS:
+    case API_METRICS:
     case API_WHOAMI:
         return ROLE_CONSOLE_MASK;
     case API_AUDIT:

@@ -9,6 +9,7 @@
 
 #include "api_body.h"
 #include "audit_log.h"
+#include "controller_metrics.h"
 #include "event_log.h"
 #include "log.h"
 #include "run_commands.h"
@@ -66,6 +67,11 @@ static unsigned answer_read(const api_commands_t *c, const api_request_t *r, cha
         *body = event_log_json_after(c->journal, r->after, EVENT_LOG_BATCH_MAX, &err);
         return *body ? 200 : (*body = json_message("error", err.msg), 500);
     }
+    if (r->action == API_METRICS) {
+        *body = controller_metrics_text(c->registry, run_engine_find(c->engine, NULL), c->journal, c->controller,
+                                         &err);
+        return *body ? 200 : (*body = json_message("error", err.msg), 500);
+    }
     if (r->action == API_AUDIT) {
         *body = audit_log_json(c->journal, API_AUDIT_LIMIT, &err);
         return *body ? 200 : (*body = json_message("error", err.msg), 500);
@@ -80,11 +86,11 @@ static unsigned answer_read(const api_commands_t *c, const api_request_t *r, cha
     if (out == NULL)
         return 500;
     if (r->action == API_AGENTS)
-        agent_registry_print(c->registry, 1, out);
+        agent_registry_print(c->registry, !r->text, out);
     else if (r->action == API_RUNS)
-        run_status_list(run_engine_find(c->engine, NULL), 1, out);
+        run_status_list(run_engine_find(c->engine, NULL), !r->text, out);
     else
-        run_status_print(run, 1, out);
+        run_status_print(run, !r->text, out);
     fclose(out);
     return 200;
 }

@@ -16,6 +16,7 @@ typedef struct api_commands {
     const agent_registry_t *registry;
     journal_t *journal;
     const controller_api_t *config;
+    const controller_config_t *controller; /* the certificates GET /metrics reports */
 } api_commands_t;
 
 /* Answers request: the HTTP status, *body a malloc'd JSON text (NULL when memory ran out).

@@ -11,7 +11,7 @@
 
 static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal", "workflows",
                                         "heartbeat_timeout_s", "max_pending_handshakes",
-                                        "handshake_timeout_s", "api", NULL};
+                                        "handshake_timeout_s", "api", "webhooks", NULL};
 static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
 static const char *const API_KEYS[] = {"listen", "ca", "cert", "key", "crl", "plans_dir", "idle_timeout_s",
                                        "four_eyes", "console_dir", NULL};
@@ -37,6 +37,7 @@ void controller_config_destroy(controller_config_t **config_p)
     free(config->api.crl);
     free(config->api.plans_dir);
     free(config->api.console_dir);
+    webhook_config_clear(&config->webhooks);
     free(config);
     *config_p = NULL;
 }
@@ -116,7 +117,8 @@ static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, 
         parse_tls(root, &config->tls, err) < 0 ||
         config_get_path(root, "journal", YAML_DOC_REQUIRED, &config->journal, err) < 0 ||
         config_get_path(root, "workflows", 0, &config->workflows, err) < 0 ||
-        parse_limits(root, config, err) < 0 || parse_api(root, config, err) < 0)
+        parse_limits(root, config, err) < 0 || parse_api(root, config, err) < 0 ||
+        webhook_config_parse(root, &config->webhooks, err) != ALFUP_OK)
         return ALFUP_ERR;
     if (config->workflows == NULL && (config->workflows = strdup(ALFUP_DEFAULT_WORKFLOWS_DIR)) == NULL)
         return alfup_err_set(err, "out of memory");

@@ -25,6 +25,7 @@
 #include "result_batch.h"
 #include "run_commands.h"
 #include "run_engine.h"
+#include "webhook_sender.h"
 
 #define COMPONENT "controller"
 #define POLL_MS 200
@@ -37,6 +38,7 @@ typedef struct controller_daemon {
     admin_server_t *admin;
     api_bridge_t *api_bridge;  /* the API thread's requests (NULL without an api: section) */
     api_server_t *api;
+    webhook_sender_t *webhooks;  /* NULL without a webhooks: list */
     agent_registry_t registry;
     ping_wait_t *pings;
     uint64_t step_counter;
@@ -65,6 +67,9 @@ static void on_peer_up(void *arg, const char *name, unsigned roles, const char *
     controller_daemon_t *d = arg;
     if (agent_registry_up(&d->registry, name, roles, address) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    agent_entry_t *entry = agent_registry_find(&d->registry, name);
+    if (entry)
+        entry->cert_not_after_unix = channel_server_peer_expiry(d->channel, name);
     agent_event(d, name, "online", address);
     run_engine_on_agent_up(d->engine, name);
 }
@@ -328,7 +333,7 @@ static unsigned on_api_request(void *arg, const api_request_t *request, char **b
     alfup_err_t err;
     commit_results(d, &err); /* no batch open: audit entries are on disk before the answer */
     api_commands_t commands = {.engine = d->engine, .registry = &d->registry, .journal = d->journal,
-                               .config = &d->config->api};
+                               .config = &d->config->api, .controller = d->config};
     return api_commands_answer(&commands, request, body);
 }
 
@@ -463,6 +468,8 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
         goto out;
     if (config->api.listen && start_api(&d, zmq_context, err) != ALFUP_OK)
         goto out;
+    if (config->webhooks.count && (d.webhooks = webhook_sender_new(config->journal, &config->webhooks, err)) == NULL)
+        goto out;
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s %s listening on %s, admin socket %s%s%s", identity.name,
               ALFUP_VERSION, config->listen, config->admin, config->api.listen ? ", API https://" : "",
               config->api.listen ? config->api.listen : "");
@@ -476,6 +483,7 @@ out:
     }
     result_batch_clear(&d.results); /* the loop committed and settled every batch it opened */
     result_batch_clear(&d.committed);
+    webhook_sender_destroy(&d.webhooks);
     api_server_destroy(&d.api); /* its thread first: it talks to the bridge */
     api_bridge_destroy(&d.api_bridge);
     admin_server_destroy(&d.admin);

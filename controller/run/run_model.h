@@ -39,6 +39,7 @@ typedef struct run_step {
     msg_step_result_t result;    /* the agent's result once finished (outputs, error, log lines) */
     msg_step_progress_t progress;/* the latest progress (not persisted) */
     uint64_t progress_mono_ms;
+    uint64_t progress_event_mono_ms; /* the last progress event journaled (RUN_PROGRESS_EVENT_MIN_MS apart) */
 } run_step_t;
 
 typedef struct run {
