@@ -27,6 +27,10 @@ static fleet_state_t state_of_run(const fleet_run_view_t *v)
     case RUN_ROLLING_BACK:
         return FLEET_CUTTING_OVER; /* still running: it settles rolled back */
     default:
+        /* past the cutover, waiting at a later gate (the decommission, which always waits): the new version
+         * serves, and removing the old system is an operator's decision, not the fleet's */
+        if (v->cutover_approved && v->state == RUN_WAITING && strcmp(v->waiting_gate, FLEET_CUTOVER_GATE) != 0)
+            return FLEET_SUCCEEDED;
         if (v->cutover_approved)
             return FLEET_CUTTING_OVER;
         if (v->state == RUN_WAITING && strcmp(v->waiting_gate, FLEET_CUTOVER_GATE) == 0)
@@ -101,6 +105,9 @@ static void sync_member(fleet_runner_t *r, fleet_active_t *fa, size_t i, int64_t
                  m->member.estimate_s < 0 ? "unknown" : "known", m->basis[0] ? ": " : "", m->basis);
     else if (state == FLEET_CUTTING_OVER)
         snprintf(detail, sizeof detail, "the cutover gate was approved outside the fleet");
+    else if (state == FLEET_SUCCEEDED && v.waiting_gate[0])
+        snprintf(detail, sizeof detail, "the new version serves; the run waits at gate '%s' for an operator",
+                 v.waiting_gate);
     else
         snprintf(detail, sizeof detail, "%s", v.error);
     if (event[0])

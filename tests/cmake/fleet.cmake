@@ -19,3 +19,5 @@ if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
   add_test(NAME fleet_bench_smoke COMMAND bench-fleet 5)
   set_tests_properties(fleet_bench_smoke PROPERTIES LABELS "smoke;fleet" TIMEOUT 120)
 endif()
+alfup_unit_test(test_fleet_runner SOURCES ${ALFUP_TESTS_DIR}/unit/test_fleet_runner.c
+                LIBS alfup_controller_fleetrun LABELS fleet)
