@@ -4,10 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "fleet_decide.h"
-#ifdef ALFUP_HAVE_DOWNTIME_ESTIMATE
 #include "downtime_estimate.h"
-#endif
+#include "fleet_decide.h"
 
 #define MS_PER_S 1000
 
@@ -54,23 +52,18 @@ static int op_cancel(void *arg, const char *run_id, alfup_err_t *err)
     return run_engine_cancel(arg, run_id, err);
 }
 
-/* downtime_estimate_for_run() (issue 12) when this tree has it; without it every estimate is unknown, and by
- * the fit rule no cutover starts. */
+/* downtime_estimate_for_run() (issue 12), rounded up to whole seconds; unknown while an input is not measured
+ * (then, by the fit rule, no cutover starts). */
 static int64_t op_estimate(void *arg, const char *run_id, char *basis, size_t len)
 {
     const run_t *run = run_engine_find(arg, run_id);
     if (run == NULL)
         return snprintf(basis, len, "no run %s", run_id), FLEET_ESTIMATE_UNKNOWN;
-#ifdef ALFUP_HAVE_DOWNTIME_ESTIMATE
     downtime_estimate_t est;
     if (downtime_estimate_for_run(run, &est) != 0 || !est.known)
         return snprintf(basis, len, "%s", est.basis), FLEET_ESTIMATE_UNKNOWN;
     snprintf(basis, len, "%s", est.basis);
     return (est.total_ms + MS_PER_S - 1) / MS_PER_S;
-#else
-    snprintf(basis, len, "this controller is built without the rehearsal's downtime estimate");
-    return FLEET_ESTIMATE_UNKNOWN;
-#endif
 }
 
 static int64_t op_now(void *arg)
