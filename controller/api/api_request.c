@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char *const ACTION_NAMES[API_ACTION_COUNT] = {
-    "agents", "runs", "run", "audit", "events", "start", "approve", "resume", "rollback", "cancel"};
+    "agents", "runs", "run", "audit", "events", "fleets", "fleet", "start", "approve", "resume", "rollback", "cancel",
+    "fleet-start", "fleet-pause", "fleet-resume", "fleet-cancel", "drain", "undrain"};
 
 const char *api_action_name(api_action_t action)
 {

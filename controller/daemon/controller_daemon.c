@@ -361,7 +361,7 @@ static unsigned on_api_request(void *arg, const api_request_t *request, char **b
     alfup_err_t err;
     commit_results(d, &err); /* no batch open: audit entries are on disk before the answer */
     api_commands_t commands = {.engine = d->engine, .registry = &d->registry, .journal = d->journal,
-                               .config = &d->config->api};
+                               .config = &d->config->api, .fleets = d->fleets};
     return api_commands_answer(&commands, request, body);
 }
 
