@@ -9,8 +9,6 @@
 #include "event_log.h"
 #include "file_util.h"
 #include "log.h"
-#include "run_engine.h"
-#include "run_plan.h"
 
 #define COMPONENT FLEET_RUNNER_COMPONENT
 #define MS_PER_S 1000
@@ -202,33 +200,7 @@ void fleet_runner_destroy(fleet_runner_t **runner_p)
     *runner_p = NULL;
 }
 
-/* Every plan's workflow must stop at the cutover gate: the fleet decides when it is approved. */
-static int check_cutover_gates(const fleet_runner_t *r, const fleet_t *fleet, alfup_err_t *err)
-{
-    for (size_t i = 0; i < fleet->deployment_count; i++) {
-        const char *path = fleet->deployments[i].plan_path;
-        uint8_t *text = NULL;
-        size_t len = 0;
-        if (file_read_all(path, RUN_PLAN_FILE_MAX, &text, &len, err) != ALFUP_OK)
-            return alfup_err_set(err, "%s: deployment %s: plan %s unreadable", fleet->path,
-                                 fleet->deployments[i].name, path);
-        run_plan_t *plan = run_plan_build(path, (const char *)text, len, r->workflows_dir, err);
-        free(text);
-        if (plan == NULL)
-            return ALFUP_ERR;
-        int gated = 0;
-        for (size_t s = 0; s < plan->step_count && !gated; s++)
-            gated = plan->steps[s].gate && strcmp(plan->steps[s].gate, FLEET_CUTOVER_GATE) == 0;
-        run_plan_destroy(&plan);
-        if (!gated)
-            return alfup_err_set(err, "%s: deployment %s: its plan %s has no '" FLEET_CUTOVER_GATE "' gate: a fleet "
-                                 "needs the prestaged workflow (workflow: alfresco-upgrade-prestaged) with approve: "
-                                 "[" FLEET_CUTOVER_GATE "]", fleet->path, fleet->deployments[i].name, path);
-    }
-    return ALFUP_OK;
-}
-
-/* Reads and checks the file (its plans too); its text into *text. */
+/* Reads and checks the file (its plans too, each with the cutover gate); its text into *text. */
 static fleet_t *read_fleet(const fleet_runner_t *r, const char *path, char **text, alfup_err_t *err)
 {
     size_t len = 0;
@@ -241,8 +213,6 @@ static fleet_t *read_fleet(const fleet_runner_t *r, const char *path, char **tex
     if (fleet == NULL)
         plan_diag_to_err(&diag, err);
     plan_diag_clear(&diag);
-    if (fleet && check_cutover_gates(r, fleet, err) != ALFUP_OK)
-        fleet_destroy(&fleet);
     if (fleet == NULL)
         free(bytes);
     else

@@ -9,11 +9,10 @@
 #include <stdio.h>
 
 #include "alfup_error.h"
+#include "fleet.h"
 #include "journal.h"
 #include "run_model.h"
 
-/* The gate at which a fleet's runs wait until the fleet lets them cut over. */
-#define FLEET_CUTOVER_GATE "cutover"
 #define FLEET_ESTIMATE_BASIS_MAX 400
 
 /* What the runner needs to know of one run. */
