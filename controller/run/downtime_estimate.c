@@ -186,8 +186,21 @@ static long slowest_with_param(const run_t *run, size_t before, const char *kind
     return best;
 }
 
+/* An archive step's fixed cost on agent (creating, digesting and syncing an archive, whatever its size):
+ * the fastest backup-tree there, less its bytes at the base's rate (bytes per ms); 0 when that is the base. */
+static int64_t archive_fixed_ms(const run_t *run, size_t before, const char *agent, double rate)
+{
+    int64_t fastest_ms = 0, bytes = 0;
+    long fastest = downtime_fastest_kind(run, before, "backup-tree", agent, &fastest_ms);
+    if (fastest < 0 || rate <= 0.0 || downtime_output_i64(&run->steps[fastest], "bytes", &bytes) != 0)
+        return 0;
+    int64_t fixed = fastest_ms - (int64_t)((double)bytes / rate);
+    return fixed > 0 ? fixed : 0;
+}
+
 /* Changes since the base (a delta-scan before the cutover) at the base copy's throughput (its backup and
- * laying into the new dir.root), plus the scan's own time (the delta re-lists the same folders). */
+ * laying into the new dir.root), plus the scan's own time (the delta re-lists the same folders), plus an
+ * archive step's fixed cost (archive_fixed_ms). */
 static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
 {
     const run_t *run = w->run;
@@ -214,10 +227,12 @@ static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
     if (bytes > 0 && (double)cb / (double)bytes > share)
         share = (double)cb / (double)bytes;
     double copy_ms = (double)(base_ms + lay_ms);
-    g->ms = scan_ms + (int64_t)(copy_ms * share);
-    snprintf(g->basis, sizeof g->basis, "%s %lld files %.1f MiB at %.0f files/s, %.1f MiB/s + scan %.1f s", p->id,
-             (long long)cf, mib(cb), copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
-             copy_ms > 0 ? mib((int64_t)((double)bytes * MS_PER_S / copy_ms)) : 0.0, secs(scan_ms));
+    int64_t fixed_ms = archive_fixed_ms(run, w->from, p->agent, (double)bytes / (double)(base_ms > 0 ? base_ms : 1));
+    g->ms = scan_ms + fixed_ms + (int64_t)(copy_ms * share);
+    snprintf(g->basis, sizeof g->basis,
+             "%s %lld files %.1f MiB at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s", p->id, (long long)cf,
+             mib(cb), copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
+             copy_ms > 0 ? mib((int64_t)((double)bytes * MS_PER_S / copy_ms)) : 0.0, secs(scan_ms), secs(fixed_ms));
 }
 
 static void guess_step(estimate_walk_t *w, size_t i, step_guess_t *g)

@@ -69,6 +69,23 @@ long downtime_find_kind(const run_t *run, size_t before, const char *kind, const
     return -1;
 }
 
+long downtime_fastest_kind(const run_t *run, size_t before, const char *kind, const char *agent, int64_t *ms)
+{
+    long best = -1;
+    *ms = 0;
+    for (size_t i = 0; i < before; i++) {
+        const planned_step_t *p = &run->plan->steps[i];
+        int64_t wall = downtime_step_wall_ms(&run->steps[i]);
+        if (strcmp(p->kind, kind) != 0 || strcmp(p->agent, agent) != 0 || wall < 0)
+            continue;
+        if (best < 0 || wall < *ms) {
+            *ms = wall;
+            best = (long)i;
+        }
+    }
+    return best;
+}
+
 long downtime_slowest_stop(const run_t *run, size_t before, const char *agent)
 {
     long best = -1;

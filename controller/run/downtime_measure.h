@@ -36,6 +36,10 @@ long downtime_find_output(const run_t *run, size_t before, const char *key);
 /* The latest succeeded step of kind before `before`, on agent (NULL: any): its index, or -1. */
 long downtime_find_kind(const run_t *run, size_t before, const char *kind, const char *agent);
 
+/* The fastest succeeded step of kind on agent before `before`: its index and *ms (its wall time), or -1
+ * with *ms 0. */
+long downtime_fastest_kind(const run_t *run, size_t before, const char *kind, const char *agent, int64_t *ms);
+
 /* The slowest succeeded service-stop on agent before `before` that stopped a running service:
  * its index, or -1. */
 long downtime_slowest_stop(const run_t *run, size_t before, const char *agent);

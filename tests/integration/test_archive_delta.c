@@ -438,10 +438,24 @@ static unsigned long long relisted_after_changes(fixture_t *f, const char *name,
     production_orphan(&cleaner);
     assert_int_equal(cleaner.moved, 1);
 
+    /* delta-scan, the downtime estimate's count taken before the stop, finds what the delta will, and
+     * writes nothing */
+    assert_int_equal(run_step(f, "delta-scan", &result, NULL, NULL, NULL, "base", s.base, "base_sha256", s.base_sha,
+                              "tree", s.cs, "tree", s.deleted, NULL),
+                     STEP_SUCCEEDED);
+    assert_int_equal(output_u64(&result, "changed_files"), 4);
+    assert_int_equal(output_u64(&result, "changed_bytes"), 4 * FILE_BYTES);
+    assert_int_equal(output_u64(&result, "removed"), 1);
+    unsigned long long scanned = output_u64(&result, "folders_relisted");
+    msg_step_result_clear(&result);
+    struct stat st;
+    assert_int_equal(lstat(s.delta, &st), -1);
+
     assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
     assert_int_equal(output_u64(&result, "files_added"), 4);
     assert_int_equal(output_u64(&result, "files_removed"), 1);
     unsigned long long relisted = output_u64(&result, "folders_relisted");
+    assert_int_equal(scanned, relisted);
     *folders_total = output_u64(&result, "folders_total");
     msg_step_result_clear(&result);
     assert_same_tree(s.root, s.target);

@@ -87,6 +87,8 @@ static void done(run_t *run, const char *id, uint64_t start_ms, uint64_t wall_ms
 /* Everything the estimate reads, measured before the cutover. */
 static void measure_all(run_t *run)
 {
+    /* 1 MiB in 0.6 s: at the base's rate below 0.08 s, so an archive step costs 0.52 s whatever its size */
+    done(run, "backup-config@repo1", 0, 600, "bytes=1048576", NULL);
     done(run, "start-custom-solr@solr1", 0, 3000, NULL);
     done(run, "start-custom@repo1", 0, 9000, "already_running=no", NULL);
     done(run, "test-custom@repo1", 9000, 200, "already_running=yes", NULL);
@@ -115,8 +117,8 @@ static void test_every_part_from_its_measurement(void **state)
     assert_int_equal(est.stop_ms, 4000);
     /* db: 512 MiB at the rehearsal's dump+restore rate (no template copy seen): 16 s, an upper bound */
     assert_int_equal(est.db_copy_ms, 16000);
-    /* delta: the scan's 0.3 s + a fifth of the base's 10 s */
-    assert_int_equal(est.delta_ms, 300 + 2000);
+    /* delta: the scan's 0.3 s + the fixed 0.52 s + a fifth of the base's 10 s */
+    assert_int_equal(est.delta_ms, 300 + 520 + 2000);
     /* start: max(rehearsal 40 s, solr staging 3 s), then the probe as test-custom 0.2 s */
     assert_int_equal(est.start_ms, 40000 + 200);
     assert_int_equal(est.total_ms, 4000 + 16000 + 40200);
@@ -147,8 +149,8 @@ static void test_template_copy_rate_and_parallel_stage(void **state)
     downtime_estimate_for_run(run, &est);
     assert_true(est.known);
     assert_int_equal(est.db_copy_ms, 2000); /* 512 MiB at 256 MiB/s */
-    assert_int_equal(est.delta_ms, 300 + 10000);
-    assert_int_equal(est.total_ms, 4000 + 10300 + 40200);
+    assert_int_equal(est.delta_ms, 300 + 520 + 10000);
+    assert_int_equal(est.total_ms, 4000 + 10820 + 40200);
     assert_non_null(strstr(est.basis, "template copy seen"));
     run_free(run);
 }
