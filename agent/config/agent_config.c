@@ -12,6 +12,7 @@ static void service_clear(agent_service_t *service)
     str_list_clear(&service->stop_argv);
     free(service->pidfile);
     free(service->log);
+    free(service->properties_file);
     free(service->ready_url);
     free(service->started);
     str_list_clear(&service->failed);

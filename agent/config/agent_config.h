@@ -25,6 +25,8 @@ typedef struct agent_service {
     str_list_t stop_argv;
     char *pidfile;          /* may be NULL */
     char *log;              /* may be NULL */
+    char *properties_file;  /* may be NULL: the property overrides rehearsal-start writes before starting
+                               this service (its start command reads them, e.g. --props FILE) */
     char *ready_url;        /* may be NULL */
     char *started;          /* regex; may be NULL */
     str_list_t failed;      /* regexes */

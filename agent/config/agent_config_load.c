@@ -25,7 +25,7 @@ static const char *const ROOT_KEYS[] = {"name", "controller", "tls", "state_dir"
 static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
 static const char *const SERVICE_KEYS[] = {"start", "stop", "pidfile", "log", "ready_url",
                                            "started", "failed", "start_timeout_s",
-                                           "stop_timeout_s", NULL};
+                                           "stop_timeout_s", "properties_file", NULL};
 static const char *const POSTGRES_KEYS[] = {"conninfo", "bin_dir", NULL};
 
 /* realpath() of the deepest existing ancestor of a plain absolute path, with
@@ -195,6 +195,7 @@ static int parse_service(const char *name, const yaml_doc_node_t *map, agent_ser
         get_argv(map, "stop", &service->stop_argv, err) < 0 ||
         config_get_path(map, "pidfile", 0, &service->pidfile, err) < 0 ||
         config_get_path(map, "log", 0, &service->log, err) < 0 ||
+        config_get_path(map, "properties_file", 0, &service->properties_file, err) < 0 ||
         yaml_doc_get_string(map, "ready_url", 0, &service->ready_url, err) < 0 ||
         check_url(map, service->ready_url, err) < 0 || parse_patterns(map, service, err) < 0 ||
         yaml_doc_get_uint(map, "start_timeout_s", 0, TIMEOUT_MIN_S, TIMEOUT_MAX_S,

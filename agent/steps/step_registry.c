@@ -11,6 +11,7 @@
 #include "step_ping.h"
 #include "step_db_backup.h"
 #include "step_db_copy.h"
+#include "step_db_rehearsal_copy.h"
 #include "step_db_restore.h"
 #include "step_db_scratch.h"
 #include "step_decommission_database.h"
@@ -20,18 +21,22 @@
 #include "step_delta_scan.h"
 #include "step_verify_archive.h"
 #include "step_restore_tree.h"
+#include "step_rehearsal_tree.h"
+#include "step_rehearsal_remove.h"
 #include "step_install_distribution.h"
 #include "step_remove_webapps.h"
 #include "step_solr_clean.h"
 #include "step_wipe.h"
 #include "step_service_start.h"
 #include "step_service_stop.h"
+#include "step_rehearsal_start.h"
 
 static const step_kind_t STEP_KINDS[] = {
     {"ping", step_ping_run},
     {"db-backup", step_db_backup_run},
     {"db-restore", step_db_restore_run},
     {"db-copy", step_db_copy_run},
+    {"db-rehearsal-copy", step_db_rehearsal_copy_run},
     {"db-create-scratch", step_db_create_scratch_run},
     {"db-drop-scratch", step_db_drop_scratch_run},
     {"decommission-database", step_decommission_database_run},
@@ -41,6 +46,8 @@ static const step_kind_t STEP_KINDS[] = {
     {"delta-scan", step_delta_scan_run},
     {"verify-archive", step_verify_archive_run},
     {"restore-tree", step_restore_tree_run},
+    {"rehearsal-tree", step_rehearsal_tree_run},
+    {"rehearsal-remove", step_rehearsal_remove_run},
     {"install-distribution", step_install_distribution_run},
     {"carry-customizations", step_carry_customizations_run},
     {"remove-webapps", step_remove_webapps_run},
@@ -51,6 +58,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"decommission-tree", step_decommission_tree_run},
     {"service-start", step_service_start_run},
     {"service-stop", step_service_stop_run},
+    {"rehearsal-start", step_rehearsal_start_run},
 };
 
 const step_kind_t *step_kind_find(const char *name)

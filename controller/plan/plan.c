@@ -10,7 +10,8 @@
 #include "workflow_kinds.h"
 
 static const char *const ROOT_KEYS[] = {"deployment", "workflow",   "agents", "old",      "new", "customizations",
-                                        "approve",    "backup_dir", "jobs",   "timeouts", "online", NULL};
+                                        "approve",    "backup_dir", "jobs",   "timeouts", "online", "rehearsal",
+                                        NULL};
 static const char *const OLD_KEYS[] = {"home", "service", "dir_root", "database", "solr", NULL};
 static const char *const NEW_KEYS[] = {"home",    "service", "dir_root",         "database",         "distribution",
                                        "db_user", "db_url",  "scratch_database", "scratch_dir_root", "solr",
@@ -288,6 +289,7 @@ static void parse_root(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *p
         plan_diag_add_err(diag, &err);
     parse_timeouts(diag, root, plan);
     parse_online(diag, root, plan);
+    plan_parse_rehearsal(diag, root, plan);
 }
 
 plan_t *plan_parse_partial(const char *path, const char *text, size_t len, plan_diag_t *diag)
@@ -351,6 +353,7 @@ void plan_destroy(plan_t **plan_p)
     free(plan->timeouts);
     free_install(&plan->old_install);
     free_install(&plan->new_install);
+    plan_rehearsal_clear(&plan->rehearsal);
     str_list_clear(&plan->amps);
     str_list_clear(&plan->remove_apps);
     str_list_clear(&plan->approve);

@@ -43,6 +43,16 @@ typedef struct plan_install {
     plan_solr_t solr;
 } plan_install_t;
 
+/* rehearsal: (optional; docs/plan.md) -- the prestaged workflow's rehearse phase runs only when present. */
+typedef struct plan_rehearsal {
+    bool present;
+    char *service;       /* the agent's rehearsal service on the first repository node (own ports) */
+    char *database;      /* the rehearsal's copy of production's database, on the new database's server */
+    char *dir_root;      /* the rehearsal's dir.root */
+    char *url;           /* its db.url; default: new.db_url naming rehearsal.database */
+    str_list_t properties; /* extra overrides, "KEY=VALUE", after alfup's own (docs/workflow.md) */
+} plan_rehearsal_t;
+
 typedef struct plan_timeout {
     char *kind;
     unsigned seconds;
@@ -64,6 +74,7 @@ typedef struct plan {
     char online_max_mb_per_s_text[12]; /* its decimal text, the value of {online.max_mb_per_s} */
     unsigned online_settle_s; /* online.settle_s; PLAN_ONLINE_SETTLE_S_DEFAULT when not set */
     char online_settle_s_text[12]; /* its decimal text, the value of {online.settle_s} */
+    plan_rehearsal_t rehearsal;
     plan_timeout_t *timeouts;
     size_t timeout_count;
     const yaml_doc_node_t *timeouts_node;
@@ -88,6 +99,16 @@ const plan_agent_t *plan_agent(const plan_t *plan, const char *name);
 
 /* true when the agent has role. */
 bool plan_agent_has_role(const plan_agent_t *agent, const char *role);
+
+/* rehearsal: read into plan->rehearsal (keys, names, paths, property names); plan_rehearsal.c. */
+void plan_parse_rehearsal(plan_diag_t *diag, const yaml_doc_node_t *root, plan_t *plan);
+
+/* The rehearsal's cross-checks, after the new database's defaults are filled: its database, folder and
+ * service apart from the old and new ones, its url naming its database (or derived). */
+void plan_check_rehearsal(plan_diag_t *diag, plan_t *plan);
+
+/* Frees what plan_parse_rehearsal read. */
+void plan_rehearsal_clear(plan_rehearsal_t *rehearsal);
 
 /* --- Templates: "{name}" in workflow parameters (docs/workflow.md) --------- */
 

@@ -136,6 +136,25 @@ static bool jdbc_database(const char *url, size_t *start, size_t *len)
     return *len > 0;
 }
 
+char *plan_jdbc_url_for(const char *url, const char *database)
+{
+    size_t start = 0, len = 0;
+    if (url == NULL || database == NULL || !jdbc_database(url, &start, &len))
+        return NULL;
+    size_t size = strlen(url) - len + strlen(database) + 1;
+    char *out = malloc(size);
+    if (out != NULL)
+        snprintf(out, size, "%.*s%s%s", (int)start, url, database, url + start + len);
+    return out;
+}
+
+bool plan_jdbc_names(const char *url, const char *database)
+{
+    size_t start = 0, len = 0;
+    return url != NULL && database != NULL && jdbc_database(url, &start, &len) && len == strlen(database) &&
+           strncmp(url + start, database, len) == 0;
+}
+
 static void check_db_url(plan_diag_t *diag, plan_t *plan)
 {
     plan_install_t *n = &plan->new_install;
@@ -244,4 +263,5 @@ void plan_check_all(plan_diag_t *diag, plan_t *plan)
     check_databases(diag, plan);
     check_staging(diag, plan);
     check_db_role(diag, plan);
+    plan_check_rehearsal(diag, plan);
 }

@@ -36,6 +36,13 @@ bool plan_paths_overlap(const char *a, const char *b);
  * databases, services, db_url, the db role. Errors go to diag. */
 void plan_check_all(plan_diag_t *diag, plan_t *plan);
 
+/* url (a jdbc:postgresql: url) with its database replaced by database; NULL when url is not such a url
+ * or out of memory. Caller frees. */
+char *plan_jdbc_url_for(const char *url, const char *database);
+
+/* true when the jdbc url names database. */
+bool plan_jdbc_names(const char *url, const char *database);
+
 /* The node at a dotted key path from the plan's root ("new.solr.home"), or the root. */
 const yaml_doc_node_t *plan_node(const plan_t *plan, const char *dotted);
 

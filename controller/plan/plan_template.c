@@ -37,8 +37,13 @@ typedef enum template_id {
     T_NEW_SOLR_DATA,
     T_NEW_SOLR_DISTRIBUTION,
     T_NEW_SOLR_STAGING_SERVICE,
+    T_REHEARSAL_SERVICE,
+    T_REHEARSAL_DATABASE,
+    T_REHEARSAL_DIR_ROOT,
+    T_REHEARSAL_URL,
     T_AMPS,
     T_REMOVE_APPS,
+    T_REHEARSAL_PROPERTIES,
     T_RUN_ID,
     T_AGENT
 } template_id_t;
@@ -80,6 +85,11 @@ static const template_name_t TEMPLATES[] = {
     {"new.solr.data_dir_root", T_NEW_SOLR_DATA, PLAN_TEMPLATE_SCALAR},
     {"new.solr.distribution", T_NEW_SOLR_DISTRIBUTION, PLAN_TEMPLATE_SCALAR},
     {"new.solr.staging_service", T_NEW_SOLR_STAGING_SERVICE, PLAN_TEMPLATE_SCALAR},
+    {"rehearsal.service", T_REHEARSAL_SERVICE, PLAN_TEMPLATE_SCALAR},
+    {"rehearsal.database", T_REHEARSAL_DATABASE, PLAN_TEMPLATE_SCALAR},
+    {"rehearsal.dir_root", T_REHEARSAL_DIR_ROOT, PLAN_TEMPLATE_SCALAR},
+    {"rehearsal.url", T_REHEARSAL_URL, PLAN_TEMPLATE_SCALAR},
+    {"rehearsal.properties", T_REHEARSAL_PROPERTIES, PLAN_TEMPLATE_LIST},
     {"customizations.amps", T_AMPS, PLAN_TEMPLATE_LIST},
     {"customizations.remove_apps", T_REMOVE_APPS, PLAN_TEMPLATE_LIST},
     {PLAN_TEMPLATE_RUN_ID, T_RUN_ID, PLAN_TEMPLATE_RUNTIME},
@@ -153,6 +163,10 @@ const char *plan_template_scalar(const plan_t *plan, const char *name)
     case T_ONLINE_MAX_MB_PER_S: return plan->online_max_mb_per_s_text;
     case T_ONLINE_SETTLE_S: return plan->online_settle_s_text;
     case T_AGENT: return NULL;
+    case T_REHEARSAL_SERVICE: return plan->rehearsal.service ? plan->rehearsal.service : "";
+    case T_REHEARSAL_DATABASE: return plan->rehearsal.database ? plan->rehearsal.database : "";
+    case T_REHEARSAL_DIR_ROOT: return plan->rehearsal.dir_root ? plan->rehearsal.dir_root : "";
+    case T_REHEARSAL_URL: return plan->rehearsal.url ? plan->rehearsal.url : "";
     default: return install_value(plan, t->id);
     }
 }
@@ -166,6 +180,9 @@ bool plan_template_unset(const plan_t *plan, const char *name)
         return plan->new_install.staging_service == NULL;
     if (t->id == T_NEW_SOLR_STAGING_SERVICE)
         return plan->new_install.solr.staging_service == NULL;
+    if (t->id == T_REHEARSAL_SERVICE || t->id == T_REHEARSAL_DATABASE || t->id == T_REHEARSAL_DIR_ROOT ||
+        t->id == T_REHEARSAL_URL)
+        return !plan->rehearsal.present;
     return false;
 }
 
@@ -174,5 +191,7 @@ const str_list_t *plan_template_list(const plan_t *plan, const char *name)
     const template_name_t *t = find(name);
     if (t == NULL || t->kind != PLAN_TEMPLATE_LIST)
         return NULL;
+    if (t->id == T_REHEARSAL_PROPERTIES)
+        return &plan->rehearsal.properties;
     return t->id == T_AMPS ? &plan->amps : &plan->remove_apps;
 }

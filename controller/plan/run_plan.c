@@ -143,6 +143,7 @@ static int fill_step(const expander_t *x, const workflow_step_t *ws, const char 
     ps->stage = ws->stage;
     ps->gate = rollback ? NULL : dup_or_null(gate_of(x, ws));
     ps->ends_rollback = !rollback && ws->ends_rollback;
+    ps->redo_phase = !rollback && phase->redo_on_resume;
     ps->timeout_s = timeout_of(x, ws);
     if (!ps->id || !ps->phase || !ps->phase_title || !ps->workflow_step || !ps->title || !ps->procedure || !ps->agent ||
         !ps->role || !ps->kind || (!rollback && gate_of(x, ws) && !ps->gate))
@@ -283,6 +284,19 @@ static run_plan_t *expand(const expander_t *x, const char *plan_path)
     return rp;
 }
 
+/* A plan with a rehearsal: section names a workflow that rehearses (a step with only_if: rehearsal.service),
+ * so no operator believes a rehearsal ran when the workflow has none. */
+static void check_rehearsal_used(const expander_t *x)
+{
+    if (!x->plan->rehearsal.present)
+        return;
+    for (size_t i = 0; i < x->wf->step_count; i++)
+        if (x->wf->steps[i].only_if != NULL && strcmp(x->wf->steps[i].only_if, "rehearsal.service") == 0)
+            return;
+    plan_diag_at(x->diag, plan_node(x->plan, "rehearsal"), "workflow %s has no rehearsal (use "
+                 "alfresco-upgrade-prestaged, or remove rehearsal:)", x->plan->workflow);
+}
+
 run_plan_t *run_plan_build_diag(const char *plan_path, const char *plan_text, size_t plan_len,
                                 const char *workflows_dir, plan_diag_t *diag)
 {
@@ -305,6 +319,7 @@ run_plan_t *run_plan_build_diag(const char *plan_path, const char *plan_text, si
     if (wf != NULL) {
         expander_t x = {plan, wf, diag};
         check_plan_against(&x);
+        check_rehearsal_used(&x);
         if (plan_diag_count(diag) == before)
             rp = expand(&x, plan_path);
     }

@@ -33,6 +33,7 @@ typedef struct planned_step {
     char *gate;            /* non-NULL: waits for `approve RUN GATE` before it is sent */
     unsigned timeout_s;    /* how long the controller waits for its result once sent */
     bool ends_rollback;    /* its workflow step has ends_rollback: true */
+    bool redo_phase;       /* its phase has redo_on_resume: true (a resume redoes the whole phase) */
 } planned_step_t;
 
 typedef struct run_plan {

@@ -12,7 +12,7 @@
 #include "workflow_check.h"
 
 static const char *const ROOT_KEYS[] = {"workflow", "title", "phases", "rollback", NULL};
-static const char *const PHASE_KEYS[] = {"id", "title", "gate", "steps", NULL};
+static const char *const PHASE_KEYS[] = {"id", "title", "gate", "redo_on_resume", "steps", NULL};
 static const char *const STEP_KEYS[] = {
     "id",      "title", "procedure", "role",          "kind",   "nodes", "parallel_with",
     "only_if", "gate",  "timeout_s", "arms_rollback", "ends_rollback", "params", NULL};
@@ -152,6 +152,7 @@ static void parse_phases(plan_diag_t *diag, const yaml_doc_node_t *root, workflo
         phase->id = plan_get_text(diag, map, "id", true);
         phase->title = plan_get_text(diag, map, "title", true);
         phase->gate = get_bool(diag, map, "gate");
+        phase->redo_on_resume = get_bool(diag, map, "redo_on_resume");
         const yaml_doc_node_t *steps = NULL;
         if (yaml_doc_get_node(map, "steps", YAML_DOC_REQUIRED, YAML_DOC_SEQUENCE, &steps, &err) != 0)
             plan_diag_add_err(diag, &err);

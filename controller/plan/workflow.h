@@ -42,6 +42,7 @@ typedef struct workflow_step {
 typedef struct workflow_phase {
     char *id, *title;
     bool gate;
+    bool redo_on_resume; /* a resume after a failure in it runs the phase again from its first step */
     const yaml_doc_node_t *node;
 } workflow_phase_t;
 

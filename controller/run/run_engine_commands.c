@@ -64,7 +64,19 @@ static int retry_failed_only(const run_t *run)
            (!run->armed || (run->failed_index >= 0 && (size_t)run->failed_index >= run->plan->rollback_until));
 }
 
-/* A failed (not rolled back) run: retry its failed steps. A rolled-back or
+/* The first step of from's phase when that phase is redone on resume (redo_on_resume: the rehearsal,
+ * whose database a failed schema upgrade left locked), else from. */
+static size_t phase_start(const run_t *run, size_t from)
+{
+    const run_plan_t *plan = run->plan;
+    if (from >= plan->step_count || !plan->steps[from].redo_phase)
+        return from;
+    while (from > 0 && strcmp(plan->steps[from - 1].phase, plan->steps[from].phase) == 0)
+        from--;
+    return from;
+}
+
+/* A failed (not rolled back) run: retry its failed steps (its whole phase when redo_on_resume). A rolled-back or
  * cancelled run: the old system ran again since the backups, so everything from
  * the first step that stops it is done again (new backups, never a stale restore). */
 static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
@@ -75,6 +87,7 @@ static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
         for (size_t i = 0; i < run->plan->step_count; i++)
             if (run_step_ended_badly(&run->steps[i]) && i < from)
                 from = i;
+        from = phase_start(run, from);
         snprintf(note, note_len, "retrying from %s", from < run->plan->step_count ? run->plan->steps[from].id : "?");
     } else {
         from = run->plan->rollback_from;
@@ -84,8 +97,9 @@ static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
     for (size_t i = from; i < run->plan->step_count; i++) {
         if (run->steps[i].state == RSTEP_PENDING)
             continue;
-        if (failed_only && run->steps[i].state == RSTEP_SUCCEEDED)
-            continue; /* finished: never repeated */
+        if (failed_only && run->steps[i].state == RSTEP_SUCCEEDED &&
+            !(run->plan->steps[i].redo_phase && strcmp(run->plan->steps[i].phase, run->plan->steps[from].phase) == 0))
+            continue; /* finished: never repeated (but a redo_on_resume phase runs again whole) */
         run->steps[i].state = RSTEP_PENDING;
         run->steps[i].attempt++;
         msg_step_result_clear(&run->steps[i].result);

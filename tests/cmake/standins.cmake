@@ -6,7 +6,8 @@ add_library(alfup_standin_common STATIC
 target_include_directories(alfup_standin_common PUBLIC ${STANDIN_DIR})
 target_link_libraries(alfup_standin_common PUBLIC Threads::Threads)
 
-add_executable(alfresco-standin ${STANDIN_DIR}/alfresco_standin.c ${STANDIN_DIR}/alfresco_standin_db.c)
+add_executable(alfresco-standin ${STANDIN_DIR}/alfresco_standin.c ${STANDIN_DIR}/alfresco_standin_db.c
+  ${STANDIN_DIR}/alfresco_standin_isolation.c)
 target_link_libraries(alfresco-standin PRIVATE alfup_standin_common PkgConfig::LIBPQ)
 
 add_executable(solr-standin ${STANDIN_DIR}/solr_standin.c)

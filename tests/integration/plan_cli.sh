@@ -117,4 +117,29 @@ set +e
 set -e
 [ "$rc" = 1 ] && grep -q "^$work/wf/alfresco-upgrade.yaml:$wline: .*unknown step kind 'wipe-everything'" "$work/err" \
     || fail "broken workflow: $(cat "$work/err")"
+# rehearsal: (prestaged example): the rehearse phase only with the section; its overlaps refused at FILE:LINE
+prestaged=$src/deploy/examples/plan-prestaged.yaml
+"$ctl" plan show "$prestaged" | grep_all '^phase rehearse:' || fail "no rehearse phase in $prestaged"
+"$ctl" plan show "$prestaged" | grep_all 'set.alfresco.cluster.enabled=false' || fail "no cluster override"
+sed '/^rehearsal:/,/^    system.usages.enabled/d' "$prestaged" > "$work/norehearsal.yaml"
+"$ctl" plan show "$work/norehearsal.yaml" > "$work/show.txt"
+grep -q 'rehearse' "$work/show.txt" && fail "rehearse steps without a rehearsal: section"
+sed -e 's#^  database: alfresco_rehearsal .*#  database: alfresco_v2#' \
+    -e 's#^  dir_root: /opt/alfresco-v2/alf_data_rehearsal .*#  dir_root: /opt/alfresco-v1/alf_data/r#' \
+    -e 's#^  service: alfresco-v2-rehearsal .*#  service: alfresco-v1#' \
+    -e 's#^    system.usages.enabled: .*#    alfresco.cluster.enabled: "true"#' "$prestaged" > "$work/bad.yaml"
+set +e
+"$ctl" plan check "$work/bad.yaml" >"$work/out" 2>"$work/err"; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "bad rehearsal: exit $rc"
+expect '^  database: alfresco_v2$' "'alfresco_v2' is new.database"
+expect '^  dir_root: /opt/alfresco-v1/alf_data/r$' 'overlaps old.dir_root'
+expect '^  service: alfresco-v1$' "'alfresco-v1' is old.service"
+expect 'alfresco.cluster.enabled: "true"' 'set by the rehearsal itself'
+sed 's#^workflow: .*#workflow: alfresco-upgrade#' "$prestaged" > "$work/bad.yaml"
+set +e
+"$ctl" plan check "$work/bad.yaml" >"$work/out" 2>"$work/err"; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "rehearsal with the seed workflow: exit $rc"
+expect '^rehearsal:' 'workflow alfresco-upgrade has no rehearsal'
 echo "plan_cli: ok"

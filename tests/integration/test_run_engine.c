@@ -364,6 +364,50 @@ static void test_failure_after_the_new_version_serves_is_not_rolled_back(void **
         assert_null(strstr(w->sent[i].step_id, ".rb")); /* a cancel now stops steps, not the new version */
 }
 
+/* The prestaged workflow with a rehearsal: the rehearsal's start fails while production serves, so the run
+ * ends failed with nothing stopped and nothing rolled back, and the cleanup steps after it never ran (the
+ * rehearsal's database and folder are kept); resume runs the rehearse phase again from its first step
+ * (redo_on_resume), so the database is copied again before the next start. */
+static void test_rehearsal_failure_keeps_production_and_resume_redoes_the_phase(void **state)
+{
+    world_t *w = *state;
+    snprintf(w->plan, sizeof w->plan, "%s/deploy/examples/plan-prestaged.yaml", getenv("ALFUP_SOURCE_DIR"));
+    start(w);
+    while (drive(w, "rehearse-start@repo1", SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_int_equal(run->armed, 0);
+    for (size_t i = 0; i < w->sent_count; i++) {
+        assert_null(strstr(w->sent[i].step_id, ".rb"));
+        assert_null(strstr(w->sent[i].step_id, "stop-old"));
+        assert_null(strstr(w->sent[i].step_id, "rehearse-drop-db")); /* kept for inspection */
+        assert_null(strstr(w->sent[i].step_id, "rehearse-remove"));
+    }
+    char note[512];
+    alfup_err_t err;
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_non_null(strstr(note, "rehearse-stop-left@repo1"));
+    assert_true(w->sent_count > before);
+    assert_non_null(strstr(w->sent[before].step_id, "rehearse-stop-left@repo1.a2"));
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    /* run again (attempt 2), and the cleanup that never ran (its first attempt) */
+    const char *again[] = {"rehearse-db@db1.a2", "rehearse-content@repo1.a2", "rehearse-start@repo1.a2",
+                           "rehearse-stop@repo1", "rehearse-drop-db@db1", "rehearse-remove@repo1"};
+    for (size_t k = 0; k < sizeof again / sizeof again[0]; k++) {
+        int seen = 0;
+        for (size_t i = before; i < w->sent_count; i++)
+            seen += strstr(w->sent[i].step_id, again[k]) != NULL;
+        assert_int_equal(seen, 1);
+    }
+    for (size_t i = before; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].step_id, "base-content")); /* earlier phases are not repeated */
+    assert_int_equal(run->state, RUN_WAITING);
+    assert_string_equal(run->waiting_gate, "cutover");
+}
+
 static void test_preflight_failure_stops_without_rollback_and_resume_retries(void **state)
 {
     world_t *w = *state;
@@ -723,6 +767,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_decommission_failure_resume_retries_only_it_and_rollback_is_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_failure_after_the_new_version_serves_is_not_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rehearsal_failure_keeps_production_and_resume_redoes_the_phase, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_failure_after_stop_rolls_back_and_names_host_and_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preflight_failure_stops_without_rollback_and_resume_retries, setup,
                                         teardown),

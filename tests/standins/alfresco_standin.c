@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alfresco_standin_db.h"
+#include "alfresco_standin_isolation.h"
 #include "standin_daemon.h"
 #include "standin_fault.h"
 #include "standin_http.h"
@@ -38,6 +39,10 @@ typedef struct repo_standin {
     int schema;
     int min_schema;
     standin_props_t *props;
+    standin_props_t *overlay; /* --props FILE, or NULL */
+    const char *overlay_path;
+    repo_settings_t settings;
+    char cluster_entry[REPO_CLUSTER_ENTRY_MAX];
     standin_fault_t fault;
     unsigned port;
     unsigned port_override;   /* --port N, or 0: standin.http.port */
@@ -45,11 +50,14 @@ typedef struct repo_standin {
     atomic_int state;
     sigset_t signals;
     int notify_fd;            /* -1, or the pipe `start` waits on */
+    int interrupted;          /* SIGTERM came during the schema upgrade */
 } repo_standin_t;
+
+#define US_PER_ROW_MAX 1000000ul
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: alfresco-standin start|stop|run HOME [--port N]\n");
+    fprintf(stderr, "usage: alfresco-standin start|stop|run HOME [--port N] [--props FILE]\n");
     return 2;
 }
 
@@ -103,11 +111,17 @@ static int load_settings(repo_standin_t *repo)
         fprintf(stderr, "%s: %s\n", repo->props_path, strerror(errno));
         return -1;
     }
+    if (repo->overlay_path != NULL && (repo->overlay = standin_props_load(repo->overlay_path)) == NULL) {
+        fprintf(stderr, "%s: %s\n", repo->overlay_path, strerror(errno));
+        return -1;
+    }
+    repo->settings.home = repo->props;
+    repo->settings.overlay = repo->overlay;
     if (repo->port_override != 0) {
         repo->port = repo->port_override;
         return 0;
     }
-    if (standin_port_parse(standin_props_get(repo->props, "standin.http.port"), &repo->port) != 0) {
+    if (standin_port_parse(repo_setting(&repo->settings, "standin.http.port"), &repo->port) != 0) {
         fprintf(stderr, "%s: standin.http.port must be a port number\n", repo->props_path);
         return -1;
     }
@@ -159,18 +173,38 @@ static int ensure_content_folders(repo_standin_t *repo, const char *dir_root)
     return 0;
 }
 
-/* Schema and content checks; returns 0 when the repository may go ready. */
+/* standin.schema.upgrade.us_per_row: how long the row patch takes per row (0 when unset or bad). */
+static unsigned long us_per_row(repo_standin_t *repo)
+{
+    const char *text = repo_setting(&repo->settings, "standin.schema.upgrade.us_per_row");
+    char *end = NULL;
+    unsigned long value = text && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+    if (end != NULL && *end != '\0')
+        value = 0;
+    return value > US_PER_ROW_MAX ? US_PER_ROW_MAX : value;
+}
+
+/* Schema, cluster and content checks; returns 0 when the repository may go ready. */
 static int start_repository(repo_standin_t *repo, PGconn *db)
 {
-    const char *dir_root = standin_props_get(repo->props, "dir.root");
+    const char *dir_root = repo_setting(&repo->settings, "dir.root");
     repo_schema_target_t target = {.version = repo->version, .schema = repo->schema,
                                    .min_schema = repo->min_schema,
                                    .min_version = repo->min_version[0] ? repo->min_version : NULL,
-                                   .fail_patch = repo->fault.kind == FAULT_FAILED_PATCH};
-    if (repo_db_schema(db, repo->log_fd, &target) != REPO_SCHEMA_OK)
+                                   .fail_patch = repo->fault.kind == FAULT_FAILED_PATCH,
+                                   .fail_over = repo->fault.kind == FAULT_FAILED_PATCH_OVER,
+                                   .fail_over_rows = repo->fault.rows,
+                                   .us_per_row = us_per_row(repo),
+                                   .signals = &repo->signals};
+    if (repo_cluster_join(db, repo->log_fd, &repo->settings, repo->cluster_entry, sizeof repo->cluster_entry) != 0)
+        return -1;
+    repo_schema_outcome_t outcome = repo_db_schema(db, repo->log_fd, &target);
+    repo->interrupted = outcome == REPO_SCHEMA_INTERRUPTED;
+    if (outcome != REPO_SCHEMA_OK)
         return -1;
     standin_log(repo->log_fd, "INFO", "domain.schema.SchemaBootstrap",
                 "Compared database schema with reference schema (all OK)");
+    repo_subsystems_log(repo->log_fd, &repo->settings);
     if (dir_root == NULL || dir_root[0] != '/') {
         standin_log(repo->log_fd, "ERROR", "repo.content", "dir.root is not set to an absolute path");
         return -1;
@@ -204,9 +238,9 @@ static long long elapsed_ms(const struct timespec *since)
  * the connection (kept open while running, as the real repository's pool). */
 static PGconn *repo_boot(repo_standin_t *repo, const struct timespec *since)
 {
-    PGconn *db = repo_db_connect(repo->log_fd, standin_props_get(repo->props, "db.url"),
-                                 standin_props_get(repo->props, "db.username"),
-                                 standin_props_get(repo->props, "db.password"));
+    PGconn *db = repo_db_connect(repo->log_fd, repo_setting(&repo->settings, "db.url"),
+                                 repo_setting(&repo->settings, "db.username"),
+                                 repo_setting(&repo->settings, "db.password"));
     if (repo->fault.kind == FAULT_CRASH_AFTER_START) {
         standin_wait_signal(&repo->signals, CRASH_DELAY_MS);
         standin_log(repo->log_fd, "FATAL", "jvm", "# A fatal error has been detected by the Java"
@@ -241,7 +275,7 @@ static int repo_main(repo_standin_t *repo)
         standin_daemon_up(repo->notify_fd);
     standin_log(repo->log_fd, "INFO", CATALINA, "Server version name: Apache Tomcat (alfup alfresco-standin)");
     char why[256], bind[64];
-    const char *bind_key = standin_props_get(repo->props, "standin.http.bind");
+    const char *bind_key = repo_setting(&repo->settings, "standin.http.bind");
     snprintf(bind, sizeof bind, "%s", bind_key ? bind_key : DEFAULT_BIND);
     standin_http_t *http = standin_http_start(bind, repo->port, answer_probe, repo, why, sizeof why);
     if (http == NULL) {
@@ -255,8 +289,10 @@ static int repo_main(repo_standin_t *repo)
     if (repo->fault.kind != FAULT_SLOW_START ||
         !standin_wait_signal(&repo->signals, repo->fault.seconds * 1000u)) {
         db = repo_boot(repo, &since);
-        wait_for_stop(repo);
+        if (!repo->interrupted)
+            wait_for_stop(repo);
     }
+    repo_cluster_leave(repo->cluster_entry);
     standin_log(repo->log_fd, "INFO", "org.apache.catalina.core.StandardService", "Stopping service [Catalina]");
     standin_http_stop(&http);
     PQfinish(db);
@@ -294,7 +330,7 @@ int main(int argc, char **argv)
 {
     static repo_standin_t repo;
     memset(&repo, 0, sizeof repo);
-    if (standin_args_port(argc, argv, &repo.port_override) != 0)
+    if (standin_args_repo(argc, argv, &repo.port_override, &repo.overlay_path) != 0)
         return usage();
     repo.log_fd = -1;
     repo.notify_fd = -1;
@@ -310,6 +346,7 @@ int main(int argc, char **argv)
     else
         rc = usage();
     standin_props_destroy(&repo.props);
+    standin_props_destroy(&repo.overlay);
     if (repo.log_fd >= 0)
         close(repo.log_fd);
     return rc;

@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "standin_daemon.h"
 #include "standin_log.h"
 
 #define SCHEMA_SRC "domain.schema.SchemaBootstrap"
+#define PATCH_SRC "admin.patch.PatchExecuter"
+#define UPGRADE_PATCHES 3
 #define CONTENT_SRC "content.ContentStoreCheck"
 #define DB_URL_PREFIX "jdbc:postgresql://"
 #define DB_PART_MAX 256
@@ -177,36 +181,111 @@ static repo_schema_outcome_t bootstrap(PGconn *db, int log_fd, const repo_schema
     return REPO_SCHEMA_OK;
 }
 
+static long long ms_since(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - since->tv_sec) * 1000LL + (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+/* The rows the row patch upgrades: alf_node plus alf_content_url; -1 on error (logged). */
+static long long upgrade_rows(PGconn *db, int log_fd)
+{
+    PGresult *res = PQexec(db, "select (select count(*) from alf_node) + (select count(*) from alf_content_url)");
+    long long rows = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        rows = atoll(PQgetvalue(res, 0, 0));
+    else
+        standin_log(log_fd, "ERROR", SCHEMA_SRC, "Cannot count rows: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return rows;
+}
+
+static void patch_failed(int log_fd, const char *id, const char *why)
+{
+    standin_log(log_fd, "ERROR", PATCH_SRC, "=== Failed to apply patch ===");
+    standin_log(log_fd, "ERROR", PATCH_SRC, "Patch '%s' failed: %s", id, why);
+}
+
+/* The row patch: touches every alf_node row, then takes us_per_row per row (alf_node + alf_content_url). */
+static repo_schema_outcome_t patch_rows(PGconn *db, int log_fd, const char *id, const repo_schema_target_t *target)
+{
+    long long rows = upgrade_rows(db, log_fd);
+    if (rows < 0 || exec_sql(db, log_fd, "update alf_node set standin_upgraded = true") != 0)
+        return REPO_SCHEMA_FAILED;
+    standin_log(log_fd, "INFO", PATCH_SRC, "Patch '%s': %lld rows to upgrade", id, rows);
+    if (target->fail_over && (unsigned long long)rows > target->fail_over_rows) {
+        char why[160];
+        snprintf(why, sizeof why, "simulated failure on %lld rows (standin-fault failed-patch-over:%lu)",
+                 rows, target->fail_over_rows);
+        patch_failed(log_fd, id, why);
+        return REPO_SCHEMA_FAILED;
+    }
+    unsigned long long wait_ms = (unsigned long long)rows * target->us_per_row / 1000u;
+    if (wait_ms > REPO_UPGRADE_SLEEP_MAX_MS)
+        wait_ms = REPO_UPGRADE_SLEEP_MAX_MS;
+    if (wait_ms > 0 && target->signals != NULL && standin_wait_signal(target->signals, (unsigned)wait_ms)) {
+        standin_log(log_fd, "ERROR", PATCH_SRC, "Patch '%s' interrupted by shutdown", id);
+        return REPO_SCHEMA_INTERRUPTED;
+    }
+    return REPO_SCHEMA_OK;
+}
+
+/* One patch of an upgrade: logs it, runs it, records it. */
+static repo_schema_outcome_t apply_patch(PGconn *db, int log_fd, int step, int from,
+                                         const repo_schema_target_t *target)
+{
+    static const char *const NAMES[] = {"Upgrade", "NodeUpgrade", "ContentUrlIndex"};
+    static const char *const WHAT[] = {"Upgrade of schema", "Mark every node upgraded, schema",
+                                       "Index content URL sizes, schema"};
+    char id[96], description[128];
+    snprintf(id, sizeof id, "patch.db-V%s-%s-%d", target->version, NAMES[step], from);
+    snprintf(description, sizeof description, "%s %d to %d", WHAT[step], from, target->schema);
+    standin_log(log_fd, "INFO", PATCH_SRC, "Applying patch '%s' (%s).", id, description);
+    repo_schema_outcome_t outcome = REPO_SCHEMA_OK;
+    if (step == 0) {
+        if (exec_sql(db, log_fd, "alter table alf_node add column if not exists standin_upgraded boolean") != 0)
+            return REPO_SCHEMA_FAILED;
+        if (target->fail_patch) {
+            patch_failed(log_fd, id, "simulated failure (standin-fault failed-patch)");
+            return REPO_SCHEMA_FAILED;
+        }
+    } else if (step == 1) {
+        outcome = patch_rows(db, log_fd, id, target);
+    } else if (exec_sql(db, log_fd, "create index if not exists standin_content_size"
+                                    " on alf_content_url (content_size)") != 0) {
+        return REPO_SCHEMA_FAILED;
+    }
+    if (outcome == REPO_SCHEMA_OK && record_patch(db, log_fd, id, description, from, target) != 0)
+        return REPO_SCHEMA_FAILED;
+    return outcome;
+}
+
 static repo_schema_outcome_t upgrade(PGconn *db, int log_fd, int from, const repo_schema_target_t *target)
 {
-    char id[64], description[128];
+    struct timespec since;
+    clock_gettime(CLOCK_MONOTONIC, &since);
     standin_log(log_fd, "INFO", SCHEMA_SRC, "Schema upgrade from schema %d to schema %d (version %s)",
                 from, target->schema, target->version);
     if (lock_take(db, log_fd) != 0)
         return REPO_SCHEMA_FAILED;
-    snprintf(id, sizeof id, "patch.db-V%s-Upgrade-%d", target->version, from);
-    snprintf(description, sizeof description, "Upgrade of schema %d to %d", from, target->schema);
-    standin_log(log_fd, "INFO", "admin.patch.PatchExecuter", "Applying patch '%s' (%s).", id, description);
-    if (exec_sql(db, log_fd, "alter table alf_node add column if not exists standin_upgraded boolean") != 0)
-        return REPO_SCHEMA_FAILED;
-    if (target->fail_patch) {
-        standin_log(log_fd, "ERROR", "admin.patch.PatchExecuter", "=== Failed to apply patch ===");
-        standin_log(log_fd, "ERROR", "admin.patch.PatchExecuter",
-                    "Patch '%s' failed: simulated failure (standin-fault failed-patch)", id);
-        return REPO_SCHEMA_FAILED;
+    for (int step = 0; step < UPGRADE_PATCHES; step++) {
+        repo_schema_outcome_t outcome = apply_patch(db, log_fd, step, from, target);
+        if (outcome != REPO_SCHEMA_OK)
+            return outcome;
     }
     /* Older rows are raised so that design.md's min(applied_to_schema) query
      * reads the schema this upgrade reached. */
-    const char *to_text_values[1];
     char to_text[16];
     snprintf(to_text, sizeof to_text, "%d", target->schema);
-    to_text_values[0] = to_text;
-    if (record_patch(db, log_fd, id, description, from, target) != 0 ||
-        exec_params(db, log_fd, "update alf_applied_patch set applied_to_schema = $1::int"
+    const char *to_text_values[1] = {to_text};
+    if (exec_params(db, log_fd, "update alf_applied_patch set applied_to_schema = $1::int"
                     " where applied_to_schema > -1 and applied_to_schema < $1::int", 1, to_text_values) != 0 ||
         lock_release(db, log_fd) != 0)
         return REPO_SCHEMA_FAILED;
+    standin_log(log_fd, "INFO", PATCH_SRC, "Applied %d patches.", UPGRADE_PATCHES);
     standin_log(log_fd, "INFO", SCHEMA_SRC, "Schema upgraded to schema %d", target->schema);
+    standin_log(log_fd, "INFO", SCHEMA_SRC, "Updating the DB schema took %lld ms", ms_since(&since));
     return REPO_SCHEMA_OK;
 }
 

@@ -11,6 +11,7 @@ int standin_fault_read(const char *home, standin_fault_t *fault, char *bad, unsi
 {
     fault->kind = FAULT_NONE;
     fault->seconds = 0;
+    fault->rows = 0;
     char path[4096], word[FAULT_WORD_MAX + 1] = "";
     snprintf(path, sizeof path, "%s/standin-fault", home);
     FILE *f = fopen(path, "re");
@@ -21,6 +22,7 @@ int standin_fault_read(const char *home, standin_fault_t *fault, char *bad, unsi
     if (got != 1)
         return 0;
     unsigned seconds = 0;
+    unsigned long rows = 0;
     char tail = 0;
     if (strcmp(word, "failed-patch") == 0)
         fault->kind = FAULT_FAILED_PATCH;
@@ -33,6 +35,10 @@ int standin_fault_read(const char *home, standin_fault_t *fault, char *bad, unsi
     else if (sscanf(word, "slow-start:%u%c", &seconds, &tail) == 1 && seconds <= STANDIN_SLOW_START_MAX_S) {
         fault->kind = FAULT_SLOW_START;
         fault->seconds = seconds;
+    } else if (sscanf(word, "failed-patch-over:%lu%c", &rows, &tail) == 1 &&
+               word[strlen("failed-patch-over:")] >= '0' && word[strlen("failed-patch-over:")] <= '9') {
+        fault->kind = FAULT_FAILED_PATCH_OVER;
+        fault->rows = rows;
     } else {
         snprintf(bad, bad_len, "%s", word);
         return -1;

@@ -8,7 +8,8 @@ typedef enum standin_fault_kind {
     FAULT_FAILED_PATCH,       /* failed-patch */
     FAULT_CRASH_AFTER_START,  /* crash-after-start */
     FAULT_HANG,               /* hang */
-    FAULT_MISSING_CONTENT_OK  /* missing-content-ok */
+    FAULT_MISSING_CONTENT_OK, /* missing-content-ok */
+    FAULT_FAILED_PATCH_OVER   /* failed-patch-over:ROWS -- only on databases with more rows */
 } standin_fault_kind_t;
 
 #define STANDIN_SLOW_START_MAX_S 3600u
@@ -16,6 +17,7 @@ typedef enum standin_fault_kind {
 typedef struct standin_fault {
     standin_fault_kind_t kind;
     unsigned seconds;         /* slow-start only */
+    unsigned long rows;       /* failed-patch-over only */
 } standin_fault_t;
 
 /* Reads HOME/standin-fault (one word; no file = FAULT_NONE). Returns 0, or -1

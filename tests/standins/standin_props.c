@@ -131,3 +131,24 @@ int standin_args_port(int argc, char **argv, unsigned *port_override)
     }
     return 0;
 }
+
+int standin_args_repo(int argc, char **argv, unsigned *port_override, const char **props_file)
+{
+    *port_override = 0;
+    *props_file = NULL;
+    if (argc < 3 || argc % 2 == 0)
+        return -1;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--port") == 0 && *port_override == 0) {
+            if (standin_port_parse(argv[i + 1], port_override) != 0) {
+                fprintf(stderr, "--port %s: must be a port number (1..65535)\n", argv[i + 1]);
+                return -1;
+            }
+        } else if (strcmp(argv[i], "--props") == 0 && *props_file == NULL && argv[i + 1][0] == '/') {
+            *props_file = argv[i + 1];
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}

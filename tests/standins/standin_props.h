@@ -26,4 +26,10 @@ int standin_port_parse(const char *text, unsigned *port);
  * when no override was given. Returns 0, or -1 (message on stderr) for any other command line. */
 int standin_args_port(int argc, char **argv, unsigned *port_override);
 
+/* The repository stand-in's command line: "CMD HOME [--port N] [--props FILE]". Sets *port_override
+ * (0 when not given) and *props_file (NULL when not given; points into argv). --props names a second
+ * properties file whose keys win over the home's, as -D options in JAVA_OPTS win over
+ * alfresco-global.properties; FILE must be absolute. Returns 0, or -1 (message on stderr). */
+int standin_args_repo(int argc, char **argv, unsigned *port_override, const char **props_file);
+
 #endif
