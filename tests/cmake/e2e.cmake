@@ -1,7 +1,8 @@
 # e2e.cmake -- end-to-end tests on the lab (tests/lab/, docs/lab.md): a controller and three agents with a real
 # PostgreSQL and the stand-ins, full runs of the shipped workflow. Each needs this build's alfup-controller,
 # alfup-agent, alfresco-standin and solr-standin. ctest -L e2e runs them.
-foreach(t upgrade prestaged_upgrade prestaged_validate_fail prestaged_rollback rollback_restore rollback_validate resume lab_staging)
+foreach(t upgrade prestaged_upgrade prestaged_validate_fail prestaged_rollback rollback_restore rollback_validate resume lab_staging
+          fleet)
   alfup_script_test(e2e_${t} ${ALFUP_TESTS_DIR}/e2e/${t}_test.sh TIMEOUT 240 LABELS e2e)
 endforeach()
 # The lab's writer (production writing during the prepare phase, tests/lab/lab-writes.sh) on its own.
