@@ -74,9 +74,15 @@ static int64_t op_now(void *arg)
 
 fleet_runner_ops_t fleet_commands_ops(run_engine_t *engine)
 {
-    return (fleet_runner_ops_t){.start_run = op_start, .find_run = op_find, .view_run = op_view,
-                                .approve = op_approve, .resume = op_resume, .cancel = op_cancel,
-                                .estimate_s = op_estimate, .now = op_now, .arg = engine};
+    return (fleet_runner_ops_t){.start_run = op_start,
+                                .find_run = op_find,
+                                .view_run = op_view,
+                                .approve = op_approve,
+                                .resume = op_resume,
+                                .cancel = op_cancel,
+                                .estimate_s = op_estimate,
+                                .now = op_now,
+                                .arg = engine};
 }
 
 /* The first word after argv[first - 1] that is not an option, or NULL. */

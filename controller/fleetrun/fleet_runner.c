@@ -56,9 +56,9 @@ int fleet_runner_owns_run(const fleet_runner_t *r, const char *run_id)
 void fleet_runner_event(fleet_runner_t *r, const fleet_active_t *fa, const char *deployment, const char *run_id,
                         const char *event, const char *detail)
 {
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "fleet", fa->fleet->name, "deployment",
-                             deployment ? deployment : "", "event", event, "run", run_id ? run_id : "", "detail",
-                             detail ? detail : "");
+    json_t *data =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "fleet", fa->fleet->name, "deployment", deployment ? deployment : "",
+                  "event", event, "run", run_id ? run_id : "", "detail", detail ? detail : "");
     char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
     json_decref(data);
     alfup_err_t err;
@@ -232,8 +232,7 @@ int fleet_runner_start(fleet_runner_t *r, const char *path, bool approve_cutover
     fleet_destroy(&checked);
     fleet_active_t *fa = fleet_active_new(path, text, err);
     int64_t now_ms = r->ops.now(r->ops.arg) * MS_PER_S;
-    if (fa == NULL ||
-        fleet_store_add_fleet(r->journal, name, path, text, approve_cutovers, now_ms, err) != ALFUP_OK) {
+    if (fa == NULL || fleet_store_add_fleet(r->journal, name, path, text, approve_cutovers, now_ms, err) != ALFUP_OK) {
         fleet_active_free(fa);
         free(text);
         return ALFUP_ERR;

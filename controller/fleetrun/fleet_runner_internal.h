@@ -11,13 +11,19 @@
 #define FLEET_NOTE_MAX (ALFUP_ERR_MAX + 128)
 #define FLEET_STATUS_EVENTS 20u
 
-typedef enum fleet_run_state { FLEET_RUNNING, FLEET_PAUSED, FLEET_HALTED, FLEET_CANCELLED, FLEET_FINISHED } fleet_run_state_t;
+typedef enum fleet_run_state {
+    FLEET_RUNNING,
+    FLEET_PAUSED,
+    FLEET_HALTED,
+    FLEET_CANCELLED,
+    FLEET_FINISHED
+} fleet_run_state_t;
 
 /* One deployment as the runner keeps it. */
 typedef struct fleet_runner_member {
     char run_id[RUN_ID_MAX];
-    fleet_member_t member;     /* what fleet_decide reads */
-    fleet_verdict_t verdict;   /* the last tick's */
+    fleet_member_t member;   /* what fleet_decide reads */
+    fleet_verdict_t verdict; /* the last tick's */
     char basis[FLEET_ESTIMATE_BASIS_MAX];
     char note[FLEET_NOTE_MAX]; /* the last refusal (a start the engine refused), or the run's error */
     int last_why;              /* the last deferral reported as an event (-1: none) */

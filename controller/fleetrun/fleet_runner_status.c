@@ -51,8 +51,8 @@ static json_t *fleet_json(fleet_runner_t *r, const fleet_active_t *fa)
     }
     json_t *events = events_text ? json_loads(events_text, 0, NULL) : NULL;
     free(events_text);
-    return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "fleet", fa->fleet->name, "path",
-                     fa->fleet->path, "state", fleet_run_state_name(fa->state), "drained", r->drained, "failures",
+    return json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:o, s:o, s:o}", "fleet", fa->fleet->name, "path", fa->fleet->path,
+                     "state", fleet_run_state_name(fa->state), "drained", r->drained, "failures",
                      (json_int_t)fa->failures, "halt_failures", (json_int_t)fa->fleet->halt_failures, "window",
                      window_json(fa), "deployments", deployments ? deployments : json_array(), "events",
                      events ? events : json_array());
@@ -76,8 +76,7 @@ static void print_text(fleet_runner_t *r, const fleet_active_t *fa, FILE *out)
         const fleet_deployment_t *dep = &fa->fleet->deployments[i];
         fprintf(out, "  %-16s %-10s %-12s %-20s %s%s%s\n", dep->name, fa->fleet->waves[dep->wave].name,
                 fleet_state_name(m->member.state), m->run_id[0] ? m->run_id : "-",
-                m->verdict.action == FLEET_ACT_WAIT ? "waits: " : "", m->verdict.text,
-                m->note[0] ? " -- " : "");
+                m->verdict.action == FLEET_ACT_WAIT ? "waits: " : "", m->verdict.text, m->note[0] ? " -- " : "");
         if (m->note[0])
             fprintf(out, "  %-16s %s\n", "", m->note);
     }

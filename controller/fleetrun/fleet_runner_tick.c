@@ -17,15 +17,11 @@
 static fleet_state_t state_of_run(const fleet_run_view_t *v)
 {
     switch (v->state) {
-    case RUN_SUCCEEDED:
-        return FLEET_SUCCEEDED;
+    case RUN_SUCCEEDED: return FLEET_SUCCEEDED;
     case RUN_FAILED:
-    case RUN_CANCELLED:
-        return FLEET_FAILED;
-    case RUN_ROLLED_BACK:
-        return FLEET_ROLLED_BACK;
-    case RUN_ROLLING_BACK:
-        return FLEET_CUTTING_OVER; /* still running: it settles rolled back */
+    case RUN_CANCELLED: return FLEET_FAILED;
+    case RUN_ROLLED_BACK: return FLEET_ROLLED_BACK;
+    case RUN_ROLLING_BACK: return FLEET_CUTTING_OVER; /* still running: it settles rolled back */
     default:
         /* past the cutover, waiting at a later gate (the decommission, which always waits): the new version
          * serves, and removing the old system is an operator's decision, not the fleet's */
@@ -48,18 +44,12 @@ static bool is_settled(fleet_state_t state)
 static const char *transition_event(fleet_state_t from, fleet_state_t to)
 {
     switch (to) {
-    case FLEET_PREPARED:
-        return "prepared";
-    case FLEET_CUTTING_OVER:
-        return from == FLEET_PREPARED || from == FLEET_PREPARING ? "cutover-started" : "";
-    case FLEET_SUCCEEDED:
-        return "succeeded";
-    case FLEET_FAILED:
-        return "failed";
-    case FLEET_ROLLED_BACK:
-        return "rolled-back";
-    default:
-        return "";
+    case FLEET_PREPARED: return "prepared";
+    case FLEET_CUTTING_OVER: return from == FLEET_PREPARED || from == FLEET_PREPARING ? "cutover-started" : "";
+    case FLEET_SUCCEEDED: return "succeeded";
+    case FLEET_FAILED: return "failed";
+    case FLEET_ROLLED_BACK: return "rolled-back";
+    default: return "";
     }
 }
 
@@ -202,8 +192,10 @@ static void settle_fleet(fleet_runner_t *r, fleet_active_t *fa)
     char detail[FLEET_NOTE_MAX];
     bool open = fa->state == FLEET_RUNNING || fa->state == FLEET_PAUSED;
     if (open && fa->failures >= fa->fleet->halt_failures) {
-        snprintf(detail, sizeof detail, "%u failed or rolled back, the threshold is %u: nothing new starts; running "
-                 "cutovers finish or roll back", fa->failures, fa->fleet->halt_failures);
+        snprintf(detail, sizeof detail,
+                 "%u failed or rolled back, the threshold is %u: nothing new starts; running "
+                 "cutovers finish or roll back",
+                 fa->failures, fa->fleet->halt_failures);
         fleet_runner_set_state(r, fa, FLEET_HALTED, detail);
     } else if (open && settled == fa->fleet->deployment_count) {
         snprintf(detail, sizeof detail, "every deployment settled: %zu succeeded, %u failed or rolled back",

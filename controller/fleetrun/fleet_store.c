@@ -65,14 +65,18 @@ int fleet_store_add_fleet(journal_t *journal, const char *name, const char *path
         time_t at = (time_t)(sqlite3_column_int64(stmt, 0) / 1000);
         char when[32];
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&at));
-        alfup_err_set(err, "fleet '%s' was started at %s (now %s); a fleet runs once: give the new one another "
-                      "name", name, when, column(stmt, 1));
+        alfup_err_set(err,
+                      "fleet '%s' was started at %s (now %s); a fleet runs once: give the new one another "
+                      "name",
+                      name, when, column(stmt, 1));
         sqlite3_finalize(stmt);
         return ALFUP_ERR;
     }
     sqlite3_finalize(stmt);
-    if (prepare(journal, "INSERT INTO fleets(name, path, text, state, approve_cutovers, started_ms) "
-                         "VALUES(?1, ?2, ?3, 'running', ?4, ?5)", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "INSERT INTO fleets(name, path, text, state, approve_cutovers, started_ms) "
+                "VALUES(?1, ?2, ?3, 'running', ?4, ?5)",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, path, -1, SQLITE_STATIC);
@@ -95,8 +99,10 @@ int fleet_store_set_fleet_state(journal_t *journal, const char *name, const char
 int fleet_store_each_fleet(journal_t *journal, fleet_store_fleet_fn fn, void *arg, alfup_err_t *err)
 {
     sqlite3_stmt *stmt;
-    if (prepare(journal, "SELECT name, path, text, state, approve_cutovers, started_ms FROM fleets "
-                         "ORDER BY started_ms, name", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "SELECT name, path, text, state, approve_cutovers, started_ms FROM fleets "
+                "ORDER BY started_ms, name",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     int rc = 0;
     while (rc == 0 && sqlite3_step(stmt) == SQLITE_ROW)
@@ -110,8 +116,10 @@ int fleet_store_save_member(journal_t *journal, const char *fleet, const char *d
                             const char *state, int64_t settled_s, alfup_err_t *err)
 {
     sqlite3_stmt *stmt;
-    if (prepare(journal, "INSERT OR REPLACE INTO fleet_members(fleet, deployment, run_id, state, settled_s) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5)", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "INSERT OR REPLACE INTO fleet_members(fleet, deployment, run_id, state, settled_s) "
+                "VALUES(?1, ?2, ?3, ?4, ?5)",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     sqlite3_bind_text(stmt, 1, fleet, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, deployment, -1, SQLITE_STATIC);
@@ -148,15 +156,19 @@ int fleet_store_decide(journal_t *journal, const char *fleet, const char *deploy
                        int64_t occurrence, int64_t now_ms, fleet_decision_t *out, alfup_err_t *err)
 {
     sqlite3_stmt *stmt;
-    if (prepare(journal, "INSERT OR IGNORE INTO fleet_decisions(fleet, deployment, action, occurrence, decided_ms) "
-                         "VALUES(?1, ?2, ?3, ?4, ?5)", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "INSERT OR IGNORE INTO fleet_decisions(fleet, deployment, action, occurrence, decided_ms) "
+                "VALUES(?1, ?2, ?3, ?4, ?5)",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     bind_key(stmt, fleet, deployment, action, occurrence);
     sqlite3_bind_int64(stmt, 5, now_ms);
     if (run_done(journal, stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
-    if (prepare(journal, "SELECT decided_ms, run_id, done FROM fleet_decisions WHERE fleet = ?1 AND "
-                         "deployment = ?2 AND action = ?3 AND occurrence = ?4", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "SELECT decided_ms, run_id, done FROM fleet_decisions WHERE fleet = ?1 AND "
+                "deployment = ?2 AND action = ?3 AND occurrence = ?4",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     bind_key(stmt, fleet, deployment, action, occurrence);
     int rc = ALFUP_OK;
@@ -165,8 +177,8 @@ int fleet_store_decide(journal_t *journal, const char *fleet, const char *deploy
         snprintf(out->run_id, sizeof out->run_id, "%s", column(stmt, 1));
         out->done = sqlite3_column_int(stmt, 2) != 0;
     } else {
-        rc = alfup_err_set(err, "fleet journal: the decision %s of %s/%s is not there after its insert", action,
-                           fleet, deployment);
+        rc = alfup_err_set(err, "fleet journal: the decision %s of %s/%s is not there after its insert", action, fleet,
+                           deployment);
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -176,8 +188,10 @@ int fleet_store_done(journal_t *journal, const char *fleet, const char *deployme
                      int64_t occurrence, const char *run_id, alfup_err_t *err)
 {
     sqlite3_stmt *stmt;
-    if (prepare(journal, "UPDATE fleet_decisions SET done = 1, run_id = ?5 WHERE fleet = ?1 AND deployment = ?2 "
-                         "AND action = ?3 AND occurrence = ?4", &stmt, err) != ALFUP_OK)
+    if (prepare(journal,
+                "UPDATE fleet_decisions SET done = 1, run_id = ?5 WHERE fleet = ?1 AND deployment = ?2 "
+                "AND action = ?3 AND occurrence = ?4",
+                &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     bind_key(stmt, fleet, deployment, action, occurrence);
     sqlite3_bind_text(stmt, 5, run_id, -1, SQLITE_STATIC);
@@ -232,8 +246,9 @@ int fleet_store_print_events(journal_t *journal, const char *fleet, unsigned lim
                              alfup_err_t *err)
 {
     sqlite3_stmt *stmt;
-    if (prepare(journal, "SELECT at_unix_ms, data FROM (SELECT id, at_unix_ms, data FROM events WHERE type = "
-                         "'fleet' AND json_extract(data, '$.fleet') = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+    if (prepare(journal,
+                "SELECT at_unix_ms, data FROM (SELECT id, at_unix_ms, data FROM events WHERE type = "
+                "'fleet' AND json_extract(data, '$.fleet') = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
                 &stmt, err) != ALFUP_OK)
         return ALFUP_ERR;
     sqlite3_bind_text(stmt, 1, fleet, -1, SQLITE_STATIC);

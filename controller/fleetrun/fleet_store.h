@@ -16,9 +16,9 @@
 /* One decision, keyed by fleet, deployment, action ("prepare", "cutover") and window occurrence (UTC seconds
  * of the occurrence's start; 0 for prepare: a deployment prepares once per fleet). */
 typedef struct fleet_decision {
-    int64_t decided_ms;                   /* when it was first journaled */
-    char run_id[FLEET_STORE_RUN_ID_MAX];  /* the run it acted on ("" while not known) */
-    bool done;                            /* acted on */
+    int64_t decided_ms;                  /* when it was first journaled */
+    char run_id[FLEET_STORE_RUN_ID_MAX]; /* the run it acted on ("" while not known) */
+    bool done;                           /* acted on */
 } fleet_decision_t;
 
 /* Creates the fleet tables when missing. */
@@ -30,8 +30,8 @@ int fleet_store_add_fleet(journal_t *journal, const char *name, const char *path
 int fleet_store_set_fleet_state(journal_t *journal, const char *name, const char *state, alfup_err_t *err);
 
 /* Calls fn for every fleet row, oldest first; stops at fn's first non-zero return (returned). */
-typedef int (*fleet_store_fleet_fn)(void *arg, const char *name, const char *path, const char *text,
-                                    const char *state, bool approve_cutovers, int64_t started_ms);
+typedef int (*fleet_store_fleet_fn)(void *arg, const char *name, const char *path, const char *text, const char *state,
+                                    bool approve_cutovers, int64_t started_ms);
 int fleet_store_each_fleet(journal_t *journal, fleet_store_fleet_fn fn, void *arg, alfup_err_t *err);
 
 /* A deployment's run, state name and settle time (UTC seconds, 0 when not settled). */

@@ -43,6 +43,10 @@ static run_t *new_run(void)
     assert_non_null(text);
     memcpy(text, bytes, len);
     free(bytes);
+    /* the example's rehearsal: section needs a workflow with the rehearse phase; this test's has none */
+    char *rehearsal = strstr(text, "\nrehearsal:"), *approve = rehearsal ? strstr(rehearsal, "\napprove:") : NULL;
+    if (rehearsal && approve)
+        memmove(rehearsal, approve, strlen(approve) + 1);
     char *at = strstr(text, "alfresco-upgrade-prestaged");
     assert_non_null(at);
     const char *name = "estimate-test";

@@ -32,14 +32,17 @@ typedef struct fake_run {
 typedef struct fake {
     fake_run_t runs[MAX_RUNS];
     size_t count;
-    int starts;            /* start_run calls */
-    int lose_next_start;   /* start the run but report a failure (a reply lost) */
+    int starts;          /* start_run calls */
+    int lose_next_start; /* start the run but report a failure (a reply lost) */
     int64_t now;
-    int64_t estimates[4];  /* per deployment d1..d4 */
+    int64_t estimates[4]; /* per deployment d1..d4 */
     char dir[256];
 } fake_t;
 
-static fake_t *fake_of(void *arg) { return arg; }
+static fake_t *fake_of(void *arg)
+{
+    return arg;
+}
 
 static fake_run_t *find(fake_t *f, const char *id)
 {
@@ -124,19 +127,28 @@ static int64_t op_estimate(void *arg, const char *run_id, char *basis, size_t le
     return k >= 0 && k < 4 && r->view.state == RUN_WAITING ? f->estimates[k] : FLEET_ESTIMATE_UNKNOWN;
 }
 
-static int64_t op_now(void *arg) { return fake_of(arg)->now; }
+static int64_t op_now(void *arg)
+{
+    return fake_of(arg)->now;
+}
 
 static fleet_runner_ops_t ops_of(fake_t *f)
 {
-    return (fleet_runner_ops_t){.start_run = op_start, .find_run = op_find, .view_run = op_view,
-                                .approve = op_approve, .resume = op_resume, .cancel = op_cancel,
-                                .estimate_s = op_estimate, .now = op_now, .arg = f};
+    return (fleet_runner_ops_t){.start_run = op_start,
+                                .find_run = op_find,
+                                .view_run = op_view,
+                                .approve = op_approve,
+                                .resume = op_resume,
+                                .cancel = op_cancel,
+                                .estimate_s = op_estimate,
+                                .now = op_now,
+                                .arg = f};
 }
 
 static int64_t utc(int day, int hour, int minute, int second)
 {
-    struct tm tm = {.tm_year = 2027 - 1900, .tm_mon = 0, .tm_mday = day, .tm_hour = hour, .tm_min = minute,
-                    .tm_sec = second};
+    struct tm tm = {
+        .tm_year = 2027 - 1900, .tm_mon = 0, .tm_mday = day, .tm_hour = hour, .tm_min = minute, .tm_sec = second};
     return (int64_t)timegm(&tm);
 }
 
@@ -161,7 +173,8 @@ static void write_fleet(fake_t *f, const char *approve, char *fleet_path, size_t
     fclose(in);
     assert_true(n > 0);
     for (int d = 1; d <= 4; d++) {
-        char plan[8192], *at = strstr(text, "deployment: prod-ecm"), *gates = strstr(text, "approve: [cutover, decommission]");
+        char plan[8192], *at = strstr(text, "deployment: prod-ecm"),
+                         *gates = strstr(text, "approve: [cutover, decommission]");
         assert_non_null(at);
         assert_non_null(gates);
         snprintf(plan, sizeof plan, "%.*sdeployment: d%d%.*sapprove: [%s]%s", (int)(at - text), text, d,
