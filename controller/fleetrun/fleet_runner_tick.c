@@ -244,5 +244,8 @@ void fleet_runner_tick_fleet(fleet_runner_t *r, fleet_active_t *fa)
     settle_fleet(r, fa);
     if (fa->state != FLEET_FINISHED)
         decide_and_act(r, fa, now);
+    fleet_run_state_t before = fa->state;
     settle_fleet(r, fa);
+    if (fa->state != before)
+        decide_and_act(r, fa, now); /* the verdicts status shows, as of the new state (nothing is acted on) */
 }
