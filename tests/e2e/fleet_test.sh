@@ -7,7 +7,8 @@
 # (SIGKILL) there and started again: the fleet continues, d1 cuts over after the blackout and succeeds (its run at
 # the decommission gate). d2 and d3 prepare; d2's rehearsal fails (failed patch on the copy): with a threshold of 1
 # the fleet halts; d3 stays prepared at its gate, d4 is never started, and every production system serves (d1's
-# new version, the others' old ones, the lab's own deployment).
+# new version, the others' old ones, the lab's own deployment). Then: pause of the halted fleet refused, cancel
+# (d3's run cancelled at its gate, its production serving), drain refusing a run, undrain.
 export ALFUP_LAB_FILES=${ALFUP_LAB_FILES:-200}
 source "$ALFUP_SOURCE_DIR/tests/e2e/e2e-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/lab/lab-configs.sh"
@@ -129,4 +130,23 @@ for e in deferred run-resumed cutover-started succeeded failed halted; do
     [ "$(fleet_json "any(e['event'] == '$e' for e in f['events'])")" = True ] || fail "no $e event in fleet status"
 done
 pass "fleet status shows the fleet's events: $(fleet_json '" ".join(e["event"] for e in f["events"])')"
+
+# The operator's commands on the halted fleet: pause is refused (not running); cancel cancels d3's run, which waits
+# at its gate with production never stopped; drain refuses a new run controller-wide until undrain.
+out=$(lab_ctl fleet pause lab 2>&1) && fail "pause of a halted fleet accepted: $out"
+grep_all "is halted, not running" <<<"$out" || fail "pause refused without saying why: $out"
+out=$(lab_ctl fleet cancel lab) || fail "fleet cancel: $out"
+run3=$(fleet_json 'd["d3"]["run"]')
+for _ in $(seq 50); do [ "$(lab_run_state "$run3")" = cancelled ] && break; sleep 0.2; done
+[ "$(lab_run_state "$run3")" = cancelled ] || fail "d3's run $run3 is $(lab_run_state "$run3") after fleet cancel"
+code=$( (source "$LAB_DIR/fleet/d3.env"; lab_http_code repo1 "$(lab_repo_ready_url)") )
+[ "$code" = 200 ] || fail "d3's production repository answers $code after the cancel"
+[ "$(fleet_json 'f["state"]')" = cancelled ] || fail "fleet is $(fleet_json 'f["state"]') after cancel"
+pass "fleet cancel: d3's run cancelled at its gate, its production still serving; pause of a halted fleet refused"
+lab_ctl drain >/dev/null || fail "drain"
+[ "$(fleet_json 'f["drained"]')" = True ] || fail "fleet status does not show the drain"
+out=$(lab_ctl run "$LAB_DIR/fleet/d4.yaml" 2>&1) && fail "a run started while drained: $out"
+grep_all "drained" <<<"$out" || fail "the run refused without saying why: $out"
+lab_ctl undrain >/dev/null || fail "undrain"
+pass "drain refuses a new run ($out); undrain"
 pass "fleet test: $((SECONDS - started)) s"
