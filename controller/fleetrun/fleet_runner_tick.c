@@ -227,9 +227,15 @@ static void decide_and_act(fleet_runner_t *r, fleet_active_t *fa, int64_t now)
             act_prepare(r, fa, i, now);
         else if (verdicts[i].action == FLEET_ACT_CUTOVER)
             act_cutover(r, fa, i, now);
-        else if (verdicts[i].action == FLEET_ACT_WAIT)
-            report_wait(r, fa, i);
     }
+    /* the waits are only reported: one commit for all of them (a fleet's first tick defers most of it) */
+    bool batched = !journal_in_batch(r->journal) && journal_batch_begin(r->journal, &err) == ALFUP_OK;
+    for (size_t i = 0; i < count; i++)
+        if (verdicts[i].action == FLEET_ACT_WAIT)
+            report_wait(r, fa, i);
+    if (batched && journal_batch_commit(r->journal, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, COMPONENT, "fleet %s: the deferrals of this tick are not in the event log: %s",
+                  fa->fleet->name, err.msg);
 out:
     free(members);
     free(verdicts);
