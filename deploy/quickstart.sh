@@ -5,7 +5,7 @@
 # the plan, runs the whole upgrade, verifies it, approves the decommission and prints a REPORT.
 # By default the prestaged upgrade (workflow alfresco-upgrade-prestaged, docs/workflow.md): production keeps
 # serving and writing (the lab writer adds 200 content files and lets the orphan cleaner move 50) while the new
-# version is prepared and the contentstore copied; the run waits at the cutover gate until the writer is done,
+# version is prepared, the contentstore copied and the upgrade rehearsed on a copy; the run waits at the cutover gate until the writer is done,
 # then the cutover is approved: production is down only for the stop, the database copy, the delta, the start.
 #   deploy/quickstart.sh                   run, report, take the lab down again
 #   deploy/quickstart.sh --keep            leave the lab running (tests/lab/lab-down.sh DIR stops it)
@@ -62,12 +62,15 @@ finish() {
 trap finish EXIT
 
 echo "== lab ($work)"
+[ "$prestaged" = 1 ] && export ALFUP_LAB_US_PER_ROW=${ALFUP_LAB_US_PER_ROW:-1000}
 "$top/tests/lab/lab-up.sh" "$work"
 lab_load "$work"
 if [ "$prestaged" = 1 ]; then
     # The lab's store was just generated: settle_s 2 instead of 600, else every file counts as recent and the
     # delta copies it again (docs/plan.md, online.settle_s).
-    lab_plan_yaml --workflow alfresco-upgrade-prestaged --staging --settle-s 2
+    # The rehearsal (issue 12): the new version upgrades a copy of production's database on its own port
+    # while production serves; the stand-in's upgrade takes 1 ms per row so there is something to measure.
+    lab_plan_yaml --workflow alfresco-upgrade-prestaged --staging --rehearsal --settle-s 2
     sed -i 's/^approve: \[decommission\]$/approve: [cutover, decommission]/' "$work/plan.yaml"
 else
     lab_snapshot_old "$work/snapshot"

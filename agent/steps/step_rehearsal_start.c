@@ -10,6 +10,7 @@
 #include "properties.h"
 #include "service_state.h"
 #include "step_service_start.h"
+#include "step_service_stop.h"
 
 #define SET_PREFIX "set."
 #define PROPERTY_PARAM "property"
@@ -64,6 +65,19 @@ static int reserved(const char *key, size_t len)
     return 0;
 }
 
+/* Appends a plan's property, "KEY=VALUE" (a KEY the rehearsal does not set itself). */
+static step_status_t append_property(step_context_t *ctx, char **text, size_t *used, size_t *cap, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    size_t key_len = eq ? (size_t)(eq - kv) : 0;
+    if (eq == NULL || key_len > REHEARSAL_KEY_MAX || reserved(kv, key_len))
+        return step_fail(ctx, STEP_REFUSED, "%s: property '%.80s' is not KEY=VALUE for a key the rehearsal does not"
+                         " set itself", ctx->step_id, kv);
+    char key[REHEARSAL_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%.*s", (int)key_len, kv);
+    return append_line(ctx, text, used, cap, key, eq + 1);
+}
+
 /* The overrides as .properties text in *out (caller frees): the set.KEY params and the property params in
  * their order. STEP_SUCCEEDED, or another status with the step's error set (*out NULL). */
 static step_status_t overrides_text(step_context_t *ctx, char **out, size_t *len, unsigned *count)
@@ -81,15 +95,7 @@ static step_status_t overrides_text(step_context_t *ctx, char **out, size_t *len
         if (strncmp(p->key, SET_PREFIX, strlen(SET_PREFIX)) == 0) {
             rc = append_line(ctx, &text, &used, &cap, p->key + strlen(SET_PREFIX), p->value);
         } else if (strcmp(p->key, PROPERTY_PARAM) == 0) {
-            const char *eq = strchr(p->value, '=');
-            char key[REHEARSAL_KEY_MAX + 1];
-            if (eq == NULL || (size_t)(eq - p->value) > REHEARSAL_KEY_MAX || reserved(p->value, (size_t)(eq - p->value)))
-                rc = step_fail(ctx, STEP_REFUSED, "%s: property '%.80s' is not KEY=VALUE for a key the rehearsal"
-                               " does not set itself", ctx->step_id, p->value);
-            else {
-                snprintf(key, sizeof key, "%.*s", (int)(eq - p->value), p->value);
-                rc = append_line(ctx, &text, &used, &cap, key, eq + 1);
-            }
+            rc = append_property(ctx, &text, &used, &cap, p->value);
         } else {
             continue;
         }
@@ -109,7 +115,10 @@ static step_status_t check_isolation(step_context_t *ctx)
 {
     const char *cluster = kv_list_get(ctx->params, SET_PREFIX REHEARSAL_REQUIRED_CLUSTER);
     const char *index = kv_list_get(ctx->params, SET_PREFIX REHEARSAL_REQUIRED_INDEX);
-    if (cluster == NULL || strcmp(cluster, "false") != 0 || index == NULL || strcmp(index, "noindex") != 0)
+    /* once each: a second line would win (the last value of a key counts in a .properties file) */
+    if (kv_list_count_key(ctx->params, SET_PREFIX REHEARSAL_REQUIRED_CLUSTER) != 1 ||
+        kv_list_count_key(ctx->params, SET_PREFIX REHEARSAL_REQUIRED_INDEX) != 1 || cluster == NULL ||
+        strcmp(cluster, "false") != 0 || index == NULL || strcmp(index, "noindex") != 0)
         return step_fail(ctx, STEP_REFUSED, "%s: a rehearsal starts only with %s=false and %s=noindex",
                          ctx->step_id, REHEARSAL_REQUIRED_CLUSTER, REHEARSAL_REQUIRED_INDEX);
     return STEP_SUCCEEDED;
@@ -194,6 +203,8 @@ step_status_t step_rehearsal_start_run(step_context_t *ctx)
         return step_fail(ctx, STEP_FAILED, "%s: %s: %s", ctx->step_id, service->name, err.msg);
     if (status == STEP_SUCCEEDED)
         status = step_service_start_run(ctx);
+    if (status == STEP_CANCELLED)
+        service_stop_after_failed_start(ctx, service); /* unlike service-start: no rollback would stop it */
     if (status != STEP_SUCCEEDED)
         return status;
     rehearsal_log_t seen = {0};

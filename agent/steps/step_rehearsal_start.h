@@ -13,13 +13,13 @@
 /* Params: service (a service of the agent's config that has a properties_file), set.KEY = VALUE for every
  * property override (at least set.alfresco.cluster.enabled=false and set.index.subsystem.name=noindex; keys
  * [A-Za-z0-9._-], at most REHEARSAL_KEY_MAX), and property = KEY=VALUE (repeatable: the plan's own, which
- * may not name dir.root, db.url or the two above). Writes the overrides to the service's
- * properties_file (atomically; the path comes from the agent's config only), then starts the service as
- * service-start does (log patterns, readiness probe, timeout; a failure keeps the log tail as the result's
- * lines and stops the service again). Refuses a service that is running already: its settings are not
- * known. Outputs on success: service-start's, plus start_to_ready_ms, schema_update_ms (from "Updating the
- * DB schema took N ms"; 0 when the log has none), patches_applied (the "Applying patch '" lines),
- * properties_file, overrides (how many). */
+ * may not name dir.root, db.url or the two above). Writes the overrides to the service's properties_file
+ * (atomically; the path comes from the agent's config only), then starts the service as service-start
+ * does (log patterns, readiness probe, timeout; a failure keeps the log tail as the result's lines and
+ * stops the service again; a cancelled start stops it too, as no rollback would). Refuses a service that
+ * is running already: its settings are not known. Outputs on success: service-start's, plus
+ * start_to_ready_ms, schema_update_ms (from "Updating the DB schema took N ms"; 0 when the log has none),
+ * patches_applied (the "Applying patch '" lines), properties_file, overrides (how many). */
 step_status_t step_rehearsal_start_run(step_context_t *ctx);
 
 #endif

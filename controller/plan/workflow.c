@@ -16,8 +16,8 @@ static const char *const PHASE_KEYS[] = {"id", "title", "gate", "redo_on_resume"
 static const char *const STEP_KEYS[] = {
     "id",      "title", "procedure", "role",          "kind",   "nodes", "parallel_with",
     "only_if", "gate",  "timeout_s", "arms_rollback", "ends_rollback", "params", NULL};
-static const char *const ROLLBACK_KEYS[] = {"id",        "title",  "role", "kind", "nodes", "parallel_with",
-                                            "timeout_s", "params", NULL};
+static const char *const ROLLBACK_KEYS[] = {"id",        "title",  "role",    "kind", "nodes", "parallel_with",
+                                            "timeout_s", "params", "only_if", NULL};
 
 static bool get_bool(plan_diag_t *diag, const yaml_doc_node_t *map, const char *key)
 {

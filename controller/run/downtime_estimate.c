@@ -6,10 +6,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "downtime_measure.h"
 
 #define GUESS_BASIS_MAX 160
+#define CLOCK_TEXT_MAX 16
 #define MS_PER_S 1000.0
 #define BYTES_PER_MIB (1024.0 * 1024.0)
 /* The kind of the pre-cutover count of what changed since the base (outputs changed_files, changed_bytes). */
@@ -153,6 +155,15 @@ static void guess_db(const estimate_walk_t *w, size_t i, step_guess_t *g)
              mib((int64_t)(rate * MS_PER_S)), label);
 }
 
+/* unix_ms as "HH:MM:SSZ" (UTC): when the changes were counted (what production writes later comes on top). */
+static void clock_text(uint64_t unix_ms, char *buf, size_t len)
+{
+    time_t seconds = (time_t)(unix_ms / 1000u);
+    struct tm tm;
+    if (unix_ms == 0 || gmtime_r(&seconds, &tm) == NULL || strftime(buf, len, "%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "-");
+}
+
 /* "${STEP.archive}" -> the planned step STEP@agent. */
 static long base_step(const run_plan_t *plan, const char *ref, const char *agent)
 {
@@ -229,9 +240,11 @@ static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
     double copy_ms = (double)(base_ms + lay_ms);
     int64_t fixed_ms = archive_fixed_ms(run, w->from, p->agent, (double)bytes / (double)(base_ms > 0 ? base_ms : 1));
     g->ms = scan_ms + fixed_ms + (int64_t)(copy_ms * share);
+    char counted[CLOCK_TEXT_MAX];
+    clock_text(run->steps[scan].finished_unix_ms, counted, sizeof counted);
     snprintf(g->basis, sizeof g->basis,
-             "%s %lld files %.1f MiB at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s", p->id, (long long)cf,
-             mib(cb), copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
+             "%s %lld files %.1f MiB (counted %s) at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s", p->id,
+             (long long)cf, mib(cb), counted, copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
              copy_ms > 0 ? mib((int64_t)((double)bytes * MS_PER_S / copy_ms)) : 0.0, secs(scan_ms), secs(fixed_ms));
 }
 

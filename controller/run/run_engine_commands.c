@@ -168,11 +168,30 @@ int run_engine_rollback(run_engine_t *e, const char *run_id, alfup_err_t *err)
     return ALFUP_OK;
 }
 
+/* 1 when run failed, before anything stopped, in a phase redone on resume (the rehearsal): a cancel then
+ * runs the rollback steps -- with nothing stopped they only remove what the phase kept (the rehearsal's
+ * service, database and folder; the old services' starts find them running) -- and ends it cancelled. */
+static int cancel_cleans_up(const run_t *run)
+{
+    return run->state == RUN_FAILED && !run->armed && run->failed_index >= 0 &&
+           (size_t)run->failed_index < run->plan->step_count && run->plan->steps[run->failed_index].redo_phase &&
+           run->plan->rollback_count > 0;
+}
+
 int run_engine_cancel(run_engine_t *e, const char *run_id, alfup_err_t *err)
 {
     run_t *run = find_run(e, run_id, err);
     if (run == NULL)
         return ALFUP_ERR;
+    if (cancel_cleans_up(run)) {
+        run->cancel_requested = 1;
+        run->paused = 0;
+        engine_set_text(&run->error, "cancelled by an operator after the failure: removing what the failed "
+                        "phase kept");
+        engine_start_rollback(e, run);
+        engine_advance(e, run);
+        return ALFUP_OK;
+    }
     if (run_state_is_final(run->state))
         return alfup_err_set(err, "run %s is already %s", run->id, run_state_name(run->state));
     run->cancel_requested = 1;

@@ -49,5 +49,5 @@ pass "results recorded while the controller was down are kept: ${while_down[*]}"
 
 fr_check_once
 pass "journal: one row per step id for all $FR_PLANNED steps, no retry ($FR_RESENT asked again with the same id); agents: one result and one start per step id"
-[ "$(grep -c "Applying patch" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
+[ "$(grep -c "Schema upgrade from schema" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
 pass "the schema upgrade ran once"

@@ -32,5 +32,5 @@ pass "resumed run reached the decommission gate; new repository ready, content a
 fr_check_once
 pass "journal and agents: one row, one result and one start per step id for all $FR_PLANNED steps, no retry attempt ($FR_RESENT re-sent with the same id after the restart)"
 [ "$(grep -c "Stopping service" "$LAB_OLD_HOME/tomcat/logs/catalina.out")" -ge 1 ] || fail "old repository never stopped"
-[ "$(grep -c "Applying patch" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
+[ "$(grep -c "Schema upgrade from schema" "$LAB_NEW_HOME/tomcat/logs/catalina.out")" = 1 ] || fail "schema upgraded more than once"
 pass "the schema upgrade ran once"

@@ -905,6 +905,29 @@ static void test_delta_refusals(void **state)
                               "max_mb_per_s", "5", NULL),
                      STEP_REFUSED);
     msg_step_result_clear(&result);
+
+    /* delta-scan: the same base rules (an offline base, a delta as base, a tree the base lacks, a path
+     * outside the allowed roots, a wrong digest) */
+    struct {
+        const char *base, *tree, *sha;
+        step_status_t want;
+        const char *says;
+    } scans[] = {
+        {s.base, s.cs, NULL, STEP_REFUSED, "not a full online base"},
+        {s.delta, s.cs, NULL, STEP_REFUSED, "not a full online base"},
+        {online, s.deleted, NULL, STEP_REFUSED, "no online copy of tree"},
+        {online, "/etc", NULL, STEP_REFUSED, NULL},
+        {online, s.cs, s.base_sha, STEP_FAILED, "expected"},
+        {online, s.cs, NULL, STEP_SUCCEEDED, NULL},
+    };
+    for (size_t i = 0; i < sizeof scans / sizeof scans[0]; i++) {
+        assert_int_equal(run_step(f, "delta-scan", &result, NULL, NULL, NULL, "base", scans[i].base, "tree",
+                                  scans[i].tree, scans[i].sha ? "base_sha256" : NULL, scans[i].sha, NULL),
+                         scans[i].want);
+        if (scans[i].says != NULL && strstr(result.error, scans[i].says) == NULL)
+            fail_msg("delta-scan case %zu: %s", i, result.error);
+        msg_step_result_clear(&result);
+    }
 }
 
 int main(void)

@@ -256,9 +256,10 @@ static void write_sized(const char *root, const char *rel, size_t size, char fil
 
 static ino_t inode_of(const char *root, const char *rel)
 {
-    char path[PATH_LEN * 2];
+    char path[PATH_LEN * 4];
     struct stat st;
-    snprintf(path, sizeof path, "%s/%s", root, rel);
+    int n = snprintf(path, sizeof path, "%s/%s", root, rel);
+    assert_true(n > 0 && (size_t)n < sizeof path);
     assert_int_equal(stat(path, &st), 0);
     return st.st_ino;
 }
@@ -292,6 +293,25 @@ static void test_tree_links_the_base(void **state)
     run_step(&run, fx, "rehearsal-tree", "source", source, "base", base, "target", inside, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
     run_clear(&run);
+    /* rehearsal-remove: never what it must keep; then the rehearsal's folder, links and all (the base stays) */
+    char rehearsal[PATH_LEN * 2], old_root[PATH_LEN * 2], backups[PATH_LEN * 2];
+    snprintf(backups, sizeof backups, "%s/backups", fx->work); /* not the root: that would contain the folder */
+    mkdirs(backups);
+    free(fx->config->backup_dir);
+    fx->config->backup_dir = strdup(backups);
+    snprintf(rehearsal, sizeof rehearsal, "%s/rehearsal", fx->work);
+    snprintf(old_root, sizeof old_root, "%s/old", fx->work);
+    run_step(&run, fx, "rehearsal-remove", "path", old_root, "keep", source, NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    run_clear(&run);
+    assert_int_equal(access(source, F_OK), 0);
+    for (int attempt = 0; attempt < 2; attempt++) { /* the second finds nothing to do */
+        run_step(&run, fx, "rehearsal-remove", "path", rehearsal, "keep", source, "keep", base, NULL);
+        assert_int_equal(run.status, STEP_SUCCEEDED);
+        run_clear(&run);
+    }
+    assert_int_equal(access(rehearsal, F_OK), -1);
+    assert_int_equal(inode_of(base, "2024/1/1/a.bin") != 0, 1);
 }
 
 static void make_home(fixture_t *fx, const char *db, const char *fault)
@@ -335,6 +355,17 @@ static void test_start_measures_and_fails(void **state)
              "set.db.url", db_url, "set.index.subsystem.name", "noindex", NULL);
     assert_int_equal(run.status, STEP_REFUSED); /* no alfresco.cluster.enabled=false */
     run_clear(&run);
+    run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled", "false",
+             "set.index.subsystem.name", "noindex", "property", "alfresco.cluster.enabled=true", NULL);
+    assert_int_equal(run.status, STEP_REFUSED); /* a plan's property may not undo the isolation */
+    run_clear(&run);
+    run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled", "false",
+             "set.index.subsystem.name", "noindex", "set.alfresco.cluster.enabled", "true", NULL);
+    assert_int_equal(run.status, STEP_REFUSED); /* nor a second line of a required key */
+    run_clear(&run);
+    char path_props[PATH_LEN * 2];
+    snprintf(path_props, sizeof path_props, "%s/rehearsal.properties", fx->work);
+    assert_int_equal(access(path_props, F_OK), -1); /* refused before anything was written */
     for (int pass = 0; pass < 2; pass++) {
         run_step(&run, fx, "db-rehearsal-copy", "source", PROD, "database", REHEARSAL_DB, "owner", NEW_OWNER,
                  "dump", dump, NULL);
@@ -353,6 +384,7 @@ static void test_start_measures_and_fails(void **state)
             assert_true(atoll(db_test_output(&run.result, "start_to_ready_ms")) >=
                         atoll(db_test_output(&run.result, "schema_update_ms")));
             assert_string_equal(db_test_output(&run.result, "overrides"), "5");
+            assert_int_equal(access(path_props, F_OK), 0);
             run_clear(&run);
             /* A second start while it runs is refused: its settings would not be known. */
             run_step(&run, fx, "rehearsal-start", "service", "alfresco-rehearsal", "set.alfresco.cluster.enabled",

@@ -408,6 +408,37 @@ static void test_rehearsal_failure_keeps_production_and_resume_redoes_the_phase(
     assert_string_equal(run->waiting_gate, "cutover");
 }
 
+/* The same failure, then cancel instead of resume: the rollback list runs (with nothing stopped: the old
+ * services are found running) and its rehearsal steps remove what the failed rehearsal kept; the run ends
+ * cancelled. A cancel of a run failed elsewhere is refused as before. */
+static void test_cancel_after_a_failed_rehearsal_removes_what_it_kept(void **state)
+{
+    world_t *w = *state;
+    snprintf(w->plan, sizeof w->plan, "%s/deploy/examples/plan-prestaged.yaml", getenv("ALFUP_SOURCE_DIR"));
+    start(w);
+    while (drive(w, "rehearse-start@repo1", SENT_MAX) > 0)
+        ;
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    size_t before = w->sent_count;
+    alfup_err_t err;
+    assert_int_equal(run_engine_cancel(w->engine, w->run_id, &err), ALFUP_OK);
+    while (drive(w, NULL, SENT_MAX) > 0)
+        ;
+    assert_int_equal(run->state, RUN_CANCELLED);
+    const char *cleanup[] = {"rb-stop-rehearsal@repo1", "rb-drop-rehearsal-db@db1", "rb-remove-rehearsal@repo1",
+                             "rb-start-old@repo1"};
+    for (size_t k = 0; k < sizeof cleanup / sizeof cleanup[0]; k++) {
+        int seen = 0;
+        for (size_t i = before; i < w->sent_count; i++)
+            seen += strstr(w->sent[i].step_id, cleanup[k]) != NULL;
+        assert_int_equal(seen, 1);
+    }
+    for (size_t i = 0; i < w->sent_count; i++)
+        assert_null(strstr(w->sent[i].step_id, "stop-old@")); /* production was never stopped */
+    assert_int_equal(run_engine_cancel(w->engine, w->run_id, &err), ALFUP_ERR); /* cancelled already */
+}
+
 static void test_preflight_failure_stops_without_rollback_and_resume_retries(void **state)
 {
     world_t *w = *state;
@@ -769,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failure_after_the_new_version_serves_is_not_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehearsal_failure_keeps_production_and_resume_redoes_the_phase, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_after_a_failed_rehearsal_removes_what_it_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_after_stop_rolls_back_and_names_host_and_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_preflight_failure_stops_without_rollback_and_resume_retries, setup,
                                         teardown),

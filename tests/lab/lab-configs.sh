@@ -64,6 +64,25 @@ lab_repo_service() {
 EOF
 }
 
+# lab_repo_rehearsal_service -- the new home on the rehearsal's port, with the overrides the agent writes
+# (properties_file) passed to the stand-in as --props (docs/workflow.md, "The rehearsal").
+lab_repo_rehearsal_service() {
+    local props=$LAB_NEW_HOME/tomcat/temp/rehearsal.properties
+    cat <<EOF
+  $LAB_REPO_REHEARSAL_SERVICE:
+    start: [$LAB_BIN/alfresco-standin, start, $LAB_NEW_HOME, --port, $LAB_REPO_REHEARSAL_PORT, --props, $props]
+    stop: [$LAB_BIN/alfresco-standin, stop, $LAB_NEW_HOME]
+    properties_file: $props
+    pidfile: $LAB_NEW_HOME/tomcat/temp/catalina.pid
+    log: $LAB_NEW_HOME/tomcat/logs/catalina.out
+    ready_url: $(lab_repo_ready_url "$LAB_REPO_REHEARSAL_PORT")
+    started: "Alfresco Content Services started"
+    failed: ["=== Failed to apply patch ===", "Please follow an incremental upgrade", "SEVERE"]
+    start_timeout_s: ${ALFUP_LAB_START_TIMEOUT_S:-30}
+    stop_timeout_s: 20
+EOF
+}
+
 # lab_solr_service NAME HOME [PORT] -- likewise for Solr (the pidfile keeps SOLR_PORT's name).
 lab_solr_service() {
     local port_args=${3:+, --port, $3}
@@ -89,6 +108,7 @@ lab_agent_yamls() {
         lab_repo_service alfresco-v1 "$LAB_OLD_HOME"
         lab_repo_service alfresco-v2 "$LAB_NEW_HOME"
         lab_repo_service "$LAB_REPO_STAGING_SERVICE" "$LAB_NEW_HOME" "$LAB_REPO_STAGING_PORT"
+        lab_repo_rehearsal_service
         echo "tools:"
         # Through /bin/sh: the preflight (check-amps, before the new home is unpacked) wants argv[0] to
         # be an executable that exists already; the script itself ships in the new distribution.
@@ -109,18 +129,21 @@ lab_agent_yamls() {
     } > "$LAB_DIR/hosts/solr1/agent.yaml"
 }
 
-# lab_plan_yaml [--out PATH] [--workflow NAME] [--staging] [--online-mb N] [--settle-s S] [--extra TEXT]
+# lab_plan_yaml [--out PATH] [--workflow NAME] [--staging] [--rehearsal] [--online-mb N] [--settle-s S]
+#               [--extra TEXT]
 # tests/lab/plan.yaml with the lab's paths and addresses, into DIR/plan.yaml (or PATH). --workflow
 # sets workflow:; --staging adds new.staging_service and new.solr.staging_service (the lab's staging
-# services); --online-mb adds online: {max_mb_per_s: N}, --settle-s online: {settle_s: S}; --extra appends
+# services); --rehearsal adds rehearsal: (the lab's rehearsal service, database and dir.root); --online-mb
+# adds online: {max_mb_per_s: N}, --settle-s online: {settle_s: S}; --extra appends
 # TEXT (YAML lines) verbatim.
 lab_plan_yaml() {
-    local out=$LAB_DIR/plan.yaml workflow="" staging=0 online="" settle="" extra=""
+    local out=$LAB_DIR/plan.yaml workflow="" staging=0 rehearsal=0 online="" settle="" extra=""
     while [ $# -gt 0 ]; do
         case $1 in
             --out) out=$2; shift 2 ;;
             --workflow) workflow=$2; shift 2 ;;
             --staging) staging=1; shift ;;
+            --rehearsal) rehearsal=1; shift ;;
             --online-mb) online=$2; shift 2 ;;
             --settle-s) settle=$2; shift 2 ;;
             --extra) extra=$2; shift 2 ;;
@@ -143,6 +166,8 @@ lab_plan_yaml() {
         [ -z "$online$settle" ] || echo "online:"
         [ -z "$online" ] || printf '  max_mb_per_s: %s\n' "$online"
         [ -z "$settle" ] || printf '  settle_s: %s\n' "$settle"
+        [ "$rehearsal" = 0 ] || printf 'rehearsal:\n  service: %s\n  database: %s\n  dir_root: %s\n' \
+            "$LAB_REPO_REHEARSAL_SERVICE" "$LAB_REHEARSAL_DB" "$LAB_REHEARSAL_DIR_ROOT"
         [ -z "$extra" ] || printf '%s\n' "$extra"
     } > "$out"
 }

@@ -27,6 +27,8 @@ alfresco.port=$LAB_REPO_PORT
 # the stand-in's listener (server.xml's connector in a real Tomcat)
 standin.http.port=$LAB_REPO_PORT
 standin.http.bind=$(lab_addr repo1)
+# the folder the stand-ins of one cluster find each other in (the cluster's network; docs/standins.md)
+standin.cluster.registry=$LAB_CLUSTER_REGISTRY
 # this deployment's own settings
 system.content.caching.maxUsageMB=2048
 mail.host=smtp.lab.invalid
@@ -38,7 +40,7 @@ EOF
 lab_make_old_repo() {
     local h=$LAB_OLD_HOME ext=$LAB_OLD_HOME/tomcat/shared/classes/alfresco/extension
     mkdir -p "$h/tomcat/logs" "$h/tomcat/temp" "$h/tomcat/work" "$h/amps" "$h/bin" \
-        "$LAB_OLD_DIR_ROOT/contentstore" "$LAB_OLD_DIR_ROOT/contentstore.deleted"
+        "$LAB_OLD_DIR_ROOT/contentstore" "$LAB_OLD_DIR_ROOT/contentstore.deleted" "$LAB_CLUSTER_REGISTRY"
     echo "7.4.1 19100" | lab_write "$h/standin-version" 0644
     lab_old_global_properties | lab_write "$h/tomcat/shared/classes/alfresco-global.properties" 0640
     printf '<beans><!-- custom model of this deployment --></beans>\n' | lab_write "$ext/custom-model-context.xml" 0644
@@ -105,6 +107,8 @@ db.driver=org.postgresql.Driver
 db.url=jdbc:postgresql://localhost:5432/alfresco
 index.subsystem.name=solr6
 system.content.caching.maxUsageMB=4096
+standin.cluster.registry=$LAB_CLUSTER_REGISTRY
+standin.schema.upgrade.us_per_row=${ALFUP_LAB_US_PER_ROW:-0}
 EOF
     printf 'logger.repo.name=org.alfresco.repo\nlogger.repo.level=info\n' | lab_write "$ext/custom-log4j2.properties" 0644
     printf 'Put your overrides here.\n' | lab_write "$ext/README.txt" 0644

@@ -8,7 +8,8 @@
 # Environment: ALFUP_BIN (the build's bin folder; default ALFUP_BUILD_DIR/bin or SOURCE/build/bin),
 # ALFUP_LAB_FILES (content files, default 3000), ALFUP_LAB_FAULT (a stand-in fault word written into
 # the NEW repository distribution, e.g. failed-patch), ALFUP_LAB_START_TIMEOUT_S (services, default 30),
-# ALFUP_LAB_SEED, ALFUP_LAB_BACKUP_MB (root only: a tmpfs of that many MiB mounted as the backups
+# ALFUP_LAB_US_PER_ROW (the new repository's schema upgrade takes this many microseconds per row:
+# standin.schema.upgrade.us_per_row, default 0), ALFUP_LAB_SEED, ALFUP_LAB_BACKUP_MB (root only: a tmpfs of that many MiB mounted as the backups
 # folder, to test a full disk; lab-down.sh unmounts it). Running it again on the same DIR takes the
 # old lab down and starts afresh. On failure everything created so far is taken down again (lab-down.sh).
 set -euo pipefail
@@ -64,10 +65,11 @@ trap on_exit EXIT
 if [ "$mode" = netns ]; then
     # The staging ports: the new installation started beside production (issue 11's prepare phase).
     ctl_port=7411 repo_port=8080 solr_port=8983 repo_staging_port=18080 solr_staging_port=18983
+    repo_rehearsal_port=28080
 else
     free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
     ctl_port=$(free_port) repo_port=$(free_port) solr_port=$(free_port)
-    repo_staging_port=$(free_port) solr_staging_port=$(free_port)
+    repo_staging_port=$(free_port) solr_staging_port=$(free_port) repo_rehearsal_port=$(free_port)
 fi
 cat > "$dir/lab.env" <<EOF
 # lab.env -- the lab's variables (written by lab-up.sh; source tests/lab/lab-lib.sh, then lab_load DIR)
@@ -83,6 +85,11 @@ LAB_REPO_STAGING_PORT=$repo_staging_port
 LAB_SOLR_STAGING_PORT=$solr_staging_port
 LAB_REPO_STAGING_SERVICE=alfresco-v2-staging
 LAB_SOLR_STAGING_SERVICE=solr-v2-staging
+LAB_REPO_REHEARSAL_PORT=$repo_rehearsal_port
+LAB_REPO_REHEARSAL_SERVICE=alfresco-v2-rehearsal
+LAB_REHEARSAL_DB=alfresco_rehearsal
+LAB_REHEARSAL_DIR_ROOT=$dir/hosts/repo1/opt/alfresco-v2/alf_data_rehearsal
+LAB_CLUSTER_REGISTRY=$dir/hosts/repo1/cluster
 LAB_PG_DIR=$dir/pg
 LAB_OLD_HOME=$dir/hosts/repo1/opt/alfresco-v1
 LAB_NEW_HOME=$dir/hosts/repo1/opt/alfresco-v2

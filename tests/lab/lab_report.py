@@ -193,12 +193,36 @@ def estimate_lines(status):
     for name, key, part in rows:
         lines.append("  %-14s %8.1f s %s" % (name, est[key] / 1000.0,
                                              "%8.1f s" % measured[part] if measured else "       -"))
-    lines.append("  %-14s %8s   %s" % ("total", total.replace(" s", ""),
-                                        "%8.1f s" % (actual / 1000.0) if actual is not None else "       -"))
+    lines.append("  %-14s %10s %s" % ("total", total, "%8.1f s" % (actual / 1000.0) if actual is not None else "       -"))
     if actual and est["known"]:
         lines.append("  estimate against the measured downtime: %+.0f%% (target: within 25%%)"
                      % (100.0 * (est["total_ms"] - actual) / actual))
     lines.append("  basis: %s" % est["basis"])
+    return lines
+
+
+def rehearsal(status):
+    """The rehearsal (issue 12): what it measured while production served, and the cutover's start beside it."""
+    db, content, start = find(status, "rehearse-db"), find(status, "rehearse-content"), find(status, "rehearse-start")
+    if not start:
+        return []
+    if start.get("state") != "succeeded":
+        return ["Rehearsal: %s (production was not stopped)%s" % (
+            start.get("state"), ": " + start["error"] if start.get("error") else "")]
+    o, d, c = start.get("outputs") or {}, (db or {}).get("outputs") or {}, (content or {}).get("outputs") or {}
+    lines = ["Rehearsal while production served (the upgrade on a copy): rehearse phase %.1f s" % busy(
+        [s for p in status["phases"] if p["id"] == "rehearse" for s in p["steps"]]),
+             "    database copy        %s in %.1f s (pg_dump -Fd -j + pg_restore -j, production connected)" % (
+                 size(d.get("db_bytes", 0)), int(d.get("copy_ms", 0)) / 1000.0),
+             "    contentstore         %s files hard-linked from the base copy, %s copied" % (
+                 c.get("files_linked"), c.get("files_copied")),
+             "    start to ready       %.1f s, of which the schema update %.1f s (%s patches)" % (
+                 int(o.get("start_to_ready_ms", 0)) / 1000.0, int(o.get("schema_update_ms", 0)) / 1000.0,
+                 o.get("patches_applied"))]
+    cut = find(status, "start-restored")
+    if cut and cut.get("state") == "succeeded":
+        lines.append("    the cutover's start  %.1f s (start-restored, ready after %.1f s)" % (
+            float(cut.get("elapsed_s") or 0), int((cut.get("outputs") or {}).get("ready_after_ms", 0)) / 1000.0))
     return lines
 
 
@@ -294,7 +318,9 @@ def main(argv):
            "Started %s  finished %s" % (status.get("created"), status.get("finished"))]
     if status.get("error"):
         out.append("Error: %s" % status["error"])
-    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status) + [""] + estimate_lines(status) + [""] + transfers(status)
+    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status)
+    out += ([""] + rehearsal(status)) if rehearsal(status) else []
+    out += [""] + estimate_lines(status) + [""] + transfers(status)
     out += [""] + verification(status, checks) + ["=" * WIDTH]
     print("\n".join(out))
     bad = [c for c in checks if any(w in c for w in ("CHANGED", "DIFFER", "MISMATCH", "NOT ", "FAILED"))]

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "downtime_estimate.h"
+#include "downtime_status.h"
 #include "file_util.h"
 
 #define T0 1800000000000ull /* a wall clock origin for the synthetic steps */
@@ -128,7 +129,7 @@ static void test_every_part_from_its_measurement(void **state)
     assert_int_equal(est.total_ms, 4000 + 16000 + 40200);
     assert_non_null(strstr(est.basis, "rehearsal's start to ready"));
     assert_non_null(strstr(est.basis, "an upper bound"));
-    assert_non_null(strstr(est.basis, "50 files"));
+    assert_non_null(strstr(est.basis, "50 files 20.0 MiB (counted ")); /* when: later writes come on top */
     assert_null(strstr(est.basis, "UNKNOWN"));
     run_free(run);
 }
@@ -143,12 +144,8 @@ static void test_template_copy_rate_and_parallel_stage(void **state)
     kv_list_clear(&run->steps[scan].result.outputs);
     kv_list_add(&run->steps[scan].result.outputs, "changed_files", "1000");
     kv_list_add(&run->steps[scan].result.outputs, "changed_bytes", "0");
-    /* the rehearsal database copied by template: 256 MiB in 1 s (a run whose workflow does so) */
-    long rehearse = run_plan_find(run->plan, "rehearse-db@db1");
-    free(run->plan->steps[rehearse].kind);
-    run->plan->steps[rehearse].kind = strdup("db-copy");
-    kv_list_add(&run->steps[rehearse].result.outputs, "bytes", "268435456");
-    run->steps[rehearse].finished_unix_ms = run->steps[rehearse].sent_unix_ms + 1000;
+    /* the rehearsal's database timed by a template copy: 256 MiB in 1 s */
+    done(run, "rehearse-copy-rate@db1", 94000, 1000, "bytes=268435456", NULL);
     downtime_estimate_t est;
     downtime_estimate_for_run(run, &est);
     assert_true(est.known);
@@ -219,6 +216,31 @@ static void test_actual_against_estimate(void **state)
     run_free(run);
 }
 
+/* What status prints: the formula with its parts, "unknown" with the parts so far, and the JSON object. */
+static void test_printed_forms(void **state)
+{
+    (void)state;
+    downtime_estimate_t est = {.known = 1, .total_ms = 61200, .stop_ms = 4000, .db_copy_ms = 16000,
+                               .delta_ms = 2300, .start_ms = 41200};
+    snprintf(est.basis, sizeof est.basis, "stop: \"quoted\" basis");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    downtime_estimate_print(&est, "estimated downtime", "", out);
+    est.known = 0;
+    downtime_estimate_print(&est, "estimated downtime", "", out);
+    downtime_estimate_json(&est, out);
+    fclose(out);
+    assert_non_null(strstr(text, "estimated downtime: 61.2 s = stop 4.0 s + max(database 16.0 s, delta 2.3 s) + "
+                                 "start 41.2 s\n  basis: stop: \"quoted\" basis\n"));
+    assert_non_null(strstr(text, "estimated downtime: unknown (an input is not measured); the parts so far: stop "
+                                 "4.0 s, database 16.0 s, delta 2.3 s, start 41.2 s\n"));
+    assert_non_null(strstr(text, "{\"known\":false,\"total_ms\":61200,\"stop_ms\":4000,\"db_copy_ms\":16000,"
+                                 "\"delta_ms\":2300,\"start_ms\":41200,\"basis\":\"stop: \\\"quoted\\\" basis\"}"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -226,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_template_copy_rate_and_parallel_stage),
         cmocka_unit_test(test_missing_inputs_make_it_unknown),
         cmocka_unit_test(test_actual_against_estimate),
+        cmocka_unit_test(test_printed_forms),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

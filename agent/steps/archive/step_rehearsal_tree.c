@@ -48,12 +48,18 @@ static int copy_into(int from_fd, int dir_fd, const char *name, const char *show
     return rc;
 }
 
-static int copy_at(int at_fd, const char *path, int dir_fd, const char *name, const char *shown,
-                   uint64_t *bytes, alfup_err_t *err)
+/* Copies at_fd/path to dir_fd/name. A file gone by now (moved away by production's orphan cleaner while
+ * the walk ran) is skipped when missing_ok: *copied stays 0. */
+static int copy_at(int at_fd, const char *path, int dir_fd, const char *name, const char *shown, int missing_ok,
+                   uint64_t *bytes, int *copied, alfup_err_t *err)
 {
+    *copied = 0;
     int from_fd = openat(at_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (from_fd < 0 && errno == ENOENT && missing_ok)
+        return ALFUP_OK;
     if (from_fd < 0)
         return alfup_err_set(err, "opening %s: %s", shown, strerror(errno));
+    *copied = 1;
     int rc = copy_into(from_fd, dir_fd, name, shown, bytes, err);
     close(from_fd);
     return rc;
@@ -76,10 +82,15 @@ static int visit(void *user, const tree_walk_entry_t *entry, alfup_err_t *err)
     }
     if (in_base && errno != EXDEV && errno != EPERM && errno != EMLINK)
         return alfup_err_set(err, "linking %s into the rehearsal: %s", entry->shown, strerror(errno));
-    tree->copied++;
+    int copied = 0, rc;
     if (in_base)
-        return copy_at(tree->base_fd, entry->rel, entry->aux_fd, entry->name, entry->shown, &tree->bytes_copied, err);
-    return copy_at(entry->dir_fd, entry->name, entry->aux_fd, entry->name, entry->shown, &tree->bytes_copied, err);
+        rc = copy_at(tree->base_fd, entry->rel, entry->aux_fd, entry->name, entry->shown, 0, &tree->bytes_copied,
+                     &copied, err);
+    else
+        rc = copy_at(entry->dir_fd, entry->name, entry->aux_fd, entry->name, entry->shown, 1, &tree->bytes_copied,
+                     &copied, err);
+    tree->copied += (uint64_t)copied;
+    return rc;
 }
 
 static int enter(void *user, const tree_walk_entry_t *entry, int *child_aux, alfup_err_t *err)
@@ -162,7 +173,7 @@ step_status_t step_rehearsal_tree_run(step_context_t *ctx)
     if (status == STEP_SUCCEEDED) {
         static const tree_walk_ops_t OPS = {.visit = visit, .enter = enter};
         tree_walk_options_t opts = {.ops = &OPS, .user = &tree, .ctx = ctx, .message = "laying the rehearsal",
-                                    .stats = &tree.stats};
+                                    .stats = &tree.stats, .cross_devices = 1}; /* reads, as the base copy does */
         alfup_err_t err = {{0}};
         int rc = tree_walk(tree.source, target_fd, &opts, &err);
         if (rc == TREE_WALK_CANCELLED)

@@ -16,6 +16,8 @@
 #define START_POLL_MS 200u
 #define START_OUTPUT_LINES 20u
 #define MS_PER_S 1000u
+/* After a failure line, what the service logs in this long is kept too (the lines after it say why). */
+#define AFTER_FAILURE_MS 300u
 
 typedef struct start_run {
     step_context_t *ctx;
@@ -102,9 +104,24 @@ static step_status_t start_succeeded(start_run_t *run, int already)
     return STEP_SUCCEEDED;
 }
 
-/* Fails the step with "STEP: SERVICE: why" and the log tail as its lines. */
+/* log_line_fn after the failure line: only keeps the tail. */
+static int on_line_after_failure(void *arg, const char *line)
+{
+    start_run_t *run = arg;
+    if (str_list_add(&run->tail, line) == 0)
+        str_list_keep_last(&run->tail, SERVICE_START_TAIL_LINES);
+    return 0;
+}
+
+/* Fails the step with "STEP: SERVICE: why" and the log tail as its lines: the lines before a failure line
+ * and those logged in the AFTER_FAILURE_MS after it. */
 static step_status_t start_failed(start_run_t *run, const char *why)
 {
+    if (run->failed_line != NULL && run->follow != NULL) {
+        alfup_err_t err = {{0}};
+        sleep_ms(AFTER_FAILURE_MS);
+        log_follow_poll(run->follow, on_line_after_failure, run, &err);
+    }
     give_lines(run, &run->tail);
     return step_fail(run->ctx, STEP_FAILED, "%s: %s: %s", run->ctx->step_id, run->service->name, why);
 }
