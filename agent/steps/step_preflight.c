@@ -164,6 +164,7 @@ static void check_database(preflight_t *pf, const char *database)
         check_result(pf, name, "%s", err.msg);
     } else {
         check_result(pf, name, NULL);
+        kv_list_addf(&pf->ctx->result->outputs, "database_bytes", "%" PRId64, size); /* the downtime estimate's */
         pf->estimate += (uint64_t)size;
         pf->estimated = 1;
     }

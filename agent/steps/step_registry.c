@@ -18,6 +18,7 @@
 #include "step_preflight.h"
 #include "step_backup_tree.h"
 #include "step_backup_delta.h"
+#include "step_delta_scan.h"
 #include "step_verify_archive.h"
 #include "step_restore_tree.h"
 #include "step_rehearsal_tree.h"
@@ -42,6 +43,7 @@ static const step_kind_t STEP_KINDS[] = {
     {"preflight", step_preflight_run},
     {"backup-tree", step_backup_tree_run},
     {"backup-delta", step_backup_delta_run},
+    {"delta-scan", step_delta_scan_run},
     {"verify-archive", step_verify_archive_run},
     {"restore-tree", step_restore_tree_run},
     {"rehearsal-tree", step_rehearsal_tree_run},

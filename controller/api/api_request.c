@@ -6,8 +6,9 @@
 #include <string.h>
 
 static const char *const ACTION_NAMES[API_ACTION_COUNT] = {
-    "agents", "runs", "run", "audit", "events", "whoami", "metrics", "start", "approve", "resume", "rollback",
-    "cancel"};
+    "agents", "runs", "run", "audit", "events", "whoami", "metrics", "fleets", "fleet", "start", "approve",
+    "resume", "rollback", "cancel", "fleet-start", "fleet-pause", "fleet-resume", "fleet-cancel", "drain",
+    "undrain"};
 
 const char *api_action_name(api_action_t action)
 {

@@ -19,6 +19,9 @@ static const struct {
     {"POST", "runs", API_START},           {"POST", "runs/{id}/approve", API_APPROVE},
     {"POST", "runs/{id}/resume", API_RESUME}, {"POST", "runs/{id}/rollback", API_ROLLBACK},
     {"POST", "runs/{id}/cancel", API_CANCEL},
+    {"GET", "fleets", API_FLEETS},         {"GET", "fleets/{id}", API_FLEET},  {"POST", "fleets", API_FLEET_START},
+    {"POST", "fleets/{id}/pause", API_FLEET_PAUSE}, {"POST", "fleets/{id}/resume", API_FLEET_RESUME},
+    {"POST", "fleets/{id}/cancel", API_FLEET_CANCEL}, {"POST", "drain", API_DRAIN}, {"POST", "undrain", API_UNDRAIN},
 };
 
 /* Matches path against pattern, taking the "{id}" segment into run. */
@@ -73,8 +76,12 @@ unsigned api_route_roles(api_action_t action)
     case API_EVENTS:
     case API_METRICS:
     case API_WHOAMI:
+    case API_FLEETS:
+    case API_FLEET:
         return ROLE_CONSOLE_MASK;
     case API_AUDIT:
+    case API_DRAIN:
+    case API_UNDRAIN:
         return ROLE_ADMIN;
     case API_APPROVE:
         return ROLE_APPROVER;
@@ -82,6 +89,10 @@ unsigned api_route_roles(api_action_t action)
     case API_RESUME:
     case API_ROLLBACK:
     case API_CANCEL:
+    case API_FLEET_START:
+    case API_FLEET_PAUSE:
+    case API_FLEET_RESUME:
+    case API_FLEET_CANCEL:
         return ROLE_OPERATOR;
     default:
         return 0;

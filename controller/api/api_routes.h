@@ -17,7 +17,8 @@ api_route_result_t api_route_match(const char *method, const char *path, api_act
                                    size_t run_len);
 
 /* The cert_role_t bits of which one is enough for action: reads for every console role, start /
- * resume / rollback / cancel for operator, approve for approver, the audit trail for admin. */
+ * resume / rollback / cancel (of runs and fleets) for operator, approve for approver, the audit trail and
+ * drain / undrain for admin. */
 unsigned api_route_roles(api_action_t action);
 
 #endif

@@ -230,6 +230,7 @@ unsigned api_ask_daemon(api_server_t *s, api_request_t *request, char **body)
 static const char *const NO_KEYS[] = {NULL};
 static const char *const PLAN_KEYS[] = {"plan", NULL};
 static const char *const GATE_KEYS[] = {"gate", NULL};
+static const char *const FLEET_KEYS[] = {"fleet", NULL};
 
 /* The body is in: decode it, check the rights, ask the daemon, answer. */
 static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
@@ -246,11 +247,16 @@ static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
                api_body_decode(session->body, session->body_len, PLAN_KEYS, "plan", 1, r->plan, sizeof r->plan,
                                &err) != ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);
+    } else if (r->action == API_FLEET_START &&
+               api_body_decode(session->body, session->body_len, FLEET_KEYS, "fleet", 1, r->plan, sizeof r->plan,
+                               &err) != ALFUP_OK) {
+        return respond_error(wsi, session, 400, err.msg);
     } else if (r->action == API_APPROVE &&
                api_body_decode(session->body, session->body_len, GATE_KEYS, "gate", 0, r->gate, sizeof r->gate,
                                &err) != ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);
     } else if (api_action_is_write(r->action) && r->action != API_START && r->action != API_APPROVE &&
+               r->action != API_FLEET_START &&
                api_body_decode(session->body, session->body_len, NO_KEYS, "", 0, r->plan, sizeof r->plan, &err) !=
                    ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);

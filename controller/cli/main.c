@@ -9,6 +9,7 @@
 #include "controller_config.h"
 #include "controller_daemon.h"
 #include "fleet_cli.h"
+#include "fleet_remote_cli.h"
 #include "log.h"
 #include "plan_cli.h"
 #include "remote_cli.h"
@@ -54,6 +55,16 @@ static void usage(FILE *out)
             "  fleet show FLEET [--json] [--from ISO8601] [--windows N] [--workflows DIR]\n"
             "                        the fleet's timeline: usable windows, which wave cuts over\n"
             "                        in which window and when its deployments prepare\n"
+            "  fleet start FLEET [--approve-cutovers]\n"
+            "                        start a fleet in the controller: it prepares, cuts over\n"
+            "                        in its windows when the estimate fits, halts at its\n"
+            "                        failure threshold (--approve-cutovers: approve_cutovers)\n"
+            "  fleet status [NAME] [--json]\n"
+            "                        every deployment's state and, when it waits, why\n"
+            "  fleet pause|resume|cancel NAME\n"
+            "                        stop starting new work / continue / stop for good\n"
+            "  drain | undrain       no new run, prepare or cutover starts controller-wide;\n"
+            "                        running work finishes / starts are allowed again\n"
             "  run PLAN [--wait]     start an upgrade run and print its id; --wait follows it\n"
             "                        (live on a terminal) until it settles\n"
             "  status [RUN] [--json] [--wait]\n"
@@ -196,6 +207,8 @@ int main(int argc, char **argv)
         return remote_command(&remote, count, words);
     if (strcmp(words[0], "plan") == 0)
         return plan_command(config_path, count, words);
+    if (fleet_remote_cli_is_command(count, words))
+        return with_admin_socket(config_path, fleet_remote_cli_main, count, words);
     if (strcmp(words[0], "fleet") == 0)
         return fleet_cli_main(count, words, stdout, stderr);
     if (strcmp(words[0], "serve") == 0 && count == 1)

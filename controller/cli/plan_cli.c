@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "downtime_status.h"
 #include "file_util.h"
 #include "json_writer.h"
 #include "plan_diag.h"
@@ -83,6 +84,33 @@ static void show_list_text(const planned_step_t *steps, size_t count, FILE *out,
     }
 }
 
+/* The downtime estimate before any run: the same computation on a run that has measured nothing, so
+ * every part the run will measure shows as unknown and the stop as its timeout (docs/runs.md). 0, or -1
+ * when the workflow stops nothing (or out of memory). */
+static int rough_estimate(const run_plan_t *plan, downtime_estimate_t *est)
+{
+    if (plan->rollback_from >= plan->step_count)
+        return -1;
+    run_t run = {.plan = (run_plan_t *)plan, .failed_index = -1};
+    run.steps = calloc(plan->step_count + 1, sizeof *run.steps);
+    if (run.steps == NULL)
+        return -1;
+    downtime_estimate_for_run(&run, est);
+    free(run.steps);
+    return 0;
+}
+
+static void show_rough_estimate_text(const run_plan_t *plan, FILE *out)
+{
+    downtime_estimate_t est;
+    if (rough_estimate(plan, &est) != 0)
+        return;
+    fputc('\n', out);
+    downtime_estimate_print(&est, "downtime estimate (rough, before any run)", "", out);
+    fprintf(out, "  the plan gives no sizes or rates: the run measures them while production serves, and `status` "
+                 "shows the estimate once they are (docs/runs.md, \"The downtime estimate\")\n");
+}
+
 void plan_cli_show_text(const run_plan_t *plan, FILE *out)
 {
     fprintf(out, "plan %s: deployment %s, workflow %s (%s)\n", plan->plan_path, plan->deployment, plan->workflow,
@@ -102,6 +130,7 @@ void plan_cli_show_text(const run_plan_t *plan, FILE *out)
     else
         fprintf(out, "\nrollback (no step arms it):\n");
     show_list_text(plan->rollback, plan->rollback_count, out, true);
+    show_rough_estimate_text(plan, out);
 }
 
 static void json_key(FILE *out, const char *key)
@@ -202,6 +231,12 @@ void plan_cli_show_json(const run_plan_t *plan, FILE *out)
     json_steps(plan->steps, plan->step_count, out);
     fputs(",\"rollback\":", out);
     json_steps(plan->rollback, plan->rollback_count, out);
+    downtime_estimate_t est;
+    fputs(",\"downtime_estimate\":", out); /* rough: before any run (known false until a run measures it) */
+    if (rough_estimate(plan, &est) == 0)
+        downtime_estimate_json(&est, out);
+    else
+        fputs("null", out);
     fputs("}\n", out);
 }
 

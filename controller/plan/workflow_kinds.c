@@ -20,6 +20,8 @@ static const workflow_kind_t KINDS[] = {
      "archive manifest sha256_file archive_sha256 base_sha256 files_added bytes_added files_removed folders_relisted "
      "folders_total target target_removed target_files_written target_pruned seconds recovered",
      12 * HOUR, false},
+    {"delta-scan", "base! tree*! base_sha256",
+     "changed_files changed_bytes removed folders_relisted folders_total seconds", 2 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
     {"restore-tree", "archive! target! tree sha256 delta delta_sha256",
      "target archive_sha256 files bytes delta_sha256 delta_files delta_removed cleared_special_bits "

@@ -13,16 +13,21 @@
 #define DOWNTIME_BASIS_MAX 400
 
 typedef struct downtime_estimate {
-    int known;                 /* 0: an input is not measured yet; basis says which */
-    int64_t total_ms;          /* stop + max(database copy, delta) + start, as the cutover runs them */
-    int64_t stop_ms;           /* stopping the old repository and Solr */
-    int64_t db_copy_ms;        /* template copy, or dump and restore on another server */
-    int64_t delta_ms;          /* contentstore and Solr deltas */
-    int64_t start_ms;          /* the new Solr and repository, start to ready */
+    int known;                      /* 0: an input is not measured yet; basis says which */
+    int64_t total_ms;               /* stop + max(database copy, delta) + start, as the cutover runs them */
+    int64_t stop_ms;                /* stopping the old repository and Solr */
+    int64_t db_copy_ms;             /* template copy, or dump and restore on another server */
+    int64_t delta_ms;               /* contentstore and Solr deltas */
+    int64_t start_ms;               /* the new Solr and repository, start to ready */
     char basis[DOWNTIME_BASIS_MAX]; /* the inputs in words, e.g. "db 1.0 GiB at 310 MB/s; ..." */
 } downtime_estimate_t;
 
 /* Fills est from run's step results so far. Returns 0; est->known tells whether it is complete. */
 int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est);
+
+/* The measured downtime of a run whose cutover finished: from sending the step that stops the old
+ * repository to the result of the last start of the new version (ready). 0 with *ms, or -1 when the
+ * cutover has not finished (or the workflow stops nothing). */
+int downtime_actual_for_run(const run_t *run, int64_t *ms);
 
 #endif

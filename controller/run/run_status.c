@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "downtime_status.h"
 #include "json_writer.h"
 
 #define LOG_LINES_SHOWN 12
@@ -132,6 +133,7 @@ static void print_json(const run_t *run, FILE *out)
     else
         fputs("null", out);
     json_phases(run, out);
+    downtime_status_json(run, out);
     fprintf(out, ",\"rollback\":{\"rounds\":%u,\"steps\":[", run->rollback_round);
     for (size_t i = 0; run->rollback_round && i < run->plan->rollback_count; i++) {
         fputs(i ? "," : "", out);
@@ -210,6 +212,7 @@ static void print_human(const run_t *run, FILE *out)
         for (size_t i = 0; i < run->plan->rollback_count; i++)
             human_step(out, &run->plan->rollback[i], &run->rollback_steps[i]);
     }
+    downtime_status_human(run, out);
     if (run->error)
         fprintf(out, "\nerror: %s\n", run->error);
 }

@@ -27,8 +27,8 @@ lab_writer_start --add 4000 --orphan 1000 --interval-ms 100
 e2e_run_wait 5
 [ "$(e2e_json 's["waiting_for"]')" = cutover ] || fail "not waiting at the cutover gate: $(e2e_json 's["waiting_for"]')"
 [ "$(e2e_json '[p["id"] for p in s["phases"] if any(x["state"] != "pending" for x in p["steps"])]')" = \
-    "['preflight', 'prepare', 'base-copy']" ] || fail "phases run before the cutover gate: $(e2e_json '[p["id"] for p in s["phases"] if any(x["state"] != "pending" for x in p["steps"])]')"
-[ "$(e2e_json 'sum(1 for p in s["phases"][:3] for x in p["steps"] if x["state"] != "succeeded")')" = 0 ] ||
+    "$(e2e_json '(lambda ids: ids[:ids.index("cutover")])([p["id"] for p in s["phases"]])')" ] || fail "phases run before the cutover gate: $(e2e_json '[p["id"] for p in s["phases"] if any(x["state"] != "pending" for x in p["steps"])]')"
+[ "$(e2e_json 'sum(1 for p in s["phases"][:[p["id"] for p in s["phases"]].index("cutover")] for x in p["steps"] if x["state"] != "succeeded")')" = 0 ] ||
     fail "a step before the cutover did not succeed"
 out=$(lab_check_old_ready) || fail "old repository not serving at the cutover gate: $out"
 pass "run $RUN prepared and base-copied while production served; waiting for approve cutover ($out)"

@@ -131,6 +131,22 @@ expect 404 "a run id that is an encoded path" op-viewer "$API/runs/..%2F..%2Fetc
 expect 404 "a run id with a slash inside" op-operator -d '{}' "$API/runs/a%2Fb/resume"
 expect 405 "a wrong method" op-viewer -d '{}' "$API/agents"
 
+# ---- fleets and drain (docs/fleet.md; the fleet runner's own tests: test_fleet_runner, e2e_fleet) ----
+expect 200 "a viewer lists the fleets" op-viewer "$API/fleets"
+[ "$REPLY_BODY" = "[]" ] || fail "fleets listed before any started: $REPLY_BODY"
+expect 404 "a fleet that does not exist" op-viewer "$API/fleets/weekend"
+expect 403 "a viewer starts a fleet" op-viewer -d '{"fleet": "weekend"}' "$API/fleets"
+expect 400 "a fleet name that is a path" op-operator -d '{"fleet": "/etc/passwd"}' "$API/fleets"
+expect 404 "a fleet file not in plans_dir" op-operator -d '{"fleet": "weekend"}' "$API/fleets"
+expect 422 "a plan file started as a fleet" op-operator -d '{"fleet": "prod"}' "$API/fleets"
+expect 403 "an operator drains the controller" op-operator -X POST "$API/drain"
+expect 200 "an admin drains the controller" op-admin -X POST "$API/drain"
+expect 409 "a run started while drained" op-both -d '{"plan": "prod"}' "$API/runs"
+out=$(lab_ctl run "$work/plans/prod.yaml" 2>&1) && fail "the admin socket's run started while drained: $out"
+grep_all "drained" <<<"$out" >/dev/null || fail "the admin socket's run refused without saying why: $out"
+pass "the admin socket refuses a run while drained: $out"
+expect 200 "an admin undrains the controller" op-admin -X POST "$API/undrain"
+
 # ---- a run through the API ----
 expect 201 "an operator (and approver) starts plan prod" op-both -d '{"plan": "prod"}' "$API/runs"
 run=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["run"])' <<<"$REPLY_BODY")

@@ -84,6 +84,22 @@ grep -q 'GATE decommission' "$work/show.txt" || fail "text: no gate line"
 grep -q 'backup-database@db1 .*procedure 1.2 .*host db1 (db)  db-backup' "$work/show.txt" || fail "text: backup line"
 grep -q '^rollback: runs automatically when step' "$work/show.txt" || fail "text: rollback section"
 
+# the rough downtime estimate before any run: marked as such, unknown (nothing measured yet), its basis
+# naming what is missing; the stop bounded by its timeout
+prestaged=$src/deploy/examples/plan-prestaged.yaml
+"$ctl" plan show "$prestaged" > "$work/show-prestaged.txt"
+grep -q '^downtime estimate (rough, before any run): unknown' "$work/show-prestaged.txt" ||
+    fail "text: no rough downtime estimate: $(tail -4 "$work/show-prestaged.txt")"
+grep -q 'basis: stop: none seen on repo1: at most its timeout 3600 s; db: UNKNOWN' "$work/show-prestaged.txt" ||
+    fail "text: the estimate's basis: $(tail -4 "$work/show-prestaged.txt")"
+"$ctl" plan show "$prestaged" --json > "$work/show-prestaged.json"
+python3 - "$work/show-prestaged.json" <<'PY' || fail "plan show --json: downtime_estimate"
+import json, sys
+est = json.load(open(sys.argv[1]))["downtime_estimate"]
+assert est["known"] is False and est["stop_ms"] == 3600000, est
+assert "delta: UNKNOWN" in est["basis"] and "start: UNKNOWN" in est["basis"], est
+PY
+
 # workflows folder: --workflows wins over ALFUP_WORKFLOWS_DIR, which wins over the build tree
 mkdir "$work/wf"
 set +e

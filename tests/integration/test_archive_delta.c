@@ -451,10 +451,24 @@ static unsigned long long relisted_after_changes(fixture_t *f, const char *name,
     production_orphan(&cleaner);
     assert_int_equal(cleaner.moved, 1);
 
+    /* delta-scan, the downtime estimate's count taken before the stop, finds what the delta will, and
+     * writes nothing */
+    assert_int_equal(run_step(f, "delta-scan", &result, NULL, NULL, NULL, "base", s.base, "base_sha256", s.base_sha,
+                              "tree", s.cs, "tree", s.deleted, NULL),
+                     STEP_SUCCEEDED);
+    assert_int_equal(output_u64(&result, "changed_files"), 4);
+    assert_int_equal(output_u64(&result, "changed_bytes"), 4 * FILE_BYTES);
+    assert_int_equal(output_u64(&result, "removed"), 1);
+    unsigned long long scanned = output_u64(&result, "folders_relisted");
+    msg_step_result_clear(&result);
+    struct stat st;
+    assert_int_equal(lstat(s.delta, &st), -1);
+
     assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
     assert_int_equal(output_u64(&result, "files_added"), 4);
     assert_int_equal(output_u64(&result, "files_removed"), 1);
     unsigned long long relisted = output_u64(&result, "folders_relisted");
+    assert_int_equal(scanned, relisted);
     *folders_total = output_u64(&result, "folders_total");
     msg_step_result_clear(&result);
     assert_same_tree(s.root, s.target);
@@ -904,6 +918,29 @@ static void test_delta_refusals(void **state)
                               "max_mb_per_s", "5", NULL),
                      STEP_REFUSED);
     msg_step_result_clear(&result);
+
+    /* delta-scan: the same base rules (an offline base, a delta as base, a tree the base lacks, a path
+     * outside the allowed roots, a wrong digest) */
+    struct {
+        const char *base, *tree, *sha;
+        step_status_t want;
+        const char *says;
+    } scans[] = {
+        {s.base, s.cs, NULL, STEP_REFUSED, "not a full online base"},
+        {s.delta, s.cs, NULL, STEP_REFUSED, "not a full online base"},
+        {online, s.deleted, NULL, STEP_REFUSED, "no online copy of tree"},
+        {online, "/etc", NULL, STEP_REFUSED, NULL},
+        {online, s.cs, s.base_sha, STEP_FAILED, "expected"},
+        {online, s.cs, NULL, STEP_SUCCEEDED, NULL},
+    };
+    for (size_t i = 0; i < sizeof scans / sizeof scans[0]; i++) {
+        assert_int_equal(run_step(f, "delta-scan", &result, NULL, NULL, NULL, "base", scans[i].base, "tree",
+                                  scans[i].tree, scans[i].sha ? "base_sha256" : NULL, scans[i].sha, NULL),
+                         scans[i].want);
+        if (scans[i].says != NULL && strstr(result.error, scans[i].says) == NULL)
+            fail_msg("delta-scan case %zu: %s", i, result.error);
+        msg_step_result_clear(&result);
+    }
 }
 
 int main(void)

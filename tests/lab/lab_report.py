@@ -164,6 +164,43 @@ def prestaged_parts(status):
     return lines
 
 
+def measured_parts(status):
+    """The cutover's parts as they ran (per stage the longest step), for the estimate's table; None when absent."""
+    stop, copy = find(status, "stop-old"), find(status, "copy-database")
+    if not stop or stop.get("state") != "succeeded" or not copy or copy.get("state") != "succeeded":
+        return None
+    deltas = [s for s in stage_of(status, copy) if s.get("kind") == "backup-delta"]
+    steps = [s for p in status["phases"] if p["id"] == "cutover" for s in p["steps"]]
+    first = next((s for s in steps if s.get("kind") == "service-start"), None)
+    start = [s for s in steps if first and s.get("stage", 0) >= first.get("stage", 0)]
+    return {"stop": busy(stage_of(status, stop)), "db": float(copy.get("elapsed_s") or 0),
+            "delta": max([float(s.get("elapsed_s") or 0) for s in deltas] or [0.0]), "start": busy(start)}
+
+
+def estimate_lines(status):
+    """The downtime estimate the controller computed before the cutover, against the measured downtime."""
+    d = status.get("downtime") or {}
+    est = d.get("estimate")
+    if not est:
+        return []
+    total = "%.1f s" % (est["total_ms"] / 1000.0) if est["known"] else "unknown"
+    lines = ["Downtime estimate (computed before the cutover from this run's measurements): %s" % total]
+    measured = measured_parts(status)
+    actual = d.get("actual_ms")
+    rows = [("stop", "stop_ms", "stop"), ("database copy", "db_copy_ms", "db"), ("delta", "delta_ms", "delta"),
+            ("start", "start_ms", "start")]
+    lines.append("  %-14s %10s %10s" % ("part", "estimated", "measured"))
+    for name, key, part in rows:
+        lines.append("  %-14s %8.1f s %s" % (name, est[key] / 1000.0,
+                                             "%8.1f s" % measured[part] if measured else "       -"))
+    lines.append("  %-14s %10s %s" % ("total", total, "%8.1f s" % (actual / 1000.0) if actual is not None else "       -"))
+    if actual and est["known"]:
+        lines.append("  estimate against the measured downtime: %+.0f%% (target: within 25%%)"
+                     % (100.0 * (est["total_ms"] - actual) / actual))
+    lines.append("  basis: %s" % est["basis"])
+    return lines
+
+
 def rehearsal(status):
     """The rehearsal (issue 12): what it measured while production served, and the cutover's start beside it."""
     db, content, start = find(status, "rehearse-db"), find(status, "rehearse-content"), find(status, "rehearse-start")
@@ -281,8 +318,9 @@ def main(argv):
            "Started %s  finished %s" % (status.get("created"), status.get("finished"))]
     if status.get("error"):
         out.append("Error: %s" % status["error"])
-    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status) + [""] + transfers(status)
+    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status)
     out += ([""] + rehearsal(status)) if rehearsal(status) else []
+    out += [""] + estimate_lines(status) + [""] + transfers(status)
     out += [""] + verification(status, checks) + ["=" * WIDTH]
     print("\n".join(out))
     bad = [c for c in checks if any(w in c for w in ("CHANGED", "DIFFER", "MISMATCH", "NOT ", "FAILED"))]

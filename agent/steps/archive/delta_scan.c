@@ -25,7 +25,7 @@ typedef struct scan {
     manifest_entry_t **kids; /* the base entries of the tree, sorted by (parent folder, last component) */
     size_t kid_count;
     str_list_t relist; /* base folders to list again */
-    archive_writer_t *writer;
+    archive_writer_t *writer; /* NULL: count only (the delta-scan step) */
     archive_tree_stats_t stats;
     archive_progress_t *progress;
     delta_counts_t *counts;
@@ -116,6 +116,15 @@ static int add_relist(scan_t *scan, const char *folder, size_t len, alfup_err_t 
 static int gone_errno(int e)
 {
     return e == ENOENT || e == ENOTDIR || e == ELOOP || e == EXDEV;
+}
+
+/* Writes an added entry to the delta, or only counts it when the scan has no writer. */
+static int emit_added(scan_t *scan, int fd, const char *name, const char *path, const struct stat *st,
+                      alfup_err_t *err)
+{
+    if (scan->writer == NULL)
+        return ALFUP_OK;
+    return archive_writer_add_at(scan->writer, fd, name, path, st, path, &scan->stats, err);
 }
 
 /* Phase 1: one open + fstat per base folder; the ones that differ, are dirty,
@@ -210,7 +219,7 @@ static int recheck_untrusted(scan_t *scan, int copy, alfup_err_t *err)
         if (!copy && (fd < 0 || !S_ISREG(st.st_mode)))
             rc = add_relist(scan, entry->path, parent_len(entry->path), err);
         if (copy && fd >= 0) {
-            rc = archive_writer_add_at(scan->writer, fd, name, entry->path, &st, entry->path, &scan->stats, err);
+            rc = emit_added(scan, fd, name, entry->path, &st, err);
             scan->counts->files_added += rc == ALFUP_OK;
             scan->counts->bytes_added += rc == ALFUP_OK ? (uint64_t)st.st_size : 0;
         }
@@ -225,7 +234,7 @@ static int recheck_untrusted(scan_t *scan, int copy, alfup_err_t *err)
 /* Records base entry kid and (for a folder) every base entry below it as removed. */
 static int remove_subtree(scan_t *scan, const manifest_entry_t *kid, alfup_err_t *err)
 {
-    if (archive_writer_add_removed(scan->writer, kid->path, err) != ALFUP_OK)
+    if (scan->writer != NULL && archive_writer_add_removed(scan->writer, kid->path, err) != ALFUP_OK)
         return ALFUP_ERR;
     scan->counts->removed++;
     if (kid->type != MANIFEST_DIR)
@@ -309,7 +318,7 @@ static int visit_entry(scan_t *scan, int fd, const char *folder, const char *nam
     int new_folder = S_ISDIR(st.st_mode) && (kid == NULL || kid->type != MANIFEST_DIR);
     int rc = ALFUP_OK;
     if (!same_as_base(scan, fd, name, path, &st)) {
-        rc = archive_writer_add_at(scan->writer, fd, name, path, &st, path, &scan->stats, err);
+        rc = emit_added(scan, fd, name, path, &st, err);
         if (rc == ALFUP_OK && S_ISREG(st.st_mode)) {
             scan->counts->files_added++;
             scan->counts->bytes_added += (uint64_t)st.st_size;

@@ -27,7 +27,8 @@ typedef struct delta_counts {
  * mode changed) and every base path that is gone or changed type (with all
  * base entries below a gone folder). Every base folder is checked with one
  * fstat; only the ones that differ are listed. Never follows a symlink inside
- * the tree. counts are added to; relisted (may be NULL) gets every folder that
+ * the tree. writer NULL: nothing is read or written, the changes are only
+ * counted (the delta-scan step, before the cutover). counts are added to; relisted (may be NULL) gets every folder that
  * was listed ("name/rel"). 0, ARCHIVE_CANCELLED or ALFUP_ERR. */
 int delta_scan_tree(manifest_t *base, const char *root, const char *name, archive_writer_t *writer,
                     archive_progress_t *progress, delta_counts_t *counts, str_list_t *relisted, str_list_t *log,
