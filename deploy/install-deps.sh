@@ -9,8 +9,12 @@ ALFUP_BUILD_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c
 ALFUP_RUN_PACKAGES=(postgresql postgresql-client sqlite3 iproute2 python3 util-linux procps tzdata)
 # tomcat10, a JDK and the PostgreSQL JDBC driver: the real Tomcat 10 the repository stand-in webapp runs in
 # (tests/e2e/tomcat_slow_stop_test.sh); curl for its probes.
+# chromium, libnss3-tools (certutil, pk12util: the operator's certificate in the browser's NSS database) and
+# fonts-liberation: the console's browser test (tests/e2e/console_test.sh), driven by puppeteer-core from npm
+# (tests/browser/install-puppeteer.sh), hence node and npm when this machine has no node yet.
 ALFUP_TEST_PACKAGES=(clang libclang-rt-14-dev valgrind tcpdump tomcat10 openjdk-17-jdk-headless
-    libpostgresql-jdbc-java curl)
+    libpostgresql-jdbc-java curl chromium libnss3-tools fonts-liberation)
+command -v npm >/dev/null || ALFUP_TEST_PACKAGES+=(nodejs npm)
 
 missing_packages() {
     local p

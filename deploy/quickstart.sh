@@ -7,8 +7,11 @@
 # serving and writing (the lab writer adds 200 content files and lets the orphan cleaner move 50) while the new
 # version is prepared, the contentstore copied and the upgrade rehearsed on a copy; the run waits at the cutover gate until the writer is done,
 # then the cutover is approved: production is down only for the stop, the database copy, the delta, the start.
+# It prints the console's address (the controller's web page, docs/console.md) and how to open it with the lab's
+# operator certificate; watch the run there while it goes.
 #   deploy/quickstart.sh                   run, report, take the lab down again
-#   deploy/quickstart.sh --keep            leave the lab running (tests/lab/lab-down.sh DIR stops it)
+#   deploy/quickstart.sh --keep            leave the lab running (tests/lab/lab-down.sh DIR stops it), and its
+#                                          console (printed with how to open it with the lab's operator certificate)
 #   deploy/quickstart.sh --seed-workflow   the procedure's own order instead (workflow alfresco-upgrade:
 #                                          production is down from the first step to the start; no writer)
 # The lab lives in /tmp/alfup-quickstart (or $ALFUP_QUICKSTART_DIR). Safe to run twice: a previous quick
@@ -21,7 +24,7 @@ for arg in "$@"; do
     case "$arg" in
         --keep) keep=1 ;;
         --seed-workflow) prestaged=0 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "quickstart: unknown argument $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -54,6 +57,7 @@ source "$top/tests/lab/lab-writes.sh"
 finish() {
     if [ "$keep" = 1 ]; then
         echo "Left running: $work (lab.env, logs/, plan.yaml). Stop it: $top/tests/lab/lab-down.sh $work"
+        [ -n "${console_url:-}" ] && print_console
     else
         "$top/tests/lab/lab-down.sh" "$work" || true
         echo "Lab taken down; its files and logs stay in $work"
@@ -65,6 +69,37 @@ echo "== lab ($work)"
 [ "$prestaged" = 1 ] && export ALFUP_LAB_US_PER_ROW=${ALFUP_LAB_US_PER_ROW:-1000}
 "$top/tests/lab/lab-up.sh" "$work"
 lab_load "$work"
+
+# The console (docs/console.md): the controller's API in the lab. In netns mode the lab's addresses exist only
+# inside its namespaces: tests/lab/lab_forward.py relays this machine's 127.0.0.1:PORT to it (the controller's
+# certificate names 127.0.0.1 too), and lab-down.sh stops it with the lab.
+console_url=$(lab_console_url)
+if [ "$LAB_MODE" = netns ]; then
+    console_port=${ALFUP_QUICKSTART_CONSOLE_PORT:-8443}
+    setsid python3 "$top/tests/lab/lab_forward.py" "$(lab_ns ctl)" "$console_port" "$(lab_addr ctl)" "$LAB_API_PORT" \
+        > "$work/logs/console-forward.log" 2>&1 < /dev/null &
+    lab_state_add "pid $! $(readlink -f "$(command -v python3)") console-forward"
+    for _ in $(seq 50); do grep -q listening "$work/logs/console-forward.log" && break; sleep 0.1; done
+    if grep -q listening "$work/logs/console-forward.log"; then
+        console_url=https://127.0.0.1:$console_port/
+    else
+        echo "console: no forward from 127.0.0.1:$console_port ($(tail -n 1 "$work/logs/console-forward.log"));" \
+            "set ALFUP_QUICKSTART_CONSOLE_PORT to a free port"
+    fi
+fi
+# print_console -- where the console is and how to open it with the lab's operator certificate.
+print_console() {
+    cat <<EOF
+== the console: $console_url
+  In a browser: import $work/ca/lab-operator.p12 (password: the line in $work/ca/lab-operator.p12.pw;
+  both readable by root only: copy them for your desktop user) under "Your certificates", and
+  $work/ca/ca.pem under "Authorities" (trusted to identify websites); open $console_url and
+  choose lab-operator when asked. It holds every role (viewer, operator, approver, admin): the page
+  shows every button. From a shell:
+    curl --cacert $work/ca/ca.pem --cert $work/ca/lab-operator.pem --key $work/ca/lab-operator.key ${console_url}api/v1/runs
+EOF
+}
+print_console
 if [ "$prestaged" = 1 ]; then
     # The lab's store was just generated: settle_s 2 instead of 600, else every file counts as recent and the
     # delta copies it again (docs/plan.md, online.settle_s).

@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const struct {
     const char *name;
@@ -116,6 +117,10 @@ int cert_identity_read(X509 *cert, cert_identity_t *identity, alfup_err_t *err)
     if (read_common_name(cert, identity->name, sizeof identity->name, err) != ALFUP_OK)
         return ALFUP_ERR;
     identity->roles = read_roles(cert);
+    struct tm expiry;
+    const ASN1_TIME *not_after = X509_get0_notAfter(cert);
+    if (not_after && ASN1_TIME_to_tm(not_after, &expiry) == 1)
+        identity->not_after_unix = (int64_t)timegm(&expiry);
     return ALFUP_OK;
 }
 

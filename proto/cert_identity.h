@@ -3,6 +3,7 @@
 #define ALFUP_CERT_IDENTITY_H
 
 #include <openssl/x509.h>
+#include <stdint.h>
 
 #include "alfup_error.h"
 
@@ -29,9 +30,10 @@ typedef enum cert_role {
 typedef struct cert_identity {
     char name[CERT_NAME_MAX + 1];  /* the subject's common name */
     unsigned roles;                /* cert_role_t bits */
+    int64_t not_after_unix;        /* when it expires (seconds since 1970; 0 when unreadable) */
 } cert_identity_t;
 
-/* Reads the CN and the role URIs of cert. Fails when the CN is missing, not
+/* Reads the CN, the role URIs and the expiry of cert. Fails when the CN is missing, not
  * a well-formed name ([A-Za-z0-9][A-Za-z0-9._-]*, at most 64), or appears twice.
  * Unknown role URIs are ignored. */
 int cert_identity_read(X509 *cert, cert_identity_t *identity, alfup_err_t *err);

@@ -32,6 +32,7 @@ struct channel_client {
     int connected;            /* ZeroMQ has a TCP connection */
     int heard;                /* the controller answered this session's handshake */
     uint64_t started_ms, last_rx_ms, last_tx_ms;
+    uint64_t last_beat_ms;          /* the last heartbeat sent */
     uint64_t last_tick_ms;     /* a longer gap between ticks is our own stall, not the controller's */
     uint64_t next_attempt_ms;  /* no new session before this (backoff after a refusal) */
     uint64_t retry_ms;         /* the current backoff */
@@ -286,7 +287,10 @@ void channel_client_tick(channel_client_t *c)
         start_session(c);
         return;
     }
-    if (now - c->last_tx_ms >= beat_ms) {
+    /* a heartbeat when nothing went out for a beat, and also when nothing came in for one: a step's
+     * progress keeps the link busy one way, and the controller answers heartbeats only */
+    if (now - c->last_tx_ms >= beat_ms || (now - c->last_rx_ms >= beat_ms && now - c->last_beat_ms >= beat_ms)) {
+        c->last_beat_ms = now;
         alfup_msg_t beat = {.kind = MSG_HEARTBEAT, .heartbeat_unix_ms = alfup_now_unix_ms()};
         alfup_err_t err;
         if (channel_client_send(c, &beat, &err) != ALFUP_OK)

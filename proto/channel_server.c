@@ -675,3 +675,9 @@ void channel_server_destroy(channel_server_t **server_p)
     free(s);
     *server_p = NULL;
 }
+
+int64_t channel_server_peer_expiry(channel_server_t *s, const char *name)
+{
+    session_t *session = find_online(s, name);
+    return session ? session->identity.not_after_unix : 0;
+}

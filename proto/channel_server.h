@@ -68,6 +68,10 @@ int channel_server_send(channel_server_t *server, const char *name, alfup_msg_t 
 /* The endpoint actually bound (a "*" port resolved), e.g. tcp://127.0.0.1:40123. */
 const char *channel_server_endpoint(const channel_server_t *server);
 
+/* When the certificate of the online peer called name expires (seconds since 1970), 0 when it is
+ * not online. */
+int64_t channel_server_peer_expiry(channel_server_t *server, const char *name);
+
 /* How many sessions exist, and how many of them are authenticated peers. */
 void channel_server_counts(const channel_server_t *server, unsigned *sessions, unsigned *online);
 

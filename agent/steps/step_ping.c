@@ -1,6 +1,7 @@
 /* step_ping.c -- the "ping" step: echoes its payload, optionally after holding a while. */
 #include "step_ping.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,12 +10,16 @@
 #define PING_HOLD_MAX_MS 600000ul
 #define PING_HOLD_SLICE_MS 50ul
 
-/* Sleeps hold_ms in slices, stopping early when cancelled. 0, or -1 if cancelled. */
+/* Sleeps hold_ms in slices, reporting how much of it has passed (the step runner sends at most two
+ * reports a second), stopping early when cancelled. 0, or -1 if cancelled. */
 static int hold(step_context_t *ctx, unsigned long hold_ms)
 {
     for (unsigned long slept = 0; slept < hold_ms; slept += PING_HOLD_SLICE_MS) {
         if (step_cancelled(ctx))
             return -1;
+        char message[64];
+        snprintf(message, sizeof message, "held %lu of %lu ms", slept, hold_ms);
+        step_report(ctx, &(step_progress_t){.message = message});
         struct timespec slice = {.tv_nsec = (long)PING_HOLD_SLICE_MS * 1000000L};
         nanosleep(&slice, NULL);
     }

@@ -6,7 +6,9 @@
 #include <string.h>
 
 static const char *const ACTION_NAMES[API_ACTION_COUNT] = {
-    "agents", "runs", "run", "audit", "events", "start", "approve", "resume", "rollback", "cancel"};
+    "agents", "runs", "run", "audit", "events", "whoami", "metrics", "fleets", "fleet", "start", "approve",
+    "resume", "rollback", "cancel", "fleet-start", "fleet-pause", "fleet-resume", "fleet-cancel", "drain",
+    "undrain"};
 
 const char *api_action_name(api_action_t action)
 {
@@ -20,8 +22,8 @@ int api_action_is_write(api_action_t action)
 
 char *api_request_encode(const api_request_t *r)
 {
-    json_t *object = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
-                               "after", (json_int_t)r->after,
+    json_t *object = json_pack("{s:I, s:I, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
+                               "after", (json_int_t)r->after, "text", r->text,
                                "action", api_action_name(r->action), "run", r->run, "gate", r->gate, "plan",
                                r->plan, "who", r->who, "serial", r->serial, "address", r->address, "denied",
                                r->denied);
@@ -64,6 +66,7 @@ int api_request_decode(const char *text, size_t len, api_request_t *r, alfup_err
     }
     r->seq = (unsigned long long)json_integer_value(seq);
     r->after = (long long)json_integer_value(json_object_get(object, "after"));
+    r->text = json_is_true(json_object_get(object, "text"));
     if (copy_field(object, "run", r->run, sizeof r->run, err) || copy_field(object, "gate", r->gate, sizeof r->gate, err) ||
         copy_field(object, "plan", r->plan, sizeof r->plan, err) || copy_field(object, "who", r->who, sizeof r->who, err) ||
         copy_field(object, "serial", r->serial, sizeof r->serial, err) ||

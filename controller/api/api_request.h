@@ -14,17 +14,20 @@
 
 /* What the API may ask. API_ACTION_DENIED_* never run: the daemon audits them and answers 403. */
 typedef enum api_action {
-    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL,
+    API_AGENTS, API_RUNS, API_RUN, API_AUDIT, API_EVENTS, API_WHOAMI, API_METRICS, API_FLEETS, API_FLEET,
+    API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL, /* writes from API_START on */
+    API_FLEET_START, API_FLEET_PAUSE, API_FLEET_RESUME, API_FLEET_CANCEL, API_DRAIN, API_UNDRAIN,
     API_ACTION_COUNT
 } api_action_t;
 
 typedef struct api_request {
     unsigned long long seq;           /* the API thread's counter: stale answers are dropped */
     long long after;                  /* events: the last event id the client has */
+    int text;                         /* agents, runs, run: the admin socket's text (Accept: text/plain), not JSON */
     api_action_t action;
-    char run[API_FIELD_MAX];          /* run id, "" when none */
+    char run[API_FIELD_MAX];          /* run id (a fleet's name for the fleet actions), "" when none */
     char gate[API_FIELD_MAX];         /* approve: the gate, "" for the one the run waits at */
-    char plan[API_FIELD_MAX];         /* start: the plan's name in api.plans_dir */
+    char plan[API_FIELD_MAX];         /* start: the plan's name in api.plans_dir (fleet start: the fleet file's) */
     char who[CERT_NAME_MAX + 1];      /* the certificate's name */
     char serial[API_FIELD_MAX];       /* its serial, hex */
     char address[API_FIELD_MAX];      /* the client's address */

@@ -15,9 +15,13 @@ static const struct {
 } ROUTES[] = {
     {"GET", "agents", API_AGENTS},         {"GET", "runs", API_RUNS},
     {"GET", "runs/{id}", API_RUN},         {"GET", "audit", API_AUDIT},        {"GET", "events", API_EVENTS},
+    {"GET", "whoami", API_WHOAMI},
     {"POST", "runs", API_START},           {"POST", "runs/{id}/approve", API_APPROVE},
     {"POST", "runs/{id}/resume", API_RESUME}, {"POST", "runs/{id}/rollback", API_ROLLBACK},
     {"POST", "runs/{id}/cancel", API_CANCEL},
+    {"GET", "fleets", API_FLEETS},         {"GET", "fleets/{id}", API_FLEET},  {"POST", "fleets", API_FLEET_START},
+    {"POST", "fleets/{id}/pause", API_FLEET_PAUSE}, {"POST", "fleets/{id}/resume", API_FLEET_RESUME},
+    {"POST", "fleets/{id}/cancel", API_FLEET_CANCEL}, {"POST", "drain", API_DRAIN}, {"POST", "undrain", API_UNDRAIN},
 };
 
 /* Matches path against pattern, taking the "{id}" segment into run. */
@@ -43,6 +47,8 @@ api_route_result_t api_route_match(const char *method, const char *path, api_act
                                    size_t run_len)
 {
     run[0] = '\0';
+    if (strcmp(path, API_METRICS_PATH) == 0) /* where Prometheus looks by default */
+        return strcmp(method, "GET") == 0 ? (*action = API_METRICS, API_ROUTE_OK) : API_ROUTE_BAD_METHOD;
     if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
         return API_ROUTE_NOT_FOUND;
     const char *rest = path + strlen(API_PREFIX);
@@ -68,8 +74,14 @@ unsigned api_route_roles(api_action_t action)
     case API_RUNS:
     case API_RUN:
     case API_EVENTS:
+    case API_METRICS:
+    case API_WHOAMI:
+    case API_FLEETS:
+    case API_FLEET:
         return ROLE_CONSOLE_MASK;
     case API_AUDIT:
+    case API_DRAIN:
+    case API_UNDRAIN:
         return ROLE_ADMIN;
     case API_APPROVE:
         return ROLE_APPROVER;
@@ -77,6 +89,10 @@ unsigned api_route_roles(api_action_t action)
     case API_RESUME:
     case API_ROLLBACK:
     case API_CANCEL:
+    case API_FLEET_START:
+    case API_FLEET_PAUSE:
+    case API_FLEET_RESUME:
+    case API_FLEET_CANCEL:
         return ROLE_OPERATOR;
     default:
         return 0;

@@ -1,11 +1,10 @@
 /* api_server.c -- libwebsockets serving /api/v1 over TLS with client certificates; one thread, which
  * waits at most API_DAEMON_TIMEOUT_MS for the daemon's answer to each request (the daemon never
  * waits for the API: a slow client holds up only this thread). */
-#include "api_server.h"
+#include "api_server_internal.h"
 
 #include <jansson.h>
 #include <libwebsockets.h>
-#include <openssl/bn.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,68 +14,32 @@
 #include <zmq.h>
 
 #include "api_body.h"
+#include "api_console.h"
 #include "api_request.h"
 #include "api_routes.h"
 #include "log.h"
 #include "message.h"
 #include "tls_context.h"
 
-#define COMPONENT "api"
 #define SERVICE_MS 100
-#define HEADER_MAX 1024
 #define WRITE_CHUNK (16u * 1024u)
-#define HOST_MAX 256
-
-typedef struct api_session api_session_t;
-struct api_session {
-    int identified;                 /* the request passed identity, route and size checks */
-    int stream;                     /* GET /api/v1/events: an event stream, fed by feed_streams */
-    struct lws *wsi;
-    api_session_t *next_stream;     /* the server's list of streams */
-    long long last_id;              /* the last event id queued for the client */
-    uint64_t queued_ms, sent_ms;    /* when the pending part was queued; when the last part went out */
-    api_request_t request;
-    unsigned roles;
-    char *body;                     /* the request body read so far */
-    size_t body_len;
-    char *reply;                    /* LWS_PRE bytes, then the reply body */
-    size_t reply_len, reply_sent;
-};
-
-struct api_server {
-    api_server_config_t config;
-    char host[HOST_MAX];
-    int port;
-    tls_context_t *tls;             /* the CA and CRL every request's certificate is checked against */
-    pthread_t thread;
-    int thread_started;
-    atomic_int stop;
-    struct lws_context *lws;
-    void *dealer;                   /* the thread's socket to the daemon */
-    unsigned long long seq;
-    api_session_t *streams;         /* the event streams open */
-    lws_sorted_usec_list_t tick;    /* wakes the service loop every API_EVENTS_POLL_MS */
-    uint64_t fed_ms;                /* when feed_streams last asked for events */
-    unsigned crl_generation;        /* the CRL the open streams were last checked against */
-    pthread_mutex_t lock;           /* start-up: the thread reports how creating the context went */
-    pthread_cond_t started;
-    int start_state;                /* 0 waiting, 1 running, -1 failed */
-    alfup_err_t start_err;
-};
+#define JSON_TYPE "application/json"
+#define TEXT_TYPE "text/plain; charset=utf-8"
+#define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* ---- replies ---- */
 
-static void session_reset(api_session_t *session)
+void api_session_reset(api_session_t *session)
 {
     if (session->stream)
-        return; /* a stream lives until its connection closes (stream_close) */
+        return; /* a stream lives until its connection closes (api_stream_close) */
     free(session->body);
     free(session->reply);
     memset(session, 0, sizeof *session);
 }
 
-/* Queues status and body (a JSON text) and asks for a writable callback. -1 to drop the connection. */
-static int respond(struct lws *wsi, api_session_t *session, unsigned status, const char *body)
+/* Queues status and body (of content type type) and asks for a writable callback. -1 to drop the connection. */
+static int respond_typed(struct lws *wsi, api_session_t *session, unsigned status, const char *type, const char *body)
 {
     size_t len = strlen(body);
     free(session->reply);
@@ -86,15 +49,20 @@ static int respond(struct lws *wsi, api_session_t *session, unsigned status, con
     memcpy(session->reply + LWS_PRE, body, len);
     session->reply_len = len;
     session->reply_sent = 0;
-    unsigned char header[LWS_PRE + HEADER_MAX], *start = header + LWS_PRE, *p = start;
+    unsigned char header[LWS_PRE + API_HEADER_MAX], *start = header + LWS_PRE, *p = start;
     unsigned char *end = header + sizeof header - 1;
-    if (lws_add_http_common_headers(wsi, status, "application/json", len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, status, type, len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+static int respond(struct lws *wsi, api_session_t *session, unsigned status, const char *body)
+{
+    return respond_typed(wsi, session, status, JSON_TYPE, body);
 }
 
 static int respond_error(struct lws *wsi, api_session_t *session, unsigned status, const char *message)
@@ -130,184 +98,66 @@ static int write_more(struct lws *wsi, api_session_t *session)
         session->sent_ms = alfup_now_mono_ms();
         return 0;
     }
-    session_reset(session);
+    api_session_reset(session);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body);
 
-/* ---- event streams ---- */
+/* ---- the console page ---- */
 
-static void stream_close(api_server_t *s, api_session_t *session)
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **p, unsigned char *end)
 {
-    for (api_session_t **link = &s->streams; *link; link = &(*link)->next_stream)
-        if (*link == session) {
-            *link = session->next_stream;
-            break;
-        }
-    session->stream = 0;
-    session_reset(session);
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                       (int)strlen(value), p, end);
 }
 
-/* Starts an event stream: the headers now, the events from feed_streams, from the client's
- * Last-Event-ID on (a reconnecting client gets everything it missed, in order, once). */
-static int stream_open(api_server_t *s, struct lws *wsi, api_session_t *session)
+/* GET of one of the console's files (api_console.h), with the page's security headers. */
+static int respond_console(api_server_t *s, struct lws *wsi, api_session_t *session, const char *path)
 {
-    char last[32] = "";
-    if (lws_hdr_custom_copy(wsi, last, sizeof last, "last-event-id:", 14) > 0)
-        session->last_id = strtoll(last, NULL, 10);
-    unsigned char header[LWS_PRE + HEADER_MAX], *start = header + LWS_PRE, *p = start;
+    api_console_file_t file;
+    alfup_err_t err;
+    if (api_console_read(s->config.console_dir, path, LWS_PRE, &file, &err) != ALFUP_OK) {
+        alfup_log(LOG_LEVEL_ERROR, API_COMPONENT, "%s", err.msg);
+        return respond_error(wsi, session, 404, "the console's files are not installed on this controller");
+    }
+    free(session->reply);
+    session->reply = file.bytes;
+    session->reply_len = file.len;
+    session->reply_sent = 0;
+    unsigned char header[LWS_PRE + API_HEADER_MAX], *start = header + LWS_PRE, *p = start;
     unsigned char *end = header + sizeof header - 1;
-    if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end) ||
+    if (lws_add_http_common_headers(wsi, 200, file.type, file.len, &p, end) ||
+        add_header(wsi, "cache-control:", "no-cache", &p, end) ||
+        add_header(wsi, "content-security-policy:", API_CONSOLE_CSP, &p, end) ||
+        add_header(wsi, "x-content-type-options:", "nosniff", &p, end) ||
+        add_header(wsi, "x-frame-options:", "DENY", &p, end) ||
+        add_header(wsi, "referrer-policy:", "no-referrer", &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
-    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0); /* a stream is not idle: feed_stream keeps it alive */
-    session->stream = 1;
-    session->wsi = wsi;
-    session->sent_ms = alfup_now_mono_ms();
-    session->next_stream = s->streams;
-    s->streams = session;
-    s->fed_ms = 0; /* feed it at once */
+    lws_callback_on_writable(wsi);
     return 0;
 }
 
-/* Queues text (malloc'd with LWS_PRE bytes in front: ownership moves) for the stream. */
-static void stream_queue(api_session_t *session, char *buffer, size_t len)
+/* GET /api/v1/whoami: the certificate's name, serial and roles, and which actions they allow (the
+ * page shows a button only for those; the daemon checks the rights again on every request). */
+static int respond_whoami(struct lws *wsi, api_session_t *session)
 {
-    session->reply = buffer;
-    session->reply_len = len;
-    session->reply_sent = 0;
-    session->queued_ms = alfup_now_mono_ms();
-    lws_callback_on_writable(session->wsi);
-}
-
-/* The events (a JSON array from the daemon) as SSE text: "id: N\nevent: TYPE\ndata: {...}\n\n" each. */
-static char *format_events(const char *array_text, long long *last_id, size_t *len)
-{
-    json_t *events = json_loads(array_text, 0, NULL);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = json_is_array(events) && json_array_size(events) ? open_memstream(&text, &size) : NULL;
-    if (out == NULL) {
-        json_decref(events);
-        return NULL;
-    }
-    fprintf(out, "%*s", LWS_PRE, "");
-    size_t i;
-    json_t *event;
-    json_array_foreach(events, i, event) {
-        char *data = json_dumps(event, JSON_COMPACT);
-        long long id = (long long)json_integer_value(json_object_get(event, "id"));
-        const char *type = json_string_value(json_object_get(event, "type"));
-        fprintf(out, "id: %lld\nevent: %s\ndata: %s\n\n", id, type ? type : "event", data ? data : "{}");
-        free(data);
-        *last_id = id;
-    }
-    fclose(out);
-    json_decref(events);
-    *len = size - LWS_PRE;
-    return text;
-}
-
-/* Cuts streams whose certificate the CRL now revokes (checked when the CRL changes). */
-static void check_stream_certificates(api_server_t *s)
-{
-    alfup_err_t err;
-    err.msg[0] = '\0';
-    tls_context_current(s->tls, &err);
-    if (tls_context_generation(s->tls) == s->crl_generation)
-        return;
-    s->crl_generation = tls_context_generation(s->tls);
-    for (api_session_t *session = s->streams; session; session = session->next_stream) {
-        SSL *ssl = lws_get_ssl(lws_get_network_wsi(session->wsi));
-        X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
-        if (peer == NULL || tls_context_peer_revoked(s->tls, peer, SSL_get_peer_cert_chain(ssl), &err) != 0) {
-            alfup_log(LOG_LEVEL_WARN, COMPONENT, "event stream of %s cut: %s", session->request.who, err.msg);
-            lws_set_timeout(session->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        }
-    }
-}
-
-static void feed_stream(api_server_t *s, api_session_t *session, uint64_t now)
-{
-    if (session->reply != NULL) { /* the client has not taken the last part yet */
-        if (now - session->queued_ms > API_STREAM_STALL_MS) {
-            alfup_log(LOG_LEVEL_WARN, COMPONENT, "event stream of %s cut: it read nothing for %d ms (it resumes "
-                      "with Last-Event-ID)", session->request.who, API_STREAM_STALL_MS);
-            lws_set_timeout(session->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        }
-        return;
-    }
-    api_request_t request = session->request;
-    request.action = API_EVENTS;
-    request.after = session->last_id;
-    char *body = NULL, *text = NULL;
-    size_t len = 0;
-    if (ask_daemon(s, &request, &body) == 200 && body)
-        text = format_events(body, &session->last_id, &len);
+    static const api_action_t WRITES[] = {API_START, API_APPROVE, API_RESUME, API_ROLLBACK, API_CANCEL, API_AUDIT};
+    const char *names[CERT_ROLE_COUNT];
+    size_t count = cert_roles_names(session->roles, names);
+    json_t *roles = json_array(), *may = json_object();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(roles, json_string(names[i]));
+    for (size_t i = 0; i < sizeof WRITES / sizeof WRITES[0]; i++)
+        json_object_set_new(may, api_action_name(WRITES[i]),
+                            json_boolean(session->roles & api_route_roles(WRITES[i])));
+    json_t *object = json_pack("{s:s, s:s, s:o, s:o}", "name", session->request.who, "serial",
+                               session->request.serial, "roles", roles, "may", may);
+    char *body = object ? json_dumps(object, JSON_COMPACT) : NULL;
+    json_decref(object);
+    int rc = body ? respond(wsi, session, 200, body) : respond_error(wsi, session, 500, "out of memory");
     free(body);
-    if (text == NULL && now - session->sent_ms >= (uint64_t)s->config.idle_timeout_s * 1000 / 2) {
-        static const char KEEPALIVE[] = ": keepalive\n\n";
-        text = malloc(LWS_PRE + sizeof KEEPALIVE);
-        if (text)
-            memcpy(text + LWS_PRE, KEEPALIVE, sizeof KEEPALIVE), len = sizeof KEEPALIVE - 1;
-    }
-    if (text)
-        stream_queue(session, text, len);
-}
-
-/* Every API_EVENTS_POLL_MS: new events for every stream that has taken what it was sent. */
-static void feed_streams(api_server_t *s)
-{
-    uint64_t now = alfup_now_mono_ms();
-    if (s->streams == NULL || now - s->fed_ms < API_EVENTS_POLL_MS)
-        return;
-    s->fed_ms = now;
-    check_stream_certificates(s);
-    for (api_session_t *session = s->streams; session; session = session->next_stream)
-        feed_stream(s, session, now);
-}
-
-/* ---- who is asking ---- */
-
-static void serial_hex(X509 *cert, char *out, size_t len)
-{
-    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-    char *hex = bn ? BN_bn2hex(bn) : NULL;
-    snprintf(out, len, "%s", hex ? hex : "?");
-    OPENSSL_free(hex);
-    BN_free(bn);
-}
-
-/* Fills the request's who, serial and address and session->roles from the client's certificate,
- * checked against the current CRL. ALFUP_ERR with err (the reason for a 403). */
-static int identify(api_server_t *s, struct lws *wsi, api_session_t *session, alfup_err_t *err)
-{
-    SSL *ssl = lws_get_ssl(lws_get_network_wsi(wsi));
-    X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
-    lws_get_peer_simple(wsi, session->request.address, sizeof session->request.address);
-    if (peer == NULL)
-        return alfup_err_set(err, "no client certificate");
-    alfup_err_t reload_err;
-    reload_err.msg[0] = '\0';
-    tls_context_current(s->tls, &reload_err);
-    if (reload_err.msg[0])
-        alfup_log(LOG_LEVEL_WARN, COMPONENT, "CRL not reloaded, the previous one stays: %s", reload_err.msg);
-    if (tls_context_peer_revoked(s->tls, peer, SSL_get_peer_cert_chain(ssl), err) != 0)
-        return alfup_err_prefix(err, "certificate refused");
-    cert_identity_t identity;
-    if (cert_identity_read(peer, &identity, err) != ALFUP_OK)
-        return ALFUP_ERR;
-    if (identity.roles & (ROLE_AGENT_MASK | ROLE_CONTROLLER))
-        return alfup_err_set(err, "%s: an agent's or the controller's certificate is not an operator's", identity.name);
-    if ((identity.roles & ROLE_CONSOLE_MASK) == 0)
-        return alfup_err_set(err, "%s: the certificate carries no operator role", identity.name);
-    snprintf(session->request.who, sizeof session->request.who, "%s", identity.name);
-    serial_hex(peer, session->request.serial, sizeof session->request.serial);
-    session->roles = identity.roles;
-    return ALFUP_OK;
+    return rc;
 }
 
 /* ---- the daemon's answer ---- */
@@ -349,7 +199,7 @@ static int receive_answer(api_server_t *s, unsigned long long seq, unsigned *sta
 }
 
 /* Sends the request to the daemon's loop and waits for its answer. *body is malloc'd. */
-static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body)
+unsigned api_ask_daemon(api_server_t *s, api_request_t *request, char **body)
 {
     request->seq = ++s->seq;
     char *text = api_request_encode(request);
@@ -361,13 +211,16 @@ static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body)
     free(text);
     uint64_t deadline = alfup_now_mono_ms() + API_DAEMON_TIMEOUT_MS;
     unsigned status = 0;
-    for (uint64_t now = alfup_now_mono_ms(); now < deadline && *body == NULL; now = alfup_now_mono_ms()) {
+    /* in slices, so that a controller stopping (its loop gone) does not wait out the deadline */
+    for (uint64_t now = alfup_now_mono_ms(); now < deadline && *body == NULL && !atomic_load(&s->stop);
+         now = alfup_now_mono_ms()) {
         zmq_pollitem_t item = {.socket = s->dealer, .events = ZMQ_POLLIN};
-        if (zmq_poll(&item, 1, (long)(deadline - now)) > 0)
+        long wait_ms = (long)(deadline - now) < SERVICE_MS ? (long)(deadline - now) : SERVICE_MS;
+        if (zmq_poll(&item, 1, wait_ms) > 0)
             receive_answer(s, request->seq, &status, body);
     }
-    if (*body == NULL)
-        alfup_log(LOG_LEVEL_ERROR, COMPONENT, "the controller's loop did not answer %s in %d ms",
+    if (*body == NULL && !atomic_load(&s->stop))
+        alfup_log(LOG_LEVEL_ERROR, API_COMPONENT, "the controller's loop did not answer %s in %d ms",
                   api_action_name(request->action), API_DAEMON_TIMEOUT_MS);
     return *body ? status : 503;
 }
@@ -377,13 +230,16 @@ static unsigned ask_daemon(api_server_t *s, api_request_t *request, char **body)
 static const char *const NO_KEYS[] = {NULL};
 static const char *const PLAN_KEYS[] = {"plan", NULL};
 static const char *const GATE_KEYS[] = {"gate", NULL};
+static const char *const FLEET_KEYS[] = {"fleet", NULL};
 
 /* The body is in: decode it, check the rights, ask the daemon, answer. */
 static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
 {
     api_request_t *r = &session->request;
     alfup_err_t err;
-    if (!(session->roles & api_route_roles(r->action))) {
+    if (r->denied[0]) {
+        /* refused by identify: the daemon audits it and answers 403 */
+    } else if (!(session->roles & api_route_roles(r->action))) {
         char needed[64];
         cert_roles_format(api_route_roles(r->action), needed, sizeof needed);
         snprintf(r->denied, sizeof r->denied, "%s needs the role %s", api_action_name(r->action), needed);
@@ -391,19 +247,35 @@ static int dispatch(api_server_t *s, struct lws *wsi, api_session_t *session)
                api_body_decode(session->body, session->body_len, PLAN_KEYS, "plan", 1, r->plan, sizeof r->plan,
                                &err) != ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);
+    } else if (r->action == API_FLEET_START &&
+               api_body_decode(session->body, session->body_len, FLEET_KEYS, "fleet", 1, r->plan, sizeof r->plan,
+                               &err) != ALFUP_OK) {
+        return respond_error(wsi, session, 400, err.msg);
     } else if (r->action == API_APPROVE &&
                api_body_decode(session->body, session->body_len, GATE_KEYS, "gate", 0, r->gate, sizeof r->gate,
                                &err) != ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);
     } else if (api_action_is_write(r->action) && r->action != API_START && r->action != API_APPROVE &&
+               r->action != API_FLEET_START &&
                api_body_decode(session->body, session->body_len, NO_KEYS, "", 0, r->plan, sizeof r->plan, &err) !=
                    ALFUP_OK) {
         return respond_error(wsi, session, 400, err.msg);
     }
     char *body = NULL;
-    unsigned status = ask_daemon(s, r, &body);
-    int rc = body ? respond(wsi, session, status, body)
-                  : respond_error(wsi, session, status, "the controller did not answer in time");
+    unsigned status = api_ask_daemon(s, r, &body);
+    if (body == NULL)
+        return respond_error(wsi, session, status, "the controller did not answer in time");
+    const char *type = JSON_TYPE;
+    if (status == 200 && r->action == API_METRICS) {
+        char *metrics = api_identity_metrics(s, body);
+        free(body);
+        if ((body = metrics) == NULL)
+            return respond_error(wsi, session, 500, "out of memory");
+        type = METRICS_TYPE;
+    } else if (status == 200 && r->text) {
+        type = TEXT_TYPE;
+    }
+    int rc = respond_typed(wsi, session, status, type, body);
     free(body);
     return rc;
 }
@@ -423,22 +295,37 @@ static int method_of(struct lws *wsi, const char **method)
  * dispatched now and a POST when its body is in. */
 static int on_http(api_server_t *s, struct lws *wsi, api_session_t *session, const char *path)
 {
-    session_reset(session);
+    api_session_reset(session);
     const char *method;
     int post = method_of(wsi, &method);
     alfup_err_t err;
-    if (identify(s, wsi, session, &err) != ALFUP_OK) {
-        alfup_log(LOG_LEVEL_WARN, COMPONENT, "refused %s %s from %s: %s", method, path, session->request.address,
-                  err.msg);
+    int refused = api_identify(s, wsi, session, &err) != ALFUP_OK;
+    if (refused)
+        alfup_log(LOG_LEVEL_WARN, API_COMPONENT, "refused %s %s from %s%s%s: %s", method, path, session->request.address,
+                  session->request.who[0] ? " by " : "", session->request.who, err.msg);
+    if (refused && session->request.who[0] == '\0')
         return respond_error(wsi, session, 403, err.msg);
-    }
     api_route_result_t route =
         api_route_match(method, path, &session->request.action, session->request.run, sizeof session->request.run);
+    if (refused && route != API_ROUTE_OK)
+        return respond_error(wsi, session, 403, err.msg);
+    if (refused) { /* a known identity refused: the daemon audits it */
+        snprintf(session->request.denied, sizeof session->request.denied, "%.120s", err.msg);
+        return dispatch(s, wsi, session);
+    }
+    if (strcmp(method, "GET") == 0 && api_console_type(path) != NULL)
+        return respond_console(s, wsi, session, path);
+    if (route == API_ROUTE_OK && session->request.action == API_WHOAMI)
+        return respond_whoami(wsi, session); /* answered here: nothing to ask the daemon */
     if (route != API_ROUTE_OK)
         return respond_error(wsi, session, route == API_ROUTE_BAD_METHOD ? 405 : 404,
                              route == API_ROUTE_BAD_METHOD ? "method not allowed here" : "no such resource");
     if (!post && session->request.action == API_EVENTS)
-        return stream_open(s, wsi, session);
+        return api_stream_open(s, wsi, session);
+    char accept[64] = "";
+    if (lws_hdr_copy(wsi, accept, sizeof accept, WSI_TOKEN_HTTP_ACCEPT) > 0 && strncmp(accept, "text/plain", 10) == 0)
+        session->request.text = session->request.action == API_AGENTS || session->request.action == API_RUNS ||
+                                session->request.action == API_RUN;
     if (!post)
         return dispatch(s, wsi, session);
     char length[32] = "";
@@ -493,9 +380,9 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
         if (session && session->stream)
-            stream_close(s, session);
+            api_stream_close(s, session);
         if (session)
-            session_reset(session);
+            api_session_reset(session);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -514,7 +401,7 @@ static void lws_log_line(int level, const char *line)
     char text[512];
     snprintf(text, sizeof text, "%s", line);
     text[strcspn(text, "\n")] = '\0';
-    alfup_log(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, COMPONENT, "libwebsockets: %s", text);
+    alfup_log(level == LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, API_COMPONENT, "libwebsockets: %s", text);
 }
 
 static struct lws_context *create_context(api_server_t *s)
@@ -551,7 +438,7 @@ static void report_start(api_server_t *s, int state, const char *why)
 static void on_tick(lws_sorted_usec_list_t *tick)
 {
     api_server_t *s = lws_container_of(tick, api_server_t, tick);
-    feed_streams(s);
+    api_stream_feed_all(s);
     lws_sul_schedule(s->lws, 0, &s->tick, on_tick, API_EVENTS_POLL_MS * LWS_US_PER_MS);
 }
 
@@ -603,6 +490,8 @@ api_server_t *api_server_new(const api_server_config_t *config, alfup_err_t *err
     if (s == NULL)
         return alfup_err_set(err, "api: out of memory"), NULL;
     s->config = *config;
+    if (s->config.console_dir == NULL)
+        s->config.console_dir = ALFUP_DEFAULT_CONSOLE_DIR;
     if (s->config.idle_timeout_s == 0)
         s->config.idle_timeout_s = API_DEFAULT_IDLE_TIMEOUT_S;
     pthread_mutex_init(&s->lock, NULL);

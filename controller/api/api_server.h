@@ -18,6 +18,7 @@ typedef struct api_server_config {
     const char *ca, *cert, *key, *crl; /* the deployment CA, the API's certificate and key, the CRL (or NULL) */
     unsigned idle_timeout_s;  /* a connection that sends nothing this long is closed */
     void *zmq_context;        /* the daemon's, where API_BRIDGE_ENDPOINT is bound */
+    const char *console_dir;  /* the console page's files (api_console.h); NULL: ALFUP_DEFAULT_CONSOLE_DIR */
 } api_server_config_t;
 
 typedef struct api_server api_server_t;

@@ -1,4 +1,5 @@
 /* main.c -- alfup-controller: the daemon (serve) and the command line that talks to it. */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,8 +9,10 @@
 #include "controller_config.h"
 #include "controller_daemon.h"
 #include "fleet_cli.h"
+#include "fleet_remote_cli.h"
 #include "log.h"
 #include "plan_cli.h"
+#include "remote_cli.h"
 #include "run_cli.h"
 
 #define DEFAULT_CONFIG "/etc/alfup/controller.yaml"
@@ -28,6 +31,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: alfup-controller [--config FILE] COMMAND [ARGS]\n"
+            "       alfup-controller --api URL --cert FILE --key FILE [--ca FILE] COMMAND [ARGS]\n"
             "\n"
             "  serve                 run the controller daemon in the foreground\n"
             "  agents [--json]       every agent seen: name, roles (from its certificate),\n"
@@ -51,6 +55,16 @@ static void usage(FILE *out)
             "  fleet show FLEET [--json] [--from ISO8601] [--windows N] [--workflows DIR]\n"
             "                        the fleet's timeline: usable windows, which wave cuts over\n"
             "                        in which window and when its deployments prepare\n"
+            "  fleet start FLEET [--approve-cutovers]\n"
+            "                        start a fleet in the controller: it prepares, cuts over\n"
+            "                        in its windows when the estimate fits, halts at its\n"
+            "                        failure threshold (--approve-cutovers: approve_cutovers)\n"
+            "  fleet status [NAME] [--json]\n"
+            "                        every deployment's state and, when it waits, why\n"
+            "  fleet pause|resume|cancel NAME\n"
+            "                        stop starting new work / continue / stop for good\n"
+            "  drain | undrain       no new run, prepare or cutover starts controller-wide;\n"
+            "                        running work finishes / starts are allowed again\n"
             "  run PLAN [--wait]     start an upgrade run and print its id; --wait follows it\n"
             "                        (live on a terminal) until it settles\n"
             "  status [RUN] [--json] [--wait]\n"
@@ -63,7 +77,16 @@ static void usage(FILE *out)
             "  cancel RUN            stop a run; the old system is started again if it was stopped\n"
             "  --version, --help\n"
             "\n"
+            "  audit [--json]        (--api only) the audit trail: who did what, on which run\n"
+            "  metrics               (--api only) the Prometheus metrics\n"
+            "\n"
             "--config names the controller's config (default " DEFAULT_CONFIG ").\n"
+            "--api runs agents, runs, status, run, approve, resume, rollback, cancel, audit\n"
+            "and metrics against a remote controller's HTTPS API (docs/api.md) with an\n"
+            "operator's certificate (--cert, --key), checking the controller's against --ca\n"
+            "(default: the system's CAs); run takes a plan's name in its api.plans_dir;\n"
+            "--wait polls the run every second and prints its status once it settles;\n"
+            "status and agents print the same text as on the controller's host.\n"
             "Exit codes: 0 success, 1 failure, 2 usage error, 3 daemon unreachable;\n"
             "with --wait also 4 rolled back, 5 waiting at a gate, 6 cancelled, 7 paused.\n");
 }
@@ -125,11 +148,33 @@ static int plan_command(const char *config_path, int count, char **words)
     return rc;
 }
 
+/* --api: the command through a remote controller's HTTPS API. */
+static int remote_command(const api_client_t *remote, int count, char **words)
+{
+    if (remote->base == NULL || remote->cert == NULL || remote->key == NULL) {
+        fprintf(stderr, "alfup-controller: --api needs --cert and --key (and --ca unless the system's CAs vouch "
+                        "for the controller)\n");
+        return EXIT_USAGE;
+    }
+    if (!remote_cli_is_command(words[0])) {
+        fprintf(stderr, "alfup-controller: %s is not a command over --api\n", words[0]);
+        return EXIT_USAGE;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "alfup-controller: libcurl cannot start\n");
+        return 1;
+    }
+    int rc = remote_cli_main(remote, count, words, stdout, stderr);
+    curl_global_cleanup();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = DEFAULT_CONFIG;
     char *words[ARGS_MAX];
     int count = 0;
+    api_client_t remote = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "help") == 0) {
             usage(stdout);
@@ -139,6 +184,14 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config_path = argv[++i];
+        } else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc) {
+            remote.base = argv[++i];
+        } else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc) {
+            remote.cert = argv[++i];
+        } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+            remote.key = argv[++i];
+        } else if (strcmp(argv[i], "--ca") == 0 && i + 1 < argc) {
+            remote.ca = argv[++i];
         } else if (count < ARGS_MAX) {
             words[count++] = argv[i];
         } else {
@@ -150,8 +203,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (remote.base || remote.cert || remote.key || remote.ca)
+        return remote_command(&remote, count, words);
     if (strcmp(words[0], "plan") == 0)
         return plan_command(config_path, count, words);
+    if (fleet_remote_cli_is_command(count, words))
+        return with_admin_socket(config_path, fleet_remote_cli_main, count, words);
     if (strcmp(words[0], "fleet") == 0)
         return fleet_cli_main(count, words, stdout, stderr);
     if (strcmp(words[0], "serve") == 0 && count == 1)

@@ -79,7 +79,7 @@ static void print_changes(seen_steps_t *seen, const char *status)
         seen->count = index;
 }
 
-static int exit_for(const char *state, int paused)
+int run_cli_exit_for(const char *state, int paused)
 {
     if (paused)
         return RUN_EXIT_PAUSED;
@@ -119,7 +119,7 @@ static int follow_with(const char *socket, const char *run_id, seen_steps_t *see
         else
             print_changes(seen, status);
         fflush(stdout);
-        int code = exit_for(state, paused);
+        int code = run_cli_exit_for(state, paused);
         if (code >= 0) {
             if (!terminal)
                 printf("\n%s", status);

@@ -11,6 +11,10 @@
 #define RUN_EXIT_CANCELLED 6
 #define RUN_EXIT_PAUSED 7
 
+/* The exit code of --wait for a run in state (run_state_name) and paused: one of RUN_EXIT_*, or -1
+ * while the run is still going. */
+int run_cli_exit_for(const char *state, int paused);
+
 /* 1 when command is one of the run commands. */
 int run_cli_is_command(const char *command);
 

@@ -21,6 +21,7 @@ typedef struct agent_entry {
     uint64_t last_seen_unix_ms;
     uint64_t online_since_unix_ms;
     char refused[REGISTRY_TEXT_MAX];   /* why its certificate was refused while connected ("" none) */
+    int64_t cert_not_after_unix;       /* its certificate's expiry, as seen at its last handshake (0: unknown) */
 } agent_entry_t;
 
 typedef struct agent_registry {

@@ -9,7 +9,9 @@
 
 #include "api_body.h"
 #include "audit_log.h"
+#include "controller_metrics.h"
 #include "event_log.h"
+#include "fleet_commands.h"
 #include "log.h"
 #include "run_commands.h"
 #include "run_status.h"
@@ -66,9 +68,27 @@ static unsigned answer_read(const api_commands_t *c, const api_request_t *r, cha
         *body = event_log_json_after(c->journal, r->after, EVENT_LOG_BATCH_MAX, &err);
         return *body ? 200 : (*body = json_message("error", err.msg), 500);
     }
+    if (r->action == API_METRICS) {
+        *body = controller_metrics_text(c->registry, run_engine_find(c->engine, NULL), c->journal, c->controller,
+                                         &err);
+        return *body ? 200 : (*body = json_message("error", err.msg), 500);
+    }
     if (r->action == API_AUDIT) {
         *body = audit_log_json(c->journal, API_AUDIT_LIMIT, &err);
         return *body ? 200 : (*body = json_message("error", err.msg), 500);
+    }
+    if (r->action == API_FLEETS || r->action == API_FLEET) {
+        size_t len = 0;
+        FILE *out = open_memstream(body, &len);
+        if (out == NULL)
+            return 500;
+        int rc = fleet_runner_status(c->fleets, r->action == API_FLEET ? r->run : NULL, true, out);
+        fclose(out);
+        if (rc != 0) {
+            free(*body);
+            *body = json_message("error", "no such fleet");
+        }
+        return rc == 0 ? 200 : 404;
     }
     const run_t *run = r->action == API_RUN ? run_engine_find(c->engine, r->run) : NULL;
     if (r->action == API_RUN && run == NULL) {
@@ -80,11 +100,11 @@ static unsigned answer_read(const api_commands_t *c, const api_request_t *r, cha
     if (out == NULL)
         return 500;
     if (r->action == API_AGENTS)
-        agent_registry_print(c->registry, 1, out);
+        agent_registry_print(c->registry, !r->text, out);
     else if (r->action == API_RUNS)
-        run_status_list(run_engine_find(c->engine, NULL), 1, out);
+        run_status_list(run_engine_find(c->engine, NULL), !r->text, out);
     else
-        run_status_print(run, 1, out);
+        run_status_print(run, !r->text, out);
     fclose(out);
     return 200;
 }
@@ -98,6 +118,8 @@ static unsigned answer_start(const api_commands_t *c, const api_request_t *r, ch
         return *body = json_message("error", "this controller has no api.plans_dir: runs start on its host only"), 404;
     if (!api_name_is_valid(r->plan))
         return *body = json_message("error", "bad plan name"), 400;
+    if (fleet_runner_drained(c->fleets))
+        return *body = json_message("error", "the controller is drained: no new run starts"), 409;
     snprintf(path, sizeof path, "%s/%s%s", c->config->plans_dir, r->plan, PLAN_SUFFIX);
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return *body = json_message("error", "no such plan in api.plans_dir"), 404;
@@ -126,6 +148,50 @@ static unsigned answer_action(const api_commands_t *c, const api_request_t *r, c
     return exit_code == 0 ? 200 : exit_code == 2 ? 400 : 409;
 }
 
+/* fleet start (the fleet file NAME.yaml in api.plans_dir), pause, resume, cancel; drain, undrain: the admin
+ * socket's commands. */
+static unsigned answer_fleet(const api_commands_t *c, const api_request_t *r, char **body, char *target,
+                             size_t target_len)
+{
+    char path[4096], *text = NULL;
+    size_t len = 0;
+    struct stat st;
+    char *argv[] = {"fleet", (char *)api_action_name(r->action) + strlen("fleet-"), (char *)r->run, NULL};
+    int argc = 3;
+    if (r->action == API_DRAIN || r->action == API_UNDRAIN) {
+        argv[0] = (char *)api_action_name(r->action);
+        argc = 1;
+    } else if (r->action == API_FLEET_START) {
+        if (c->config->plans_dir == NULL)
+            return *body = json_message("error", "this controller has no api.plans_dir: fleets start on its host only"),
+                   404;
+        if (!api_name_is_valid(r->plan))
+            return *body = json_message("error", "bad fleet name"), 400;
+        snprintf(path, sizeof path, "%s/%s%s", c->config->plans_dir, r->plan, PLAN_SUFFIX);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            return *body = json_message("error", "no such fleet file in api.plans_dir"), 404;
+        argv[2] = path;
+    }
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL)
+        return 500;
+    int exit_code = fleet_commands_answer(c->fleets, argc, argv, out);
+    fclose(out);
+    if (r->action == API_FLEET_START && exit_code == 0 && text)
+        snprintf(target, target_len, "%.*s", (int)strcspn(text, "\n"), text);
+    *body = json_message(exit_code == 0 ? "result" : "error", text ? text : "out of memory");
+    int missing = text && strncmp(text, "no fleet ", strlen("no fleet ")) == 0;
+    free(text);
+    if (exit_code == 0)
+        return r->action == API_FLEET_START ? 201 : 200;
+    return exit_code == 2 ? 400 : missing ? 404 : r->action == API_FLEET_START ? 422 : 409;
+}
+
+static int is_fleet_action(api_action_t action)
+{
+    return action >= API_FLEET_START && action <= API_UNDRAIN;
+}
+
 /* Four eyes: with api.four_eyes, who started the run may not approve its gates. */
 static int four_eyes_refuses(const api_commands_t *c, const api_request_t *r)
 {
@@ -152,10 +218,12 @@ unsigned api_commands_answer(const api_commands_t *c, const api_request_t *r, ch
         return answer_read(c, r, body);
     char run_id[API_FIELD_MAX];
     snprintf(run_id, sizeof run_id, "%s", r->run);
-    unsigned status = r->action == API_START ? answer_start(c, r, body, run_id, sizeof run_id)
-                                             : answer_action(c, r, body);
+    unsigned status = r->action == API_START     ? answer_start(c, r, body, run_id, sizeof run_id)
+                      : is_fleet_action(r->action) ? answer_fleet(c, r, body, run_id, sizeof run_id)
+                                                   : answer_action(c, r, body);
     json_t *reply = *body ? json_loads(*body, 0, NULL) : NULL;
-    const char *outcome = json_string_value(json_object_get(reply, status < 300 ? (r->action == API_START ? "run" : "result") : "error"));
+    const char *outcome = json_string_value(
+        json_object_get(reply, status < 300 ? (r->action == API_START ? "run" : "result") : "error"));
     audit(c, r, status, run_id, outcome ? outcome : "");
     json_decref(reply);
     return status;

@@ -6,6 +6,7 @@
 #include "agent_registry.h"
 #include "api_request.h"
 #include "controller_config.h"
+#include "fleet_runner.h"
 #include "journal.h"
 #include "run_engine.h"
 
@@ -16,6 +17,8 @@ typedef struct api_commands {
     const agent_registry_t *registry;
     journal_t *journal;
     const controller_api_t *config;
+    const controller_config_t *controller; /* the certificates GET /metrics reports */
+    fleet_runner_t *fleets;
 } api_commands_t;
 
 /* Answers request: the HTTP status, *body a malloc'd JSON text (NULL when memory ran out).

@@ -11,10 +11,10 @@
 
 static const char *const ROOT_KEYS[] = {"listen", "admin", "tls", "journal", "workflows",
                                         "heartbeat_timeout_s", "max_pending_handshakes",
-                                        "handshake_timeout_s", "api", NULL};
+                                        "handshake_timeout_s", "api", "webhooks", NULL};
 static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
 static const char *const API_KEYS[] = {"listen", "ca", "cert", "key", "crl", "plans_dir", "idle_timeout_s",
-                                       "four_eyes", NULL};
+                                       "four_eyes", "console_dir", NULL};
 
 void controller_config_destroy(controller_config_t **config_p)
 {
@@ -36,6 +36,8 @@ void controller_config_destroy(controller_config_t **config_p)
     free(config->api.key);
     free(config->api.crl);
     free(config->api.plans_dir);
+    free(config->api.console_dir);
+    webhook_config_clear(&config->webhooks);
     free(config);
     *config_p = NULL;
 }
@@ -77,6 +79,7 @@ static int parse_api(const yaml_doc_node_t *root, controller_config_t *config, a
         config_get_path(node, "ca", 0, &api->ca, err) < 0 || config_get_path(node, "cert", 0, &api->cert, err) < 0 ||
         config_get_path(node, "key", 0, &api->key, err) < 0 || config_get_path(node, "crl", 0, &api->crl, err) < 0 ||
         config_get_path(node, "plans_dir", 0, &api->plans_dir, err) < 0 ||
+        config_get_path(node, "console_dir", 0, &api->console_dir, err) < 0 ||
         yaml_doc_get_uint(node, "idle_timeout_s", 0, CONTROLLER_API_IDLE_TIMEOUT_MIN_S,
                           CONTROLLER_API_IDLE_TIMEOUT_MAX_S, &api->idle_timeout_s, err) < 0 ||
         yaml_doc_get_bool(node, "four_eyes", 0, &api->four_eyes, err) < 0)
@@ -114,7 +117,8 @@ static int parse_root(const yaml_doc_node_t *root, controller_config_t *config, 
         parse_tls(root, &config->tls, err) < 0 ||
         config_get_path(root, "journal", YAML_DOC_REQUIRED, &config->journal, err) < 0 ||
         config_get_path(root, "workflows", 0, &config->workflows, err) < 0 ||
-        parse_limits(root, config, err) < 0 || parse_api(root, config, err) < 0)
+        parse_limits(root, config, err) < 0 || parse_api(root, config, err) < 0 ||
+        webhook_config_parse(root, &config->webhooks, err) != ALFUP_OK)
         return ALFUP_ERR;
     if (config->workflows == NULL && (config->workflows = strdup(ALFUP_DEFAULT_WORKFLOWS_DIR)) == NULL)
         return alfup_err_set(err, "out of memory");

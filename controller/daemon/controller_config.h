@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "alfup_error.h"
+#include "webhook_config.h"
 
 #define CONTROLLER_DEFAULT_HEARTBEAT_TIMEOUT_S 15u
 #define CONTROLLER_HEARTBEAT_TIMEOUT_MIN_S 3u
@@ -34,6 +35,7 @@ typedef struct controller_api {
     char *ca, *cert, *key;  /* default: the tls: section's */
     char *crl;              /* default: the tls: section's (NULL when neither) */
     char *plans_dir;        /* POST /api/v1/runs starts PLANS_DIR/NAME.yaml; NULL: no starting */
+    char *console_dir;      /* the console page's files; NULL: the build's ALFUP_DEFAULT_CONSOLE_DIR */
     unsigned idle_timeout_s;
     bool four_eyes;         /* the approver of a gate may not be who started the run */
 } controller_api_t;
@@ -49,6 +51,7 @@ typedef struct controller_config {
     unsigned max_pending_handshakes;  /* TLS handshakes in progress at once */
     unsigned handshake_timeout_s;     /* a handshake not done by then is dropped */
     controller_api_t api;
+    webhook_list_t webhooks;          /* webhooks: where every event is POSTed (docs/api.md) */
 } controller_config_t;
 
 /* Reads and validates the YAML file at path. Returns a new config, or NULL

@@ -18,6 +18,7 @@
 #include "audit_log.h"
 #include "event_log.h"
 #include "cert_identity.h"
+#include "fleet_commands.h"
 #include "channel_server.h"
 #include "journal.h"
 #include "log.h"
@@ -25,9 +26,11 @@
 #include "result_batch.h"
 #include "run_commands.h"
 #include "run_engine.h"
+#include "webhook_sender.h"
 
 #define COMPONENT "controller"
 #define POLL_MS 200
+#define FLEET_TICK_MS 1000 /* how often the fleet runner decides */
 #define POLL_ITEMS_MAX (1 + 1 + 1 + ADMIN_MAX_CLIENTS)
 
 typedef struct controller_daemon {
@@ -37,10 +40,13 @@ typedef struct controller_daemon {
     admin_server_t *admin;
     api_bridge_t *api_bridge;  /* the API thread's requests (NULL without an api: section) */
     api_server_t *api;
+    webhook_sender_t *webhooks;  /* NULL without a webhooks: list */
     agent_registry_t registry;
     ping_wait_t *pings;
     uint64_t step_counter;
     run_engine_t *engine;
+    fleet_runner_t *fleets;
+    uint64_t fleet_tick_mono_ms; /* the next fleet tick */
     result_batch_t results;    /* recorded in the open journal batch, not yet acknowledged */
     result_batch_t committed;  /* on disk, not yet acknowledged nor handed on */
 } controller_daemon_t;
@@ -65,6 +71,9 @@ static void on_peer_up(void *arg, const char *name, unsigned roles, const char *
     controller_daemon_t *d = arg;
     if (agent_registry_up(&d->registry, name, roles, address) != 0)
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "agent %s: out of memory", name);
+    agent_entry_t *entry = agent_registry_find(&d->registry, name);
+    if (entry)
+        entry->cert_not_after_unix = channel_server_peer_expiry(d->channel, name);
     agent_event(d, name, "online", address);
     run_engine_on_agent_up(d->engine, name);
 }
@@ -322,13 +331,42 @@ static void audit_admin(void *arg, uint64_t client_id, int argc, char **argv, in
         alfup_log(LOG_LEVEL_ERROR, COMPONENT, "%s by %s not in the audit trail: %s", argv[0], who, err.msg);
 }
 
+/* fleet start|pause|resume|cancel, drain, undrain: in the audit trail (action "fleet-start" ..., the fleet's
+ * name where the run id goes) before the reply. */
+static void handle_fleet_command(controller_daemon_t *d, uint64_t client_id, int argc, char **argv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL) {
+        admin_server_reply(d->admin, client_id, 1, "out of memory\n");
+        return;
+    }
+    alfup_err_t err;
+    commit_results(d, &err); /* the fleet's decisions are journaled outside any batch */
+    int exit_code = fleet_commands_answer(d->fleets, argc, argv, out);
+    fclose(out);
+    if (fleet_commands_is_action(argc, argv)) {
+        char action[32], name[128] = "";
+        snprintf(action, sizeof action, "%s%s%s", argv[0], argc >= 2 && strcmp(argv[0], "fleet") == 0 ? "-" : "",
+                 argc >= 2 && strcmp(argv[0], "fleet") == 0 ? argv[1] : "");
+        if (strcmp(argv[0], "fleet") == 0 && exit_code == 0)
+            snprintf(name, sizeof name, "%.*s", (int)strcspn(text ? text : "", "\n"), text ? text : "");
+        const char *fleet = strcmp(argv[0], "fleet") != 0 ? "" : argc >= 3 && argv[1][0] != 's' ? argv[2] : name;
+        char *audit_argv[] = {action, (char *)fleet, NULL};
+        audit_admin(d, client_id, 2, audit_argv, exit_code, text ? text : "");
+    }
+    admin_server_reply(d->admin, client_id, exit_code, text ? text : "");
+    free(text);
+}
+
 static unsigned on_api_request(void *arg, const api_request_t *request, char **body)
 {
     controller_daemon_t *d = arg;
     alfup_err_t err;
     commit_results(d, &err); /* no batch open: audit entries are on disk before the answer */
     api_commands_t commands = {.engine = d->engine, .registry = &d->registry, .journal = d->journal,
-                               .config = &d->config->api};
+                               .config = &d->config->api, .controller = d->config, .fleets = d->fleets};
     return api_commands_answer(&commands, request, body);
 }
 
@@ -345,6 +383,15 @@ static void on_admin_request(void *arg, uint64_t client_id, int argc, char **arg
     }
     if (hold_ms > PING_HOLD_MAX_MS)
         hold_ms = PING_HOLD_MAX_MS;
+    if (argc >= 1 && (strcmp(argv[0], "fleet") == 0 || strcmp(argv[0], "drain") == 0 ||
+                      strcmp(argv[0], "undrain") == 0)) {
+        handle_fleet_command(d, client_id, argc, argv);
+        return;
+    }
+    if (argc >= 1 && strcmp(argv[0], "run") == 0 && fleet_runner_drained(d->fleets)) {
+        admin_server_reply(d->admin, client_id, 1, "the controller is drained: no new run starts (undrain)\n");
+        return;
+    }
     if (run_commands_handle(d->engine, d->admin, client_id, argc, argv, audit_admin, d))
         return;
     if (argc >= 1 && strcmp(argv[0], "agents") == 0)
@@ -404,6 +451,12 @@ static int loop(controller_daemon_t *d, const volatile sig_atomic_t *stop, alfup
             api_bridge_handle_input(d->api_bridge);
         channel_server_tick(d->channel);
         run_engine_tick(d->engine);
+        if (alfup_now_mono_ms() >= d->fleet_tick_mono_ms) {
+            alfup_err_t commit_err;
+            commit_results(d, &commit_err); /* each decision is on disk before it is acted on */
+            fleet_runner_tick(d->fleets);
+            d->fleet_tick_mono_ms = alfup_now_mono_ms() + FLEET_TICK_MS;
+        }
         finish_pings(d);
     }
     return ALFUP_OK;
@@ -418,7 +471,7 @@ static int start_api(controller_daemon_t *d, void *zmq_context, alfup_err_t *err
         return ALFUP_ERR;
     api_server_config_t config = {.listen = api->listen, .ca = api->ca, .cert = api->cert, .key = api->key,
                                   .crl = api->crl, .idle_timeout_s = api->idle_timeout_s,
-                                  .zmq_context = zmq_context};
+                                  .zmq_context = zmq_context, .console_dir = api->console_dir};
     d->api = api_server_new(&config, err);
     return d->api ? ALFUP_OK : ALFUP_ERR;
 }
@@ -446,6 +499,10 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
     d.engine = run_engine_new(d.journal, config->workflows, &io, err);
     if (d.engine == NULL)
         goto out;
+    fleet_runner_ops_t fleet_ops = fleet_commands_ops(d.engine);
+    d.fleets = fleet_runner_new(d.journal, config->workflows, &fleet_ops, err);
+    if (d.fleets == NULL)
+        goto out;
     channel_server_config_t channel_config = {
         .listen = config->listen,
         .tls = {.ca = config->tls.ca, .cert = config->tls.cert, .key = config->tls.key, .crl = config->tls.crl},
@@ -463,6 +520,8 @@ int controller_daemon_run(const controller_config_t *config, const volatile sig_
         goto out;
     if (config->api.listen && start_api(&d, zmq_context, err) != ALFUP_OK)
         goto out;
+    if (config->webhooks.count && (d.webhooks = webhook_sender_new(config->journal, &config->webhooks, err)) == NULL)
+        goto out;
     alfup_log(LOG_LEVEL_INFO, COMPONENT, "controller %s %s listening on %s, admin socket %s%s%s", identity.name,
               ALFUP_VERSION, config->listen, config->admin, config->api.listen ? ", API https://" : "",
               config->api.listen ? config->api.listen : "");
@@ -476,9 +535,11 @@ out:
     }
     result_batch_clear(&d.results); /* the loop committed and settled every batch it opened */
     result_batch_clear(&d.committed);
+    webhook_sender_destroy(&d.webhooks);
     api_server_destroy(&d.api); /* its thread first: it talks to the bridge */
     api_bridge_destroy(&d.api_bridge);
     admin_server_destroy(&d.admin);
+    fleet_runner_destroy(&d.fleets);
     run_engine_destroy(&d.engine);
     channel_server_destroy(&d.channel);
     journal_close(&d.journal);

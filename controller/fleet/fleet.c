@@ -171,7 +171,16 @@ static void read_root(plan_diag_t *diag, const yaml_doc_node_t *root, fleet_t *f
         plan_diag_add_err(diag, &err);
 }
 
-/* Each plan read and checked as `plan check` does; two deployments may not share a plan file. */
+static bool has_cutover_gate(const run_plan_t *plan)
+{
+    for (size_t s = 0; s < plan->step_count; s++)
+        if (plan->steps[s].gate && strcmp(plan->steps[s].gate, FLEET_CUTOVER_GATE) == 0)
+            return true;
+    return false;
+}
+
+/* Each plan read and checked as `plan check` does, and with the cutover gate; two deployments may not share a
+ * plan file. */
 static void check_plans(plan_diag_t *diag, fleet_t *fleet, const char *workflows_dir)
 {
     str_list_t seen = {0};
@@ -195,6 +204,10 @@ static void check_plans(plan_diag_t *diag, fleet_t *fleet, const char *workflows
             plan_diag_at(diag, d->node, "%s", err.msg);
         run_plan_t *plan =
             rc == ALFUP_OK ? run_plan_build_diag(d->plan_path, (const char *)text, len, workflows_dir, diag) : NULL;
+        if (plan && !has_cutover_gate(plan))
+            plan_diag_at(diag, d->node, "plan '%s' (workflow %s) has no '" FLEET_CUTOVER_GATE "' gate: a fleet's "
+                         "plans use the prestaged workflow (alfresco-upgrade-prestaged), whose cutover the fleet "
+                         "approves inside a window", d->plan, plan->workflow);
         run_plan_destroy(&plan);
         free(text);
     }

@@ -22,6 +22,8 @@
 #define FLEET_FACTOR_MIN_MILLI 1000u
 #define FLEET_FACTOR_MAX_MILLI 10000u
 #define FLEET_PREPARE_AHEAD_DEFAULT_S (24 * 3600)
+/* The gate each plan's workflow must have: the fleet approves it when the cutover fits a window. */
+#define FLEET_CUTOVER_GATE "cutover"
 
 typedef struct fleet_deployment {
     char *name;

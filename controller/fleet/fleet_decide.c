@@ -33,6 +33,14 @@ const char *fleet_action_name(fleet_action_t action)
     return (unsigned)action < sizeof NAMES / sizeof NAMES[0] ? NAMES[action] : "unknown";
 }
 
+const char *fleet_why_name(fleet_why_t why)
+{
+    static const char *const NAMES[] = {"go",          "running",    "settled",  "halted",  "drained",
+                                        "earlier-wave", "parallelism", "no-window", "not-yet", "soak",
+                                        "no-estimate",  "outside",     "no-fit",    "approval"};
+    return (unsigned)why < sizeof NAMES / sizeof NAMES[0] ? NAMES[why] : "unknown";
+}
+
 static bool settled(fleet_state_t state)
 {
     return state == FLEET_SUCCEEDED || state == FLEET_FAILED || state == FLEET_ROLLED_BACK;

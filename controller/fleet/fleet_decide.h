@@ -88,5 +88,7 @@ int64_t fleet_cutover_budget(const fleet_t *fleet, int64_t estimate_s);
 /* "pending", "preparing", ... / "prepare", "cutover", "wait", "none". */
 const char *fleet_state_name(fleet_state_t state);
 const char *fleet_action_name(fleet_action_t action);
+/* "go", "running", "settled", "halted", "drained", "earlier-wave", ... "no-fit", "approval". */
+const char *fleet_why_name(fleet_why_t why);
 
 #endif

@@ -195,6 +195,7 @@ void engine_start_rollback(run_engine_t *e, run_t *run)
     run->rollback_round++;
     for (size_t i = 0; i < run->plan->rollback_count; i++) {
         msg_step_result_clear(&run->rollback_steps[i].result);
+        run_step_clear_progress(&run->rollback_steps[i]);
         memset(&run->rollback_steps[i], 0, sizeof run->rollback_steps[i]);
         engine_save_step(e, run, 1, i);
     }
@@ -445,6 +446,15 @@ void run_engine_on_progress(run_engine_t *e, const char *agent, const msg_step_p
     s->progress.step_id = NULL;
     s->progress.message = message;
     s->progress_mono_ms = alfup_now_mono_ms();
+    /* the event stream gets at most one progress event per step per RUN_PROGRESS_EVENT_MIN_MS: an agent
+     * reporting fast does not flood the journal (the latest progress is always in the run's status) */
+    if (s->progress_event_mono_ms && s->progress_mono_ms - s->progress_event_mono_ms < RUN_PROGRESS_EVENT_MIN_MS)
+        return;
+    s->progress_event_mono_ms = s->progress_mono_ms;
+    alfup_err_t err;
+    if (run_store_progress_event(e->journal, run, rollback, index, &err) != ALFUP_OK)
+        alfup_log(LOG_LEVEL_WARN, ENGINE_COMPONENT, "run %s: progress of %s not in the event stream: %s", run->id,
+                  p->id, err.msg);
 }
 
 void run_engine_on_agent_up(run_engine_t *e, const char *agent)

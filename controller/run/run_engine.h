@@ -11,6 +11,8 @@
 #include "run_model.h"
 
 #define RUN_PLAN_FILE_MAX (1024u * 1024u)
+/* Step progress becomes an event of the API's stream at most this often per step (docs/api.md). */
+#define RUN_PROGRESS_EVENT_MIN_MS 1000u
 
 typedef struct run_engine run_engine_t;
 
@@ -49,6 +51,7 @@ int run_engine_check_agents(run_engine_t *engine, const char *plan_path, alfup_e
 /* A result the journal accepted from agent. 1 when it belonged to a run. */
 int run_engine_on_result(run_engine_t *engine, const char *agent, const msg_step_result_t *result);
 
+/* Keeps the latest progress of the step; journals a "progress" event at most every RUN_PROGRESS_EVENT_MIN_MS. */
 void run_engine_on_progress(run_engine_t *engine, const char *agent, const msg_step_progress_t *progress);
 
 /* agent is (back) online: steps sent to it without a result are sent again

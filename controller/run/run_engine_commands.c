@@ -103,6 +103,7 @@ static void reopen(run_engine_t *e, run_t *run, char *note, size_t note_len)
         run->steps[i].state = RSTEP_PENDING;
         run->steps[i].attempt++;
         msg_step_result_clear(&run->steps[i].result);
+        run_step_clear_progress(&run->steps[i]);
         engine_save_step(e, run, 0, i);
     }
     run->armed = from > run->plan->rollback_from ? run->armed : 0;

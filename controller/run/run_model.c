@@ -56,12 +56,19 @@ int run_wire_step_id(const run_t *run, int rollback, size_t index, char *buf, si
     return n < 0 || (size_t)n >= len || n > ALFUP_STEP_ID_MAX ? -1 : 0;
 }
 
+void run_step_clear_progress(run_step_t *step)
+{
+    free(step->progress.step_id);
+    free(step->progress.message);
+    memset(&step->progress, 0, sizeof step->progress);
+    step->progress_mono_ms = 0;
+}
+
 static void free_steps(run_step_t *steps, size_t count)
 {
     for (size_t i = 0; steps && i < count; i++) {
         msg_step_result_clear(&steps[i].result);
-        free(steps[i].progress.step_id);
-        free(steps[i].progress.message);
+        run_step_clear_progress(&steps[i]);
     }
     free(steps);
 }

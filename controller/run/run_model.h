@@ -39,6 +39,7 @@ typedef struct run_step {
     msg_step_result_t result;    /* the agent's result once finished (outputs, error, log lines) */
     msg_step_progress_t progress;/* the latest progress (not persisted) */
     uint64_t progress_mono_ms;
+    uint64_t progress_event_mono_ms; /* the last progress event journaled (RUN_PROGRESS_EVENT_MIN_MS apart) */
 } run_step_t;
 
 typedef struct run {
@@ -75,5 +76,9 @@ int run_wire_step_id(const run_t *run, int rollback, size_t index, char *buf, si
 
 /* Frees everything the run owns, then the run. */
 void run_free(run_t *run);
+
+/* Frees the step's last progress (its message) and zeroes it: the progress of an earlier attempt or rollback
+ * round is not the new one's. */
+void run_step_clear_progress(run_step_t *step);
 
 #endif

@@ -108,6 +108,27 @@ int run_store_save_run(journal_t *journal, const run_t *run, alfup_err_t *err)
     return append_event(journal, "run", run->id, data, err);
 }
 
+/* The step's event: its state, and when it finished with the bytes it moved (its result's "bytes",
+ * "bytes_added" or "dump_bytes" output), those bytes. NULL when memory ran out. */
+static json_t *step_event(const run_t *run, const planned_step_t *planned, int rollback, const run_step_t *step)
+{
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:s?}", "run", run->id, "step", planned->id, "host",
+                             planned->agent, "kind", planned->kind, "rollback", rollback, "state",
+                             run_step_state_name(step->state), "attempt", (int)step->attempt, "error",
+                             step->result.error);
+    static const char *const BYTE_OUTPUTS[] = {"bytes", "bytes_added", "dump_bytes"};
+    for (size_t i = 0; data && i < sizeof BYTE_OUTPUTS / sizeof BYTE_OUTPUTS[0]; i++) {
+        const char *bytes = kv_list_get(&step->result.outputs, BYTE_OUTPUTS[i]);
+        char *end = NULL;
+        long long value = bytes ? strtoll(bytes, &end, 10) : -1;
+        if (bytes && end != bytes && *end == '\0' && value >= 0) {
+            json_object_set_new(data, "bytes", json_integer(value));
+            break;
+        }
+    }
+    return data;
+}
+
 int run_store_save_step(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err)
 {
     static const char *SQL =
@@ -142,16 +163,26 @@ int run_store_save_step(journal_t *journal, const run_t *run, int rollback, size
         sqlite3_bind_blob(stmt, 10, blob, (int)blob_len, SQLITE_STATIC);
     rc = sqlite3_step(stmt) == SQLITE_DONE ? ALFUP_OK : sql_failed(db, err, "save step", run->id);
     if (rc == ALFUP_OK)
-        rc = append_event(journal, "step", run->id,
-                          json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:i, s:s?}", "run", run->id, "step", planned->id,
-                                    "host", planned->agent, "kind", planned->kind, "rollback", rollback, "state",
-                                    run_step_state_name(step->state), "attempt", (int)step->attempt, "error",
-                                    step->result.error),
-                          err);
+        rc = append_event(journal, "step", run->id, step_event(run, planned, rollback, step), err);
 out:
     sqlite3_finalize(stmt);
     free(blob);
     return rc;
+}
+
+int run_store_progress_event(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err)
+{
+    const planned_step_t *planned = rollback ? &run->plan->rollback[index] : &run->plan->steps[index];
+    const msg_step_progress_t *p = rollback ? &run->rollback_steps[index].progress : &run->steps[index].progress;
+    double percent = p->bytes_total ? 100.0 * (double)p->bytes_done / (double)p->bytes_total
+                     : p->files_total ? 100.0 * (double)p->files_done / (double)p->files_total : -1.0;
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:o, s:s}", "run", run->id, "step",
+                             planned->id, "host", planned->agent, "kind", planned->kind, "rollback", rollback,
+                             "bytes_done", (json_int_t)p->bytes_done, "bytes_total", (json_int_t)p->bytes_total,
+                             "files_done", (json_int_t)p->files_done, "files_total", (json_int_t)p->files_total,
+                             "percent", percent >= 0 ? json_real(percent) : json_null(), "message",
+                             p->message ? p->message : "");
+    return append_event(journal, "progress", run->id, data, err);
 }
 
 int run_store_save_approval(journal_t *journal, const run_t *run, const char *gate, alfup_err_t *err)

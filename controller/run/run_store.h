@@ -17,6 +17,10 @@ int run_store_save_run(journal_t *journal, const run_t *run, alfup_err_t *err);
 int run_store_save_step(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err);
 
 /* Records an approval of gate. */
+/* A progress event (type "progress") for the API's stream: the step's latest progress (bytes, files,
+ * percent, message). Not a row of its own: the events table is the only record. ALFUP_ERR with err. */
+int run_store_progress_event(journal_t *journal, const run_t *run, int rollback, size_t index, alfup_err_t *err);
+
 int run_store_save_approval(journal_t *journal, const run_t *run, const char *gate, alfup_err_t *err);
 
 /* Loads every run, newest first, into a list (*runs, linked by next), each

@@ -10,8 +10,11 @@ alfup_script_test(daemons_journal_full ${ALFUP_TESTS_DIR}/integration/journal_fu
 alfup_script_test(daemons_revoked_restart ${ALFUP_TESTS_DIR}/integration/revoked_restart_test.sh TIMEOUT 120)
 # The operators' HTTPS API with real certificates and curl: rights, refusals, bodies, audit (issue 14).
 alfup_script_test(api ${ALFUP_TESTS_DIR}/integration/api_test.sh TIMEOUT 300)
+alfup_script_test(api_hooks ${ALFUP_TESTS_DIR}/integration/api_hooks_test.sh TIMEOUT 300)
 # The API's request bodies: names only, never a path, whatever the bytes (issue 14).
 alfup_unit_test(test_api_body SOURCES ${ALFUP_TESTS_DIR}/unit/test_api_body.c LIBS alfup_controller_api)
+# The console page's files: the fixed list only, the whoami route (issue 14).
+alfup_unit_test(test_api_console SOURCES ${ALFUP_TESTS_DIR}/unit/test_api_console.c LIBS alfup_controller_api)
 alfup_fuzz_target(fuzz_api_body SOURCES ${CMAKE_SOURCE_DIR}/controller/api/api_body.c ${ALFUP_TESTS_DIR}/fuzz/fuzz_api_body.c
                   LIBS alfup_common PkgConfig::JANSSON CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/api_body)
 if(TARGET fuzz_api_body)

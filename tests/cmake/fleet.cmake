@@ -19,3 +19,13 @@ if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
   add_test(NAME fleet_bench_smoke COMMAND bench-fleet 5)
   set_tests_properties(fleet_bench_smoke PROPERTIES LABELS "smoke;fleet" TIMEOUT 120)
 endif()
+alfup_unit_test(test_fleet_runner SOURCES ${ALFUP_TESTS_DIR}/unit/test_fleet_runner.c
+                LIBS alfup_controller_fleetrun LABELS fleet)
+# The runner's whole tick (runs read back, estimates, decision, journal) for 1,000 deployments beside fleet_decide
+# alone (docs/benchmarks.md); the smoke run checks the actions on a few ticks, not the time.
+add_executable(bench-fleet-runner ${ALFUP_TESTS_DIR}/bench/bench_fleet_runner.c)
+target_link_libraries(bench-fleet-runner PRIVATE alfup_controller_fleetrun)
+if(NOT ALFUP_VALGRIND AND NOT ALFUP_FUZZ)
+  add_test(NAME fleet_runner_bench_smoke COMMAND bench-fleet-runner 3)
+  set_tests_properties(fleet_runner_bench_smoke PROPERTIES LABELS "smoke;fleet" TIMEOUT 120)
+endif()

@@ -17,10 +17,12 @@ alfup_script_test(hostile_refusals ${ALFUP_TESTS_DIR}/integration/hostile_refusa
 # The controller config loader is compiled on its own, as test_controller_config does.
 alfup_fuzz_target(fuzz_controller_config
                   SOURCES ${CMAKE_SOURCE_DIR}/controller/daemon/controller_config.c
+                          ${CMAKE_SOURCE_DIR}/controller/webhook/webhook_config.c
                           ${ALFUP_TESTS_DIR}/fuzz/fuzz_controller_config.c
                   LIBS alfup_common CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/controller_config)
 if(TARGET fuzz_controller_config)
-  target_include_directories(fuzz_controller_config PRIVATE ${CMAKE_SOURCE_DIR}/controller/daemon)
+  target_include_directories(fuzz_controller_config PRIVATE ${CMAKE_SOURCE_DIR}/controller/daemon
+                           ${CMAKE_SOURCE_DIR}/controller/webhook)
 endif()
 alfup_fuzz_target(fuzz_db_facts SOURCES ${ALFUP_TESTS_DIR}/fuzz/fuzz_db_facts.c
                   LIBS alfup_steps CORPUS ${ALFUP_TESTS_DIR}/fuzz/corpus/db_facts)

@@ -8,12 +8,16 @@
 # traffic (ping) answered while API clients hang, four eyes (api.four_eyes: who started a run may not
 # approve its gates), the event stream (everything in order, once; a reconnect with Last-Event-ID gets exactly
 # what it missed; a client that does not read its stream holds up no ping). An agent's certificate that also carries an operator
-# role is refused by the channel (issue 14).
+# role is refused by the channel (issue 14). Run ids that are paths get 404; the refusals of a revoked operator's and of
+# agent and controller certificates are audited under their names; a thousand TLS clients at once (api_storm.py) are
+# each answered or reset, none hangs, and the agents' ping is answered meanwhile.
 set -euo pipefail
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
 source "$ALFUP_SOURCE_DIR/tests/integration/held-step-lib.sh"
 IDLE_S=2
 IDLE_BOUND_S=20   # the idle timeout, plus libwebsockets' own handshake timeout, plus a loaded machine
+STORM_CLIENTS=1000
+STORM_BOUND_S=120 # every one of them answered or refused by then
 work=$(mktemp -d)
 hang_pids=()
 cleanup() {
@@ -122,7 +126,26 @@ head -c 70000 /dev/zero | tr '\0' ' ' > "$work/big.json"
 expect 413 "a body over 64 KiB" op-operator --data-binary "@$work/big.json" "$API/runs"
 expect 404 "a plan not in plans_dir" op-operator -d '{"plan": "staging"}' "$API/runs"
 expect 404 "an unknown path" op-viewer "$API/nothing"
+expect 404 "a run id that is a path (../ kept as sent)" op-operator --path-as-is -d '{}' "$API/runs/../../etc/passwd/cancel"
+expect 404 "a run id that is an encoded path" op-viewer "$API/runs/..%2F..%2Fetc%2Fpasswd"
+expect 404 "a run id with a slash inside" op-operator -d '{}' "$API/runs/a%2Fb/resume"
 expect 405 "a wrong method" op-viewer -d '{}' "$API/agents"
+
+# ---- fleets and drain (docs/fleet.md; the fleet runner's own tests: test_fleet_runner, e2e_fleet) ----
+expect 200 "a viewer lists the fleets" op-viewer "$API/fleets"
+[ "$REPLY_BODY" = "[]" ] || fail "fleets listed before any started: $REPLY_BODY"
+expect 404 "a fleet that does not exist" op-viewer "$API/fleets/weekend"
+expect 403 "a viewer starts a fleet" op-viewer -d '{"fleet": "weekend"}' "$API/fleets"
+expect 400 "a fleet name that is a path" op-operator -d '{"fleet": "/etc/passwd"}' "$API/fleets"
+expect 404 "a fleet file not in plans_dir" op-operator -d '{"fleet": "weekend"}' "$API/fleets"
+expect 422 "a plan file started as a fleet" op-operator -d '{"fleet": "prod"}' "$API/fleets"
+expect 403 "an operator drains the controller" op-operator -X POST "$API/drain"
+expect 200 "an admin drains the controller" op-admin -X POST "$API/drain"
+expect 409 "a run started while drained" op-both -d '{"plan": "prod"}' "$API/runs"
+out=$(lab_ctl run "$work/plans/prod.yaml" 2>&1) && fail "the admin socket's run started while drained: $out"
+grep_all "drained" <<<"$out" >/dev/null || fail "the admin socket's run refused without saying why: $out"
+pass "the admin socket refuses a run while drained: $out"
+expect 200 "an admin undrains the controller" op-admin -X POST "$API/undrain"
 
 # ---- a run through the API ----
 expect 201 "an operator (and approver) starts plan prod" op-both -d '{"plan": "prod"}' "$API/runs"
@@ -205,6 +228,9 @@ assert has(who="op-approver", serial=serial, action="approve", run=run, status=2
 assert has(who="op-both", action="start", run=run, status=201), rows
 assert has(who="op-both", action="approve", run=run, status=403), rows
 assert has(who="op-viewer", action="start", status=403), rows
+assert has(who="op-revoked", action="runs", status=403, outcome="certificate refused: certificate revoked"), rows
+assert has(who="repo1", action="runs", status=403), rows      # an agent's certificate: its name is known
+assert has(who="ctl", action="runs", status=403), rows
 assert has(source="admin", action="cancel", run="no-such-run", status=1), rows
 assert [r["id"] for r in rows] == sorted(r["id"] for r in rows), rows
 PY
@@ -277,6 +303,15 @@ grep -q hanging "$work/hang.out" || fail "the hanging API clients did not connec
 out=$(lab_ctl ping) || fail "ping while API clients hang: $out"
 pass "the agents' ping is answered while API clients hang"
 expect 200 "another API client is answered meanwhile" op-viewer "$API/agents"
+# a thousand clients at once: each answered or refused within the bound, none hangs; the agents' ping meanwhile
+python3 "$ALFUP_SOURCE_DIR/tests/integration/api_storm.py" "$api_port" "$work/ca/ca.pem" "$work/ca/op-viewer.pem" \
+    "$work/ca/op-viewer.key" "$STORM_CLIENTS" "$STORM_BOUND_S" > "$work/storm.out" 2>&1 &
+storm_pid=$!
+hang_pids+=("$storm_pid")
+for i in $(seq 50); do [ -s "$work/storm.out" ] && break; out=$(lab_ctl ping) || fail "ping during the storm: $out"; sleep 0.1; done
+wait "$storm_pid" || fail "the storm of $STORM_CLIENTS clients: $(cat "$work/storm.out")"
+pass "$(cat "$work/storm.out"); the agents' ping answered meanwhile"
+expect 200 "a client after the storm" op-viewer "$API/agents"
 
 # ---- certificates in the wrong place ----
 # an agent certificate that also carries an operator role (not something alfup-certs issues: made

@@ -22,17 +22,28 @@ set +e
 "$ctl" fleet check "$work/fleet/fleet.yaml" >"$work/out" 2>"$work/err"; rc=$?
 set -e
 [ "$rc" = 1 ] || fail "copy without its plans: exit $rc, expected 1"
-grep -qF "$work/fleet/fleet.yaml:6: key 'deployments.prod-ecm': plan file '$work/fleet/plan-prod-ecm.yaml' not found" \
+grep -qF "$work/fleet/fleet.yaml:6: key 'deployments.prod-ecm': plan file '$work/fleet/plan-prestaged.yaml' not found" \
     "$work/err" || fail "missing plan not reported at its line: $(cat "$work/err")"
-cp "$src/deploy/examples/plan-prod-ecm.yaml" "$src/deploy/examples/plan-cluster.yaml" "$work/fleet/"
+cp "$src/deploy/examples/plan-prestaged.yaml" "$src/deploy/examples/plan-cluster-prestaged.yaml" "$work/fleet/"
 "$ctl" fleet check "$work/fleet/fleet.yaml" >/dev/null || fail "copy with its plans refused"
+
+# a plan of the seed workflow: no cutover gate for the fleet to approve, refused at the deployment's line
+mkdir "$work/seed" && cp "$example" "$work/seed/fleet.yaml"
+cp "$src/deploy/examples/plan-prod-ecm.yaml" "$work/seed/plan-prestaged.yaml"
+cp "$src/deploy/examples/plan-cluster-prestaged.yaml" "$work/seed/"
+set +e
+"$ctl" fleet check "$work/seed/fleet.yaml" >/dev/null 2>"$work/err"; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "a plan without the cutover gate: exit $rc, expected 1"
+grep -qF "$work/seed/fleet.yaml:6: key 'deployments.prod-ecm': plan 'plan-prestaged.yaml' (workflow alfresco-upgrade) has no 'cutover' gate" \
+    "$work/err" || fail "a plan without the cutover gate not reported at its line: $(cat "$work/err")"
 
 # a broken fleet and a broken plan: exit 1, every error as FILE:LINE on stderr, nothing on stdout
 sed -e 's#^  timezone: Europe/Berlin#  timezone: Europe/Atlantis#' \
     -e 's#^  rrule: FREQ=WEEKLY;BYDAY=SA#  rrule: FREQ=WEEKLY;BYDAY=SATURDAY#' \
     -e 's#^    deployments: \[cluster\]#    deployments: [cluster, prod-ecm]#' \
     -e 's#^failure_threshold: 1 .*#failure_threshold: 150%#' "$example" > "$work/fleet/bad.yaml"
-sed -i 's#^  home: /opt/alfresco-v2$#  home: /opt/alfresco-v1/v2#' "$work/fleet/plan-prod-ecm.yaml"
+sed -i 's#^  home: /opt/alfresco-v2$#  home: /opt/alfresco-v1/v2#' "$work/fleet/plan-prestaged.yaml"
 set +e
 "$ctl" fleet check "$work/fleet/bad.yaml" >"$work/out" 2>"$work/err"; rc=$?
 set -e
@@ -47,7 +58,7 @@ expect "$work/fleet/bad.yaml" 'Europe/Atlantis' "unknown time zone 'Europe/Atlan
 expect "$work/fleet/bad.yaml" 'BYDAY=SATURDAY' 'refused by libical'
 expect "$work/fleet/bad.yaml" 'deployments: \[cluster, prod-ecm\]' "'prod-ecm' is already in wave 'canary'"
 expect "$work/fleet/bad.yaml" 'failure_threshold' "'150%' is not a failure threshold"
-expect "$work/fleet/plan-prod-ecm.yaml" '/opt/alfresco-v1/v2' 'lies inside old.home'
+expect "$work/fleet/plan-prestaged.yaml" '/opt/alfresco-v1/v2' 'lies inside old.home'
 [ "$(wc -l < "$work/err")" = 5 ] || fail "expected exactly 5 errors: $(cat "$work/err")"
 
 # usage errors: exit 2

@@ -29,6 +29,7 @@
 #include "online_priority.h"
 #include "online_state.h"
 #include "step.h"
+#include "restore_set.h"
 #include "step_test_lib.h"
 #include "tree_remove.h"
 
@@ -363,6 +364,18 @@ static void assert_chain_restores(fixture_t *f, scenario_t *s, const char *name)
                      STEP_SUCCEEDED);
     msg_step_result_clear(&result);
     assert_same_tree(s->cs, restored);
+    tree_remove_all(restored, NULL, NULL);
+    /* the same with the operator's command (alfup-agent --restore-set): into an empty folder; then refused into
+     * that folder, which now holds the trees, and it is left as it was */
+    path_join(restored, f->allowed, "restore-set");
+    FILE *out = fopen("/dev/null", "w");
+    assert_non_null(out);
+    restore_set_request_t request = {.base = s->base, .delta = s->delta, .into = restored};
+    assert_int_equal(restore_set_run(f->config, &request, NULL, out), 0);
+    assert_same_tree(s->root, restored);
+    assert_int_equal(restore_set_run(f->config, &request, NULL, out), 1);
+    assert_same_tree(s->root, restored);
+    fclose(out);
     tree_remove_all(restored, NULL, NULL);
 }
 

@@ -176,6 +176,10 @@ static void answer_status(world_t *w, sent_step_t *s, step_status_t status)
     if (strcmp(s->kind, "preflight") == 0)
         preflight_outputs(w, s, &result.outputs);
     s->answered = 1;
+    /* every step reports progress before its result, as agents do: the engine keeps the last message (and must
+     * free it when the step is reset for a new attempt or rollback round) */
+    msg_step_progress_t progress = {.step_id = s->step_id, .files_done = 1, .files_total = 2, .message = "halfway"};
+    run_engine_on_progress(w->engine, s->agent, &progress);
     run_engine_on_result(w->engine, s->agent, &result);
     kv_list_clear(&result.outputs);
     str_list_clear(&result.log_lines);
@@ -791,6 +795,63 @@ static void test_shared_backup_filesystem_checked_against_the_sum(void **state)
     assert_true(sent_not_preflight(w) > 0);
 }
 
+static int progress_events(world_t *w)
+{
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT COUNT(*) FROM events WHERE type = 'progress'",
+                                        -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int count = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return count;
+}
+
+/* A step reporting progress fast gives the event stream at most one progress event a second
+ * (RUN_PROGRESS_EVENT_MIN_MS), with its bytes and percent; the run's status keeps the latest; the
+ * step's finished event has the bytes of its result. */
+static void test_fast_progress_is_one_event_a_second(void **state)
+{
+    world_t *w = *state;
+    start(w);
+    assert_true(w->sent_count > 0);
+    sent_step_t *s = &w->sent[0];
+    msg_step_progress_t p = {.step_id = s->step_id, .bytes_total = 1000, .message = "copying"};
+    for (unsigned i = 1; i <= 200; i++) {
+        p.bytes_done = i * 5;
+        run_engine_on_progress(w->engine, s->agent, &p);
+    }
+    assert_int_equal(progress_events(w), 1); /* 200 reports within a second: one event */
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT json_extract(data, '$.bytes_done'),"
+                                        " json_extract(data, '$.percent'), json_extract(data, '$.message')"
+                                        " FROM events WHERE type = 'progress'", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 5);
+    assert_true(sqlite3_column_double(stmt, 1) > 0.49 && sqlite3_column_double(stmt, 1) < 0.51);
+    assert_string_equal((const char *)sqlite3_column_text(stmt, 2), "copying");
+    sqlite3_finalize(stmt);
+    uint64_t until = mono_ms() + RUN_PROGRESS_EVENT_MIN_MS + 50;
+    while (mono_ms() < until)
+        run_engine_on_progress(w->engine, s->agent, &p), usleep(10000);
+    assert_int_equal(progress_events(w), 2); /* a second later: the next one */
+    const run_t *run = run_of(w);
+    assert_int_equal(run->steps[0].progress.bytes_done, 1000);
+    /* its end: the step event carries the bytes its result reports */
+    msg_step_result_t result = {.step_id = s->step_id, .kind = s->kind, .status = STEP_SUCCEEDED, .error = ""};
+    kv_list_add(&result.outputs, "bytes", "4096");
+    if (strcmp(s->kind, "preflight") == 0)
+        preflight_outputs(w, s, &result.outputs);
+    s->answered = 1;
+    run_engine_on_result(w->engine, s->agent, &result);
+    kv_list_clear(&result.outputs);
+    assert_int_equal(sqlite3_prepare_v2(journal_db(w->journal), "SELECT json_extract(data, '$.bytes') FROM events"
+                                        " WHERE type = 'step' AND json_extract(data, '$.state') = 'succeeded'",
+                                        -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 4096);
+    sqlite3_finalize(stmt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +880,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_dir_other_than_plans_refused_before_any_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_backup_filesystem_checked_against_the_sum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_progress_is_one_event_a_second, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

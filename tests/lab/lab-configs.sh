@@ -5,11 +5,19 @@
 lab_make_certs() {
     local certs="$LAB_SRC/certs/alfup-certs" host
     bash "$certs" init "$LAB_DIR/ca" --cn "alfup lab CA" >/dev/null || return 1
-    bash "$certs" issue "$LAB_DIR/ca" controller ctl --ip "$(lab_addr ctl)" >/dev/null || return 1
+    # In netns mode also 127.0.0.1: the quick start forwards this machine's 127.0.0.1 to the console.
+    local also_local=()
+    [ "$(lab_addr ctl)" = 127.0.0.1 ] || also_local=(--ip 127.0.0.1)
+    bash "$certs" issue "$LAB_DIR/ca" controller ctl --ip "$(lab_addr ctl)" "${also_local[@]}" >/dev/null || return 1
     for host in repo1:repo db1:db solr1:solr; do
         bash "$certs" issue "$LAB_DIR/ca" agent "${host%%:*}" --roles "${host##*:}" \
             --ip "$(lab_addr "${host%%:*}")" >/dev/null || return 1
     done
+    # The lab's operator, every role, with a .p12 for a browser (the console, docs/console.md); its
+    # password in lab-operator.p12.pw.
+    openssl rand -hex 8 > "$LAB_DIR/ca/lab-operator.p12.pw" || return 1
+    bash "$certs" issue "$LAB_DIR/ca" operator lab-operator --roles viewer,operator,approver,admin \
+        --p12-password-file "$LAB_DIR/ca/lab-operator.p12.pw" >/dev/null || return 1
 }
 
 lab_tls_line() {
@@ -26,6 +34,7 @@ $(lab_tls_line ctl)
 journal: $LAB_DIR/ctl/journal.db
 workflows: $LAB_SRC/deploy/workflows
 heartbeat_timeout_s: 6
+api: {listen: "$(lab_addr ctl):$LAB_API_PORT"}
 EOF
 }
 

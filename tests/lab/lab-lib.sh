@@ -157,6 +157,8 @@ except Exception:
 lab_repo_ready_url() {
     echo "http://$(lab_addr repo1):${1:-$LAB_REPO_PORT}/alfresco/api/-default-/public/alfresco/versions/1/probes/-ready-"
 }
+# lab_console_url -- the console's address (the controller's API; in netns mode inside the lab's network).
+lab_console_url() { echo "https://$(lab_addr ctl):$LAB_API_PORT/"; }
 lab_solr_ready_url() { echo "http://127.0.0.1:${1:-$LAB_SOLR_PORT}/solr/admin/cores?action=STATUS"; }
 # The same probes on the staging ports (the new installation started beside production).
 lab_repo_staging_ready_url() { lab_repo_ready_url "$LAB_REPO_STAGING_PORT"; }

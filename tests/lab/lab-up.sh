@@ -64,12 +64,13 @@ trap on_exit EXIT
 
 if [ "$mode" = netns ]; then
     # The staging ports: the new installation started beside production (issue 11's prepare phase).
-    ctl_port=7411 repo_port=8080 solr_port=8983 repo_staging_port=18080 solr_staging_port=18983
+    ctl_port=7411 repo_port=8080 solr_port=8983 repo_staging_port=18080 solr_staging_port=18983 api_port=8443
     repo_rehearsal_port=28080
 else
     free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
     ctl_port=$(free_port) repo_port=$(free_port) solr_port=$(free_port)
-    repo_staging_port=$(free_port) solr_staging_port=$(free_port) repo_rehearsal_port=$(free_port)
+    repo_staging_port=$(free_port) solr_staging_port=$(free_port) api_port=$(free_port)
+    repo_rehearsal_port=$(free_port)
 fi
 cat > "$dir/lab.env" <<EOF
 # lab.env -- the lab's variables (written by lab-up.sh; source tests/lab/lab-lib.sh, then lab_load DIR)
@@ -79,6 +80,7 @@ LAB_ID=$LAB_ID
 LAB_SRC=$src
 LAB_BIN=$bin
 LAB_CTL_PORT=$ctl_port
+LAB_API_PORT=$api_port
 LAB_REPO_PORT=$repo_port
 LAB_SOLR_PORT=$solr_port
 LAB_REPO_STAGING_PORT=$repo_staging_port

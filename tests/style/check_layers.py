@@ -27,9 +27,12 @@ ALLOWED = {
     "controller/plan": ["common"],
     "controller/fleet": ["controller/plan", "common"],
     "controller/run": ["controller/plan", "proto", "common"],
+    "controller/fleetrun": ["controller/fleet", "controller/run", "controller/plan", "proto", "common"],
     "controller/api": ["proto", "common"],
-    "controller/daemon": ["controller/api", "controller/run", "controller/plan", "proto", "common"],
-    "controller/cli": ["controller/fleet", "controller/daemon", "controller/api", "controller/run", "controller/plan",
+    "controller/webhook": ["controller/run", "controller/plan", "proto", "common"],
+    "controller/daemon": ["controller/fleetrun", "controller/fleet", "controller/webhook", "controller/api", "controller/run",
+                          "controller/plan", "proto", "common"],
+    "controller/cli": ["controller/fleetrun", "controller/fleet", "controller/daemon", "controller/webhook", "controller/api", "controller/run", "controller/plan",
                        "proto", "common"],
 }
 GENERATED = {"alfup.pb-c.h": "proto"}  # built into the build tree from proto/alfup.proto

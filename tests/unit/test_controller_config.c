@@ -116,6 +116,64 @@ static void test_api_section(void **state)
     }
 }
 
+/* webhooks: each with its secret file read; bad URLs, short or missing secrets, duplicates refused. */
+static void test_webhooks_section(void **state)
+{
+    (void)state;
+    alfup_err_t err = {{0}};
+    char dir[] = "/tmp/alfup-hooks-XXXXXX", secret[64], short_secret[64], text[2048];
+    assert_non_null(mkdtemp(dir));
+    snprintf(secret, sizeof secret, "%s/secret", dir);
+    snprintf(short_secret, sizeof short_secret, "%s/short", dir);
+    FILE *f = fopen(secret, "w");
+    assert_non_null(f);
+    fputs("0123456789abcdef0123\n", f);
+    fclose(f);
+    f = fopen(short_secret, "w");
+    assert_non_null(f);
+    fputs("tooshort\n", f);
+    fclose(f);
+    snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"https://hooks.example.com/a\", secret_file: %s, ca: /c.pem}\n"
+             "  - {url: \"http://127.0.0.1:9/b\", secret_file: %s}\n", FULL, secret, secret);
+    controller_config_t *config = parse(text, &err);
+    if (config == NULL)
+        fail_msg("%s", err.msg);
+    assert_int_equal(config->webhooks.count, 2);
+    assert_string_equal(config->webhooks.items[0].url, "https://hooks.example.com/a");
+    assert_string_equal(config->webhooks.items[0].secret, "0123456789abcdef0123");
+    assert_int_equal(config->webhooks.items[0].secret_len, 20);
+    assert_string_equal(config->webhooks.items[0].ca, "/c.pem");
+    assert_null(config->webhooks.items[1].ca);
+    controller_config_destroy(&config);
+    static const struct {
+        const char *url, *secret_suffix, *extra; /* secret_suffix NULL: no secret_file */
+    } refused[] = {{"ftp://x/a", "", ""}, {"http://x/a", ".none", ""}, {"http://x/a", NULL, ""},
+                   {"http://x/a b", "", ""}, {"http://x/a", "", ", token: t"}};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char secret_key[128] = "";
+        if (refused[i].secret_suffix)
+            snprintf(secret_key, sizeof secret_key, ", secret_file: %s%s", secret, refused[i].secret_suffix);
+        snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"%s\"%s%s}\n", FULL, refused[i].url, secret_key,
+                 refused[i].extra);
+        if ((config = parse(text, &err)) != NULL)
+            fail_msg("accepted: %s", text);
+        assert_non_null(strstr(err.msg, "ctl.yaml:1"));
+    }
+    snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n", FULL, short_secret);
+    assert_null(parse(text, &err));
+    assert_non_null(strstr(err.msg, "16 to 4096 bytes"));
+    snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n", FULL, dir);
+    assert_null(parse(text, &err)); /* a folder (or a FIFO, a device) is not read */
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    snprintf(text, sizeof text, "%swebhooks:\n  - {url: \"http://x/a\", secret_file: %s}\n  - {url: \"http://x/a\", "
+             "secret_file: %s}\n", FULL, secret, secret);
+    assert_null(parse(text, &err));
+    assert_non_null(strstr(err.msg, "listed twice"));
+    unlink(secret);
+    unlink(short_secret);
+    rmdir(dir);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -205,7 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_config),   cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_root_must_be_mapping),
-        cmocka_unit_test(test_example_loads),  cmocka_unit_test(test_api_section),
+        cmocka_unit_test(test_example_loads),  cmocka_unit_test(test_api_section), cmocka_unit_test(test_webhooks_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,7 +84,7 @@ static void test_example_with_plans(void **state)
     assert_int_equal(fleet->halt_failures, 1);
     assert_true(fleet->approve_cutovers);
     assert_int_equal(fleet->waves[0].soak_s, 86400);
-    assert_non_null(strstr(fleet->deployments[0].plan_path, "/deploy/examples/plan-prod-ecm.yaml"));
+    assert_non_null(strstr(fleet->deployments[0].plan_path, "/deploy/examples/plan-prestaged.yaml"));
     fleet_destroy(&fleet);
     assert_null(fleet);
 }

@@ -271,7 +271,8 @@ static void check_references(const run_plan_t *plan)
 }
 
 /* The prestaged workflow: rollback is armed at the cutover's stop and ends by itself where the backup
- * set is completed (the new version serves); no rollback at all once the decommission begins. */
+ * set is completed (the new version serves); no rollback at all once the decommission begins; the
+ * database copy lies in between. */
 static void test_prestaged_rollback_ends_where_the_new_version_serves(void **state)
 {
     (void)state;
@@ -284,6 +285,18 @@ static void test_prestaged_rollback_ends_where_the_new_version_serves(void **sta
     assert_string_equal(plan->steps[plan->destructive_from].kind, "decommission-tree");
     for (size_t i = 0; i < plan->destructive_from; i++)
         assert_null(strstr(plan->steps[i].kind, "decommission"));
+    /* the template copy runs in a stage after the stop, never beside or before it: its refusal of clients
+     * left on the old database always rolls back (docs/runs.md; e2e_prestaged_cutover_faults) */
+    unsigned stop_stage = plan->steps[plan->rollback_from].stage;
+    size_t copies = 0;
+    for (size_t i = 0; i < plan->step_count; i++) {
+        if (strcmp(plan->steps[i].kind, "db-copy") != 0)
+            continue;
+        assert_true(plan->steps[i].stage > stop_stage);
+        assert_true(i > plan->rollback_from && i < plan->rollback_until);
+        copies++;
+    }
+    assert_int_equal(copies, 1);
     run_plan_destroy(&plan);
 }
 
