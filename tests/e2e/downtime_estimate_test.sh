@@ -6,10 +6,12 @@
 # template copy, the counted changes); after `approve cutover` the measured downtime (stop-old sent to
 # verify-restored's result) is within 25 % of the estimate, the estimate is the one the gate showed, and `status`
 # prints both. ALFUP_ESTIMATE_SIZES overrides the two sizes (content files; the database gets half as many rows).
+# The upgrade is 6-12 s here: the other parts vary by a few hundred ms under load, which a 3 s downtime cannot
+# absorb within 25 % (docs/benchmarks.md). About 90 s.
 source "$ALFUP_SOURCE_DIR/tests/e2e/e2e-lib.sh"
 source "$ALFUP_SOURCE_DIR/tests/lab/lab-configs.sh"
-export ALFUP_LAB_US_PER_ROW=${ALFUP_LAB_US_PER_ROW:-4000}
-read -r -a sizes <<< "${ALFUP_ESTIMATE_SIZES:-400 1600}"
+export ALFUP_LAB_US_PER_ROW=${ALFUP_LAB_US_PER_ROW:-8000}
+read -r -a sizes <<< "${ALFUP_ESTIMATE_SIZES:-500 1000}"
 TOLERANCE=0.25
 
 # estimate_at_size FILES -- one lab of FILES content files, one run through the cutover; prints a table row.
@@ -55,7 +57,7 @@ print("| %s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %.1f s | %+.0f %% |" 
     e["total_ms"] / 1e3, actual / 1e3, 100 * dev))
 assert abs(dev) <= tol, "estimate %.1f s against the measured %.1f s: %+.0f %%" % (e["total_ms"] / 1e3, actual / 1e3, 100 * dev)
 PY
-        fail "estimate against the measured downtime at $1 files: $(cat "$LAB_DIR/logs/row.out") $(cat "$LAB_DIR/logs/downtime.json")"
+        fail "estimate against the measured downtime at $1 files: $(cat "$LAB_DIR/logs/row.out") $(cat "$LAB_DIR/logs/downtime.json"); the cutover's steps: $(e2e_json '" ".join("%s=%.1f" % (x["id"], x["elapsed_s"]) for p in s["phases"] if p["id"] == "cutover" for x in p["steps"])')"
     lab_ctl status "$RUN" | grep_all -E '^measured downtime: [0-9.]+ s \(the estimate [-+][0-9]+% against it\)' ||
         fail "status does not show the measured downtime against the estimate"
     ROWS+=("$(cat "$LAB_DIR/logs/row.out")")
