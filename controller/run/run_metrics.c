@@ -7,10 +7,6 @@
 #include "downtime_estimate.h"
 #include "message.h"
 
-/* Implemented with issue 12 (downtime_estimate.h): weak until then, so the estimate's metric is left
- * out while no code links the function in, and appears once it does, without a change here. */
-#pragma weak downtime_estimate_for_run
-
 static const run_state_t STATES[] = {RUN_RUNNING,   RUN_WAITING,     RUN_ROLLING_BACK, RUN_SUCCEEDED,
                                      RUN_FAILED,    RUN_ROLLED_BACK, RUN_CANCELLED};
 
@@ -128,8 +124,7 @@ static void write_cutover(const run_t *runs, FILE *out)
                      " sent to its last step finished.\n# TYPE alfup_cutover_downtime_seconds gauge\n"
                      "alfup_cutover_downtime_seconds{run=\"%s\"} %.3f\n", run->id, (double)ms / 1000.0);
         downtime_estimate_t est;
-        memset(&est, 0, sizeof est);
-        if (downtime_estimate_for_run != NULL && downtime_estimate_for_run(run, &est) == 0 && est.known)
+        if (downtime_estimate_for_run(run, &est) == 0 && est.known)
             fprintf(out, "# HELP alfup_cutover_downtime_estimate_seconds The same cutover's estimated downtime.\n"
                          "# TYPE alfup_cutover_downtime_estimate_seconds gauge\n"
                          "alfup_cutover_downtime_estimate_seconds{run=\"%s\"} %.3f\n", run->id,

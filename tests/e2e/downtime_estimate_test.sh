@@ -60,6 +60,16 @@ PY
         fail "estimate against the measured downtime at $1 files: $(cat "$LAB_DIR/logs/row.out") $(cat "$LAB_DIR/logs/downtime.json"); the cutover's steps: $(e2e_json '" ".join("%s=%.1f" % (x["id"], x["elapsed_s"]) for p in s["phases"] if p["id"] == "cutover" for x in p["steps"])')"
     lab_ctl status "$RUN" | grep_all -E '^measured downtime: [0-9.]+ s \(the estimate [-+][0-9]+% against it\)' ||
         fail "status does not show the measured downtime against the estimate"
+    # /metrics carries the same cutover's estimate (the console's gauge beside the measured downtime).
+    lab_exec ctl curl -sS --max-time 30 --cacert "$LAB_DIR/ca/ca.pem" --cert "$LAB_DIR/ca/lab-operator.pem" \
+        --key "$LAB_DIR/ca/lab-operator.key" "$(lab_console_url)metrics" > "$LAB_DIR/logs/metrics.txt" ||
+        fail "GET /metrics after the cutover"
+    python3 - "$LAB_DIR/logs/metrics.txt" "$est" "$RUN" <<'PY' || fail "/metrics: the estimate is not the gate's: $(grep_all cutover "$LAB_DIR/logs/metrics.txt")"
+import json, sys
+text, e, run = open(sys.argv[1]).read(), json.loads(sys.argv[2]), sys.argv[3]
+line = 'alfup_cutover_downtime_estimate_seconds{run="%s"} %.3f' % (run, e["total_ms"] / 1e3)
+assert line in text.splitlines(), line
+PY
     ROWS+=("$(cat "$LAB_DIR/logs/row.out")")
     pass "$1 content files: estimate within $TOLERANCE of the measured downtime: ${ROWS[-1]}"
 }

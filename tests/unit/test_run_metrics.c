@@ -100,14 +100,15 @@ static void test_durations_and_bytes_from_the_journal(void **state)
 }
 
 /* The cutover's downtime: the newest run whose cutover phase finished, first sent to last finished;
- * runs counted by state. The estimate is absent while downtime_estimate_for_run is not linked. */
+ * runs counted by state. No estimate: this plan arms no rollback, so it stops nothing to estimate. */
 static void test_cutover_downtime_of_the_newest_finished_cutover(void **state)
 {
     world_t *w = *state;
-    planned_step_t steps[3] = {{.id = "stop@repo1", .phase = "cutover"},
-                               {.id = "copy@db1", .phase = "cutover"},
-                               {.id = "report@repo1", .phase = "report"}};
-    run_plan_t plan = {.steps = steps, .step_count = 3};
+    planned_step_t steps[3] = {{.id = "stop@repo1", .phase = "cutover", .agent = "repo1", .kind = "service-stop"},
+                               {.id = "copy@db1", .phase = "cutover", .agent = "db1", .kind = "db-copy"},
+                               {.id = "report@repo1", .phase = "report", .agent = "repo1", .kind = "ping"}};
+    /* armed by no step: the estimate has no downtime to estimate (e2e_downtime_estimate checks the gauge) */
+    run_plan_t plan = {.steps = steps, .step_count = 3, .rollback_from = 3, .rollback_until = 3};
     run_step_t done[3] = {{.state = RSTEP_SUCCEEDED, .sent_unix_ms = 10000, .finished_unix_ms = 12000},
                           {.state = RSTEP_SUCCEEDED, .sent_unix_ms = 11000, .finished_unix_ms = 14500},
                           {.state = RSTEP_SUCCEEDED, .sent_unix_ms = 90000, .finished_unix_ms = 99000}};
