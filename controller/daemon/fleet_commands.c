@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin_args.h"
 #include "downtime_estimate.h"
 #include "fleet_decide.h"
 
@@ -85,34 +86,17 @@ fleet_runner_ops_t fleet_commands_ops(run_engine_t *engine)
                                 .arg = engine};
 }
 
-/* The first word after argv[first - 1] that is not an option, or NULL. */
-static const char *operand(int argc, char **argv, int first)
-{
-    for (int i = first; i < argc; i++)
-        if (argv[i][0] != '-')
-            return argv[i];
-    return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *flag)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], flag) == 0)
-            return 1;
-    return 0;
-}
-
 static int fleet_command(fleet_runner_t *runner, const char *command, int argc, char **argv, FILE *out)
 {
     alfup_err_t err;
-    const char *target = operand(argc, argv, 2);
+    const char *target = admin_arg_operand(argc, argv, 2, 0);
     if (strcmp(command, "status") == 0)
-        return fleet_runner_status(runner, target, has_flag(argc, argv, "--json"), out);
+        return fleet_runner_status(runner, target, admin_arg_has_flag(argc, argv, "--json"), out);
     if (strcmp(command, "start") == 0) {
         char name[128];
         if (target == NULL || target[0] != '/')
             return fprintf(out, "fleet start needs the fleet file's absolute path\n"), 2;
-        if (fleet_runner_start(runner, target, has_flag(argc, argv, "--approve-cutovers"), name, sizeof name, &err))
+        if (fleet_runner_start(runner, target, admin_arg_has_flag(argc, argv, "--approve-cutovers"), name, sizeof name, &err))
             return fprintf(out, "%s\n", err.msg), 1;
         return fprintf(out, "%s\n", name), 0;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_args.h"
 #include "run_status.h"
 
 typedef struct reply {
@@ -28,23 +29,6 @@ static void reply_send(reply_t *r, admin_server_t *admin, uint64_t client_id, in
     free(r->text);
 }
 
-/* The first word after argv[0] that is not an option, or NULL. */
-static const char *operand(int argc, char **argv, int nth)
-{
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-' && nth-- == 0)
-            return argv[i];
-    return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *flag)
-{
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], flag) == 0)
-            return 1;
-    return 0;
-}
-
 /* "watch RUN": a compact summary the command line follows while it waits. */
 static void watch(const run_t *run, FILE *out)
 {
@@ -56,7 +40,7 @@ static void watch(const run_t *run, FILE *out)
 static int run_command(run_engine_t *e, const char *command, int argc, char **argv, FILE *out)
 {
     alfup_err_t err;
-    const char *target = operand(argc, argv, 0);
+    const char *target = admin_arg_operand(argc, argv, 1, 0);
     if (strcmp(command, "run") == 0) {
         char run_id[RUN_ID_MAX];
         if (target == NULL || target[0] != '/')
@@ -73,7 +57,7 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
         return fprintf(out, "every agent of the plan is online with its roles\n"), 0;
     }
     if (strcmp(command, "runs") == 0) {
-        run_status_list(run_engine_find(e, NULL), has_flag(argc, argv, "--json"), out);
+        run_status_list(run_engine_find(e, NULL), admin_arg_has_flag(argc, argv, "--json"), out);
         return 0;
     }
     if (strcmp(command, "status") == 0 || strcmp(command, "watch") == 0) {
@@ -83,7 +67,7 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
         if (strcmp(command, "watch") == 0)
             watch(run, out);
         else
-            run_status_print(run, has_flag(argc, argv, "--json"), out);
+            run_status_print(run, admin_arg_has_flag(argc, argv, "--json"), out);
         return 0;
     }
     if (target == NULL)
@@ -91,7 +75,7 @@ static int run_command(run_engine_t *e, const char *command, int argc, char **ar
     int rc;
     char note[512] = "";
     if (strcmp(command, "approve") == 0)
-        rc = run_engine_approve(e, target, operand(argc, argv, 1), &err);
+        rc = run_engine_approve(e, target, admin_arg_operand(argc, argv, 1, 1), &err);
     else if (strcmp(command, "resume") == 0)
         rc = run_engine_resume(e, target, note, sizeof note, &err);
     else if (strcmp(command, "rollback") == 0)
