@@ -546,7 +546,17 @@ static void test_copy_same_server_by_another_name(void **state)
     assert_string_equal(db_test_output(&run.result, "server"), "same");
     assert_true(db_test_log_mentions(&run.result, "the same server (template copy)"));
     step_run_clear(&run);
-    drop_target(&run, fx);
+    /* recorded as that server's: db-drop-scratch drops it there, not as the agent's own */
+    char same_state[PATH_MAX];
+    snprintf(same_state, sizeof same_state, "%s/servers/same", fx->state);
+    assert_true(db_test_guard_recorded(same_state, TARGET));
+    run_step(&run, fx, "db-drop-scratch", "database", TARGET, NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    step_run_clear(&run);
+    run_step(&run, fx, "db-drop-scratch", "database", TARGET, "server", "same", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    assert_false(db_test_database_exists(fx->admin, TARGET));
 
     run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
              "nas", NULL);
@@ -605,6 +615,19 @@ static void test_copy_to_another_server(void **state)
     snprintf(other_state, sizeof other_state, "%s/servers/other", fx->state);
     assert_true(db_test_guard_recorded(other_state, TARGET));
     assert_false(db_test_guard_recorded(fx->state, TARGET));
+
+    /* db-create-scratch / db-drop-scratch with the same server param work there too. */
+    run_step(&run, fx, "db-create-scratch", "database", "alf_scratch_other", "owner", NEW_OWNER,
+             "server", "other", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    assert_int_equal(number_on(fx->other_conninfo, "postgres",
+                               "select count(*) from pg_database where datname = 'alf_scratch_other'"),
+                     1);
+    assert_false(db_test_database_exists(fx->admin, "alf_scratch_other"));
+    run_step(&run, fx, "db-drop-scratch", "database", "alf_scratch_other", "server", "other", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
 
     /* Again (a resumed cutover): the recorded target on the other server is replaced. */
     snprintf(dump, sizeof dump, "%s/copy-to-other-2.dump", fx->config->backup_dir);

@@ -33,6 +33,17 @@ int db_server_view(const agent_config_t *config, const char *name, db_server_vie
     return ALFUP_OK;
 }
 
+step_status_t db_server_step_context(step_context_t *ctx, db_server_view_t *view,
+                                     step_context_t *sub)
+{
+    alfup_err_t err;
+    *sub = *ctx;
+    if (db_server_view(ctx->config, kv_list_get(ctx->params, "server"), view, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_REFUSED, "%s: %s", ctx->step_id, err.msg);
+    sub->config = &view->config;
+    return STEP_SUCCEEDED;
+}
+
 /* The first value of query's first row into out ("" for no row, NULL or an error: not readable). */
 static void read_text(db_conn_t *conn, const char *query, char *out, size_t len)
 {

@@ -6,6 +6,7 @@
 
 #include "agent_config.h"
 #include "alfup_error.h"
+#include "step.h"
 
 #define DB_SERVER_FOLDER "servers"
 #define DB_SERVER_TEXT_MAX 256
@@ -26,6 +27,12 @@ typedef struct db_server_view {
  * agent config's postgres.servers (nothing from the wire names a conninfo). */
 int db_server_view(const agent_config_t *config, const char *name, db_server_view_t *view,
                    alfup_err_t *err);
+
+/* For a step with the optional param server: *sub is ctx working on that
+ * server (its config the view's). STEP_SUCCEEDED, or STEP_REFUSED with ctx's
+ * error set when the name is not configured. */
+step_status_t db_server_step_context(step_context_t *ctx, db_server_view_t *view,
+                                     step_context_t *sub);
 
 /* What a server says about itself, as far as the connecting role may read it
  * ("" when it may not): system_identifier from pg_control_system(),

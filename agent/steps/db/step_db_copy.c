@@ -397,6 +397,10 @@ step_status_t step_db_copy_run(step_context_t *ctx)
         status = choose_method(ctx, &job);
     if (status == STEP_SUCCEEDED && job.other_server)
         return copy_by_dump(ctx, &job);
+    step_context_t on_server = *ctx; /* a named server that is the source's: its own guard records */
+    if (job.server != NULL && job.server[0] != '\0')
+        on_server.config = &job.view.config;
+    ctx = &on_server;
     if (status == STEP_SUCCEEDED)
         status = do_copy(ctx, &job);
     if (status == STEP_FAILED && step_cancelled(ctx))
