@@ -334,6 +334,10 @@ static step_status_t check_params(step_context_t *ctx, const char **database)
             return step_fail(ctx, STEP_REFUSED, "%s: more than %u %s parameters", ctx->step_id,
                              PREFLIGHT_REPEAT_MAX, REPEATABLE[i]);
     *database = kv_list_get(ctx->params, "database");
+    const char *copy_server = kv_list_get(ctx->params, "copy_server");
+    if (*database == NULL && copy_server != NULL && copy_server[0] != '\0')
+        return step_fail(ctx, STEP_REFUSED, "%s: copy_server needs database (what is copied)",
+                         ctx->step_id);
     if (*database == NULL)
         return STEP_SUCCEEDED;
     alfup_err_t err;

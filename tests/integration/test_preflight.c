@@ -463,6 +463,10 @@ static void test_copy_server(void **state)
     assert_int_equal(run.status, STEP_FAILED);
     assert_check_failed(&run, "copy_server:nas", "not one of this agent's postgres.servers");
     preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "copy_server", "other", NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    preflight_run_clear(&run);
 }
 
 int main(void)
