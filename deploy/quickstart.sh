@@ -54,6 +54,7 @@ source "$top/tests/lab/lab-lib.sh"
 source "$top/tests/lab/lab-verify.sh"
 source "$top/tests/lab/lab-configs.sh"
 source "$top/tests/lab/lab-writes.sh"
+source "$top/tests/lab/lab-probe.sh"
 finish() {
     if [ "$keep" = 1 ]; then
         echo "Left running: $work (lab.env, logs/, plan.yaml). Stop it: $top/tests/lab/lab-down.sh $work"
@@ -138,6 +139,8 @@ checks=$work/checks.txt
 if [ "$prestaged" = 1 ]; then
     echo "== production writes meanwhile: lab writer on repo1 (200 files added, 50 orphans moved, one every 50 ms)"
     lab_writer_start --add 200 --orphan 50 --interval-ms 50
+    echo "== the old repository's readiness probe polled every 200 ms (its latency during the base copy, then idle)"
+    lab_probe_start || echo "probe poller: NOT started" | tee -a "$checks"
 fi
 echo "== alfup-controller run $work/plan.yaml --wait"
 out=$work/logs/run.out follow lab_ctl run "$work/plan.yaml" --wait
@@ -148,6 +151,9 @@ if [ "$prestaged" = 1 ] && [ "$rc" = 5 ] &&
     echo "== at the cutover gate: production still serves; waiting for the lab writer to finish"
     lab_writer_wait 300 || echo "lab writer: NOT finished" | tee -a "$checks"
     echo "lab writer: $(lab_writer_field added) content files added, $(lab_writer_field moved) orphans moved to contentstore.deleted while the run prepared" | tee -a "$checks"
+    echo "== production idle at the gate for as long as the base copy took: the probe's latency both ways"
+    lab_probe_compare "$run" || echo "probe latency: NOT measured" | tee -a "$checks"
+    lab_probe_stop || true
     lab_snapshot_old "$work/snapshot"
     echo
     echo "== alfup-controller approve $run cutover"
@@ -194,7 +200,8 @@ fi
 echo
 lab_ctl status "$run" --json > "$work/status.json"
 set +e
-python3 "$top/tests/lab/lab_report.py" "$work/status.json" "$checks" "$LAB_MODE: controller, repo1, db1, solr1" | tee "$work/report.txt"
+python3 "$top/tests/lab/lab_report.py" "$work/status.json" "$checks" "$LAB_MODE: controller, repo1, db1, solr1" \
+    "$work/probe-latency.txt" | tee "$work/report.txt"
 report_rc=${PIPESTATUS[0]}
 set -e
 echo "Report: $work/report.txt; status: $work/status.json; run output: $work/logs/run.out"

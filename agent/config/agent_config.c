@@ -43,6 +43,11 @@ void agent_config_destroy(agent_config_t **config_p)
     free(config->tools);
     free(config->postgres.conninfo);
     free(config->postgres.bin_dir);
+    for (size_t i = 0; i < config->postgres.server_count; i++) {
+        free(config->postgres.servers[i].name);
+        free(config->postgres.servers[i].conninfo);
+    }
+    free(config->postgres.servers);
     free(config);
     *config_p = NULL;
 }
@@ -64,5 +69,15 @@ const agent_tool_t *agent_config_tool(const agent_config_t *config, const char *
     for (size_t i = 0; i < config->tool_count; i++)
         if (strcmp(config->tools[i].name, name) == 0)
             return &config->tools[i];
+    return NULL;
+}
+
+const agent_pg_server_t *agent_config_pg_server(const agent_config_t *config, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < config->postgres.server_count; i++)
+        if (strcmp(config->postgres.servers[i].name, name) == 0)
+            return &config->postgres.servers[i];
     return NULL;
 }

@@ -40,9 +40,17 @@ typedef struct agent_tool {
     str_list_t argv;
 } agent_tool_t;
 
+/* Another PostgreSQL server a database may be copied to (postgres.servers.NAME). */
+typedef struct agent_pg_server {
+    char *name;
+    char *conninfo;
+} agent_pg_server_t;
+
 typedef struct agent_postgres {
     char *conninfo;         /* NULL when this agent has no db role */
     char *bin_dir;          /* where pg_dump and pg_restore live; may be NULL */
+    agent_pg_server_t *servers; /* the only other servers a step may connect to */
+    size_t server_count;
 } agent_postgres_t;
 
 typedef struct agent_config {
@@ -76,5 +84,6 @@ void agent_config_destroy(agent_config_t **config_p);
 /* The named service or tool, or NULL when this agent's config does not have it. */
 const agent_service_t *agent_config_service(const agent_config_t *config, const char *name);
 const agent_tool_t *agent_config_tool(const agent_config_t *config, const char *name);
+const agent_pg_server_t *agent_config_pg_server(const agent_config_t *config, const char *name);
 
 #endif

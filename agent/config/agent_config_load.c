@@ -26,7 +26,7 @@ static const char *const TLS_KEYS[] = {"ca", "cert", "key", "crl", NULL};
 static const char *const SERVICE_KEYS[] = {"start", "stop", "pidfile", "log", "ready_url",
                                            "started", "failed", "start_timeout_s",
                                            "stop_timeout_s", "properties_file", NULL};
-static const char *const POSTGRES_KEYS[] = {"conninfo", "bin_dir", NULL};
+static const char *const POSTGRES_KEYS[] = {"conninfo", "bin_dir", "servers", NULL};
 
 /* realpath() of the deepest existing ancestor of a plain absolute path, with
  * the missing rest appended; repeated and trailing slashes dropped. NULL with
@@ -252,6 +252,32 @@ static int parse_tools(const yaml_doc_node_t *root, agent_config_t *config, alfu
     return ALFUP_OK;
 }
 
+/* postgres.servers: name -> conninfo of another server (db-copy's other-server path). */
+static int parse_pg_servers(const yaml_doc_node_t *postgres_map, agent_postgres_t *postgres,
+                            alfup_err_t *err)
+{
+    const yaml_doc_node_t *map = NULL;
+    int rc = yaml_doc_get_node(postgres_map, "servers", 0, YAML_DOC_MAPPING, &map, err);
+    if (rc != ALFUP_OK || yaml_doc_count(map) == 0)
+        return rc < 0 ? ALFUP_ERR : ALFUP_OK;
+    postgres->servers = calloc(yaml_doc_count(map), sizeof *postgres->servers);
+    if (postgres->servers == NULL)
+        return yaml_doc_error(map, err, "out of memory");
+    for (size_t i = 0; i < yaml_doc_count(map); i++) {
+        agent_pg_server_t *server = &postgres->servers[i];
+        const yaml_doc_node_t *value = yaml_doc_value(map, i);
+        postgres->server_count = i + 1; /* so that destroy frees a half-read entry */
+        if ((server->name = strdup(yaml_doc_key(map, i))) == NULL)
+            return yaml_doc_error(value, err, "out of memory");
+        if (config_check_name(value, server->name, err) < 0 ||
+            yaml_doc_expect(value, YAML_DOC_SCALAR, err) < 0)
+            return ALFUP_ERR;
+        if ((server->conninfo = strdup(yaml_doc_scalar(value))) == NULL)
+            return yaml_doc_error(value, err, "out of memory");
+    }
+    return ALFUP_OK;
+}
+
 static int parse_postgres(const yaml_doc_node_t *root, agent_postgres_t *postgres,
                           alfup_err_t *err)
 {
@@ -261,7 +287,8 @@ static int parse_postgres(const yaml_doc_node_t *root, agent_postgres_t *postgre
         return rc < 0 ? ALFUP_ERR : ALFUP_OK;
     if (yaml_doc_check_keys(map, POSTGRES_KEYS, err) < 0 ||
         yaml_doc_get_string(map, "conninfo", YAML_DOC_REQUIRED, &postgres->conninfo, err) < 0 ||
-        config_get_path(map, "bin_dir", 0, &postgres->bin_dir, err) < 0)
+        config_get_path(map, "bin_dir", 0, &postgres->bin_dir, err) < 0 ||
+        parse_pg_servers(map, postgres, err) < 0)
         return ALFUP_ERR;
     return ALFUP_OK;
 }

@@ -18,23 +18,12 @@
 #include "db_ident.h"
 #include "db_tool.h"
 #include "path_policy.h"
+#include "preflight_copy.h"
 #include "preflight_fs.h"
 
 #define TREE_DEPTH_MAX 256
 
-typedef struct preflight {
-    step_context_t *ctx;
-    unsigned failed;
-    uint64_t estimate;      /* bytes the backup will need */
-    int estimated;          /* 1 when something contributed to the estimate */
-    char first_failed[700]; /* "<check>: <reason>" of the first failure */
-} preflight_t;
-
-/* Records one check: output "<name>" = "ok" | "FAIL: <reason>", and a log line. */
-static void check_result(preflight_t *pf, const char *name, const char *fail_fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void check_result(preflight_t *pf, const char *name, const char *fail_fmt, ...)
+void preflight_check_result(preflight_t *pf, const char *name, const char *fail_fmt, ...)
 {
     char value[600] = "ok";
     if (fail_fmt != NULL) {
@@ -92,7 +81,7 @@ static char *checked_path(preflight_t *pf, const char *check, const char *path)
     alfup_err_t err;
     char *resolved = path_policy_resolve(pf->ctx->config, path, &err);
     if (resolved == NULL)
-        check_result(pf, check, "%s", err.msg);
+        preflight_check_result(pf, check, "%s", err.msg);
     return resolved;
 }
 
@@ -109,9 +98,9 @@ static void check_paths(preflight_t *pf, const char *key, int must_exist)
         struct stat st;
         int exists = lstat(resolved, &st) == 0;
         if (exists == must_exist)
-            check_result(pf, name, NULL);
+            preflight_check_result(pf, name, NULL);
         else
-            check_result(pf, name, must_exist ? "%s does not exist" : "%s exists", resolved);
+            preflight_check_result(pf, name, must_exist ? "%s does not exist" : "%s exists", resolved);
         free(resolved);
     }
 }
@@ -131,15 +120,17 @@ static void check_tree_sizes(preflight_t *pf)
         uint64_t bytes = 0;
         int fd = open(resolved, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 || fstat(fd, &st) != 0) {
-            check_result(pf, name, "%s: %s", resolved, strerror(errno));
+            preflight_check_result(pf, name, "%s: %s", resolved, strerror(errno));
             if (fd >= 0)
                 close(fd);
         } else if (tree_bytes(fd, st.st_dev, 0, pf->ctx, &bytes, &err) != ALFUP_OK) {
-            check_result(pf, name, "%s: %s", resolved, err.msg);
+            preflight_check_result(pf, name, "%s: %s", resolved, err.msg);
         } else {
             pf->estimate += bytes;
             pf->estimated = 1;
-            check_result(pf, name, NULL);
+            pf->tree_bytes += bytes;
+            pf->trees_sized = 1;
+            preflight_check_result(pf, name, NULL);
             snprintf(name, sizeof name, "size_bytes:%s", path);
             kv_list_addf(&pf->ctx->result->outputs, name, "%" PRIu64, bytes);
         }
@@ -155,15 +146,15 @@ static void check_database(preflight_t *pf, const char *database)
     snprintf(name, sizeof name, "database:%s", database);
     db_conn_t *conn = db_conn_open(pf->ctx->config, database, pf->ctx->cancel, &err);
     if (conn == NULL) {
-        check_result(pf, name, "%s", err.msg);
+        preflight_check_result(pf, name, "%s", err.msg);
         return;
     }
     int64_t size = 0, locks = 0;
     if (db_conn_query_int64(conn, "select pg_catalog.pg_database_size(current_database())", 0, NULL,
                             &size, NULL, &err) != ALFUP_OK) {
-        check_result(pf, name, "%s", err.msg);
+        preflight_check_result(pf, name, "%s", err.msg);
     } else {
-        check_result(pf, name, NULL);
+        preflight_check_result(pf, name, NULL);
         kv_list_addf(&pf->ctx->result->outputs, "database_bytes", "%" PRId64, size); /* the downtime estimate's */
         pf->estimate += (uint64_t)size;
         pf->estimated = 1;
@@ -175,26 +166,26 @@ static void check_database(preflight_t *pf, const char *database)
             "on n.oid = c.relnamespace where c.relname = 'alf_bootstrap_lock' "
             "and n.nspname !~ '^pg_'",
             0, NULL, &locks, NULL, &err) != ALFUP_OK)
-        check_result(pf, name, "%s", err.msg);
+        preflight_check_result(pf, name, "%s", err.msg);
     else if (locks > 0)
-        check_result(pf, name,
+        preflight_check_result(pf, name,
                      "table alf_bootstrap_lock exists in database %s: an earlier schema upgrade "
                      "did not finish",
                      database);
     else
-        check_result(pf, name, NULL);
+        preflight_check_result(pf, name, NULL);
     int server_major = db_tool_server_major(db_conn_server_version(conn));
     db_conn_destroy(&conn);
     static const char *const TOOLS[] = {"pg_dump", "pg_restore"};
     for (size_t i = 0; i < sizeof TOOLS / sizeof TOOLS[0]; i++) {
         int major = 0;
         if (db_tool_major_version(pf->ctx->config, TOOLS[i], &major, &err) != ALFUP_OK)
-            check_result(pf, TOOLS[i], "%s", err.msg);
+            preflight_check_result(pf, TOOLS[i], "%s", err.msg);
         else if (major < server_major)
-            check_result(pf, TOOLS[i], "version %d is older than the server's %d", major,
+            preflight_check_result(pf, TOOLS[i], "version %d is older than the server's %d", major,
                          server_major);
         else
-            check_result(pf, TOOLS[i], NULL);
+            preflight_check_result(pf, TOOLS[i], NULL);
     }
 }
 
@@ -232,12 +223,12 @@ static void check_services_and_tools(preflight_t *pf)
         const char *start_problem = service ? argv_problem(params, &service->start_argv) : NULL;
         const char *stop_problem = service ? argv_problem(params, &service->stop_argv) : NULL;
         if (service == NULL)
-            check_result(pf, name, "service %.100s is not configured on this agent", service_name);
+            preflight_check_result(pf, name, "service %.100s is not configured on this agent", service_name);
         else if (start_problem || stop_problem)
-            check_result(pf, name, "%s command %s", start_problem ? "start" : "stop",
+            preflight_check_result(pf, name, "%s command %s", start_problem ? "start" : "stop",
                          start_problem ? start_problem : stop_problem);
         else
-            check_result(pf, name, NULL);
+            preflight_check_result(pf, name, NULL);
     }
     for (size_t i = 0; i < kv_list_count_key(params, "tool"); i++) {
         const char *tool_name = kv_list_get_nth(params, "tool", i);
@@ -245,12 +236,12 @@ static void check_services_and_tools(preflight_t *pf)
         const agent_tool_t *tool = agent_config_tool(pf->ctx->config, tool_name);
         const char *problem = tool ? argv_problem(params, &tool->argv) : NULL;
         if (tool == NULL)
-            check_result(pf, name, "tool %.100s is not configured on this agent", tool_name);
+            preflight_check_result(pf, name, "tool %.100s is not configured on this agent", tool_name);
         else if (problem)
-            check_result(pf, name, "%s %s", tool->argv.items[0] ? tool->argv.items[0] : "",
+            preflight_check_result(pf, name, "%s %s", tool->argv.items[0] ? tool->argv.items[0] : "",
                          problem);
         else
-            check_result(pf, name, NULL);
+            preflight_check_result(pf, name, NULL);
     }
 }
 
@@ -300,33 +291,37 @@ static void report_backup_fs(preflight_t *pf, const char *backup_dir)
     }
 }
 
-/* Free space in backup_dir >= estimate * 1.1, when anything was estimated. */
+/* Free space in backup_dir >= estimate * 1.1, when anything was estimated; plus the copy's
+ * need (preflight_copy.h) when the copy goes to the same filesystem. */
 static void check_space(preflight_t *pf)
 {
     if (!pf->estimated)
         return;
     const char *backup_dir = pf->ctx->config->backup_dir;
     struct statvfs fs;
-    uint64_t need =
-        pf->estimate / PREFLIGHT_SPACE_DEN * PREFLIGHT_SPACE_NUM +
-        (pf->estimate % PREFLIGHT_SPACE_DEN * PREFLIGHT_SPACE_NUM + PREFLIGHT_SPACE_DEN - 1) /
-            PREFLIGHT_SPACE_DEN;
+    uint64_t need = preflight_with_margin(pf->estimate);
     kv_list_addf(&pf->ctx->result->outputs, "space_needed_bytes", "%" PRIu64, need);
     if (backup_dir == NULL)
-        check_result(pf, "free_space", "no backup_dir configured");
+        preflight_check_result(pf, "free_space", "no backup_dir configured");
     else if (statvfs(backup_dir, &fs) != 0)
-        check_result(pf, "free_space", "statvfs %s: %s", backup_dir, strerror(errno));
+        preflight_check_result(pf, "free_space", "statvfs %s: %s", backup_dir, strerror(errno));
     else {
         uint64_t free_bytes = (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize;
         kv_list_addf(&pf->ctx->result->outputs, "space_free_bytes", "%" PRIu64, free_bytes);
         report_backup_fs(pf, backup_dir);
-        if (free_bytes < need)
-            check_result(pf, "free_space",
+        const char *backup_fs = kv_list_get(&pf->ctx->result->outputs, "backup_fs");
+        int shared = pf->copy_need > 0 && backup_fs && strcmp(pf->copy_fs, backup_fs) == 0;
+        char also[160] = "";
+        if (shared)
+            snprintf(also, sizeof also, ", and the copy %" PRIu64 " more on the same filesystem",
+                     pf->copy_need);
+        if (free_bytes < need + (shared ? pf->copy_need : 0))
+            preflight_check_result(pf, "free_space",
                          "%s has %" PRIu64 " bytes free, the backup needs %" PRIu64
-                         " (1.1 x estimate %" PRIu64 ")",
-                         backup_dir, free_bytes, need, pf->estimate);
+                         " (1.1 x estimate %" PRIu64 ")%s",
+                         backup_dir, free_bytes, need, pf->estimate, also);
         else
-            check_result(pf, "free_space", NULL);
+            preflight_check_result(pf, "free_space", NULL);
     }
 }
 
@@ -334,12 +329,16 @@ static void check_space(preflight_t *pf)
 static step_status_t check_params(step_context_t *ctx, const char **database)
 {
     static const char *const REPEATABLE[] = {"path_exists", "path_absent", "size_tree", "service",
-                                             "tool"};
+                                             "tool", "copy_to"};
     for (size_t i = 0; i < sizeof REPEATABLE / sizeof REPEATABLE[0]; i++)
         if (kv_list_count_key(ctx->params, REPEATABLE[i]) > PREFLIGHT_REPEAT_MAX)
             return step_fail(ctx, STEP_REFUSED, "%s: more than %u %s parameters", ctx->step_id,
                              PREFLIGHT_REPEAT_MAX, REPEATABLE[i]);
     *database = kv_list_get(ctx->params, "database");
+    const char *copy_server = kv_list_get(ctx->params, "copy_server");
+    if (*database == NULL && copy_server != NULL && copy_server[0] != '\0')
+        return step_fail(ctx, STEP_REFUSED, "%s: copy_server needs database (what is copied)",
+                         ctx->step_id);
     if (*database == NULL)
         return STEP_SUCCEEDED;
     alfup_err_t err;
@@ -364,7 +363,10 @@ step_status_t step_preflight_run(step_context_t *ctx)
     check_tree_sizes(&pf);
     if (database != NULL)
         check_database(&pf, database);
+    if (database != NULL)
+        preflight_check_copy_server(&pf, database);
     check_services_and_tools(&pf);
+    preflight_check_copy_space(&pf);
     check_space(&pf);
     if (step_cancelled(ctx))
         return step_fail(ctx, STEP_CANCELLED, "%s: cancelled", ctx->step_id);

@@ -11,7 +11,8 @@
 
 /* Params (each optional, the list ones repeatable up to PREFLIGHT_REPEAT_MAX):
  * path_exists=P, path_absent=P, size_tree=P, database=NAME, service=NAME,
- * tool=NAME, backup_dir=P (the plan's). Every check adds an output "<check>" = "ok" or
+ * tool=NAME, backup_dir=P (the plan's), copy_to=P and copy_server=NAME (preflight_copy.h;
+ * copy_server needs database). Every check adds an output "<check>" = "ok" or
  * "FAIL: reason" (and the same as a log line). Fails when any check fails; refused when a
  * parameter is malformed. Also reports, for the controller's checks across hosts:
  * backup_dir (this agent's), backup_dir_same (yes|no, given the param) and, with the free

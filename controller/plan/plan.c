@@ -15,7 +15,7 @@ static const char *const ROOT_KEYS[] = {"deployment", "workflow",   "agents", "o
 static const char *const OLD_KEYS[] = {"home", "service", "dir_root", "database", "solr", NULL};
 static const char *const NEW_KEYS[] = {"home",    "service", "dir_root",         "database",         "distribution",
                                        "db_user", "db_url",  "scratch_database", "scratch_dir_root", "solr",
-                                       "staging_service", NULL};
+                                       "staging_service", "db_server", NULL};
 static const char *const OLD_SOLR_KEYS[] = {"home", "service", "data_dir_root", NULL};
 static const char *const NEW_SOLR_KEYS[] = {"home", "service", "data_dir_root", "distribution", "staging_service",
                                             NULL};
@@ -143,6 +143,7 @@ static void parse_install(plan_diag_t *diag, const yaml_doc_node_t *root, const 
         inst->scratch_database = get_database(diag, map, "scratch_database", false);
         inst->scratch_dir_root = get_path(diag, map, "scratch_dir_root", false);
         inst->staging_service = get_name_opt(diag, map, "staging_service", false);
+        inst->db_server = get_name_opt(diag, map, "db_server", false);
     }
     parse_solr(diag, map, &inst->solr, is_new);
 }
@@ -333,7 +334,7 @@ static void free_install(plan_install_t *inst)
         inst->home,      inst->service,      inst->dir_root,           inst->database,         inst->distribution,
         inst->db_user,   inst->db_url,       inst->scratch_database,   inst->scratch_db_url,   inst->scratch_dir_root,
         inst->solr.home, inst->solr.service, inst->solr.data_dir_root, inst->solr.distribution,
-        inst->staging_service, inst->solr.staging_service};
+        inst->staging_service, inst->solr.staging_service, inst->db_server};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         free(fields[i]);
 }

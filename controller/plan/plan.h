@@ -40,6 +40,8 @@ typedef struct plan_install {
     char *scratch_db_url;   /* new only: db_url with the scratch database */
     char *scratch_dir_root; /* new only: the empty dir.root of the validation phase */
     char *staging_service;  /* new only, optional: the new home started on other ports beside production */
+    char *db_server;        /* new only, optional: the db agent's postgres.servers entry of new.database's
+                               server; NULL: the old database's server */
     plan_solr_t solr;
 } plan_install_t;
 

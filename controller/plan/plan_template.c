@@ -32,6 +32,7 @@ typedef enum template_id {
     T_NEW_SCRATCH_DB_URL,
     T_NEW_SCRATCH_DIR_ROOT,
     T_NEW_STAGING_SERVICE,
+    T_NEW_DB_SERVER,
     T_NEW_SOLR_HOME,
     T_NEW_SOLR_SERVICE,
     T_NEW_SOLR_DATA,
@@ -80,6 +81,7 @@ static const template_name_t TEMPLATES[] = {
     {"new.scratch_db_url", T_NEW_SCRATCH_DB_URL, PLAN_TEMPLATE_SCALAR},
     {"new.scratch_dir_root", T_NEW_SCRATCH_DIR_ROOT, PLAN_TEMPLATE_SCALAR},
     {"new.staging_service", T_NEW_STAGING_SERVICE, PLAN_TEMPLATE_SCALAR},
+    {"new.db_server", T_NEW_DB_SERVER, PLAN_TEMPLATE_SCALAR},
     {"new.solr.home", T_NEW_SOLR_HOME, PLAN_TEMPLATE_SCALAR},
     {"new.solr.service", T_NEW_SOLR_SERVICE, PLAN_TEMPLATE_SCALAR},
     {"new.solr.data_dir_root", T_NEW_SOLR_DATA, PLAN_TEMPLATE_SCALAR},
@@ -140,6 +142,7 @@ static const char *install_value(const plan_t *plan, template_id_t id)
     case T_NEW_SCRATCH_DB_URL: return n->scratch_db_url;
     case T_NEW_SCRATCH_DIR_ROOT: return n->scratch_dir_root;
     case T_NEW_STAGING_SERVICE: return n->staging_service ? n->staging_service : "";
+    case T_NEW_DB_SERVER: return n->db_server ? n->db_server : "";
     case T_NEW_SOLR_HOME: return n->solr.home;
     case T_NEW_SOLR_SERVICE: return n->solr.service;
     case T_NEW_SOLR_DATA: return n->solr.data_dir_root;

@@ -9,7 +9,7 @@
 
 static const workflow_kind_t KINDS[] = {
     {"ping", "payload hold_ms", "payload agent", 60, false},
-    {"preflight", "path_exists* path_absent* size_tree* database service* tool* backup_dir", "*", 1800, false},
+    {"preflight", "path_exists* path_absent* size_tree* database service* tool* backup_dir copy_to* copy_server", "*", 1800, false},
     {"service-start", "service!", "pid started_line ready_after_ms already_running", 2 * HOUR, false},
     {"service-stop", "service!", "pid stop_ms killed already_stopped", HOUR, false},
     {"backup-tree", "archive! tree*! zstd_level threads online max_mb_per_s settle_s",
@@ -33,8 +33,9 @@ static const workflow_kind_t KINDS[] = {
      12 * HOUR, false},
     {"db-restore", "dump! database! source! owner! jobs timeout_s",
      "database owner source dump schema tables total_rows terminated_sessions", 12 * HOUR, false},
-    {"db-copy", "source! database! owner!",
-     "database owner source strategy bytes seconds schema tables rows reassigned terminated_sessions recovered",
+    {"db-copy", "source! database! owner! server dump jobs",
+     "database owner source strategy method server bytes seconds schema tables rows reassigned terminated_sessions "
+     "recovered dump dump_bytes",
      12 * HOUR, false},
     {"db-rehearsal-copy", "source! database! owner! dump! jobs",
      "database source db_bytes dump_bytes copy_ms dump_ms restore_ms total_rows", 12 * HOUR, false},
@@ -45,8 +46,8 @@ static const workflow_kind_t KINDS[] = {
      "properties_file overrides",
      2 * HOUR, false},
     {"rehearsal-remove", "path! keep*", "path files_removed folders_removed bytes_removed", 6 * HOUR, false},
-    {"db-create-scratch", "database! owner! source", "database owner recreated", 600, false},
-    {"db-drop-scratch", "database! source", "database dropped terminated_sessions", 600, false},
+    {"db-create-scratch", "database! owner! source server", "database owner recreated", 600, false},
+    {"db-drop-scratch", "database! source server", "database dropped terminated_sessions", 600, false},
     {"carry-customizations", "old_home! new_home! set.*",
      "properties carried replaced set points_at_old copied conflict skipped", 1800, false},
     {"remove-webapps", "new_home! app*!", "removed absent", 1800, false},

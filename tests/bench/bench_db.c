@@ -4,6 +4,9 @@
  * usage: bench_db ROOT CONNINFO BIN_DIR backup DATABASE DEST
  *        bench_db ROOT CONNINFO BIN_DIR restore DUMP TARGET SOURCE OWNER
  *        bench_db ROOT CONNINFO BIN_DIR copy SOURCE TARGET OWNER
+ *        bench_db ROOT CONNINFO BIN_DIR copy-to OTHER_CONNINFO SOURCE TARGET OWNER DUMP
+ * (copy-to: db-copy with OTHER_CONNINFO as postgres.servers.other and param server=other, so a dump
+ * and restore into that server when it is another one; the dump goes to DUMP.)
  * ROOT is the agent's only allowed root, its backup_dir and (ROOT/state) its
  * state_dir; CONNINFO and BIN_DIR are its postgres.conninfo and bin_dir. The
  * "jobs" parameter of backup and restore is BENCH_DB_JOBS when set (else the step's default).
@@ -25,6 +28,15 @@ static agent_config_t *make_config(char **argv)
         (config->postgres.conninfo = strdup(argv[2])) == NULL ||
         (config->postgres.bin_dir = strdup(argv[3])) == NULL)
         agent_config_destroy(&config);
+    if (config != NULL && strcmp(argv[4], "copy-to") == 0 && argv[5] != NULL) {
+        config->postgres.servers = calloc(1, sizeof *config->postgres.servers);
+        if (config->postgres.servers == NULL)
+            agent_config_destroy(&config);
+        else {
+            config->postgres.server_count = 1;
+            config->postgres.servers[0] = (agent_pg_server_t){strdup("other"), strdup(argv[5])};
+        }
+    }
     return config;
 }
 
@@ -34,6 +46,12 @@ static const char *make_params(int argc, char **argv, kv_list_t *params)
     const char *jobs = getenv("BENCH_DB_JOBS");
     if (jobs != NULL && strcmp(argv[4], "copy") != 0 && kv_list_add(params, "jobs", jobs) != 0)
         return NULL;
+    if (argc == 10 && strcmp(argv[4], "copy-to") == 0)
+        return kv_list_add(params, "source", argv[6]) == 0 && kv_list_add(params, "database", argv[7]) == 0 &&
+                       kv_list_add(params, "owner", argv[8]) == 0 && kv_list_add(params, "dump", argv[9]) == 0 &&
+                       kv_list_add(params, "server", "other") == 0
+                   ? "db-copy"
+                   : NULL;
     if (argc == 7 && strcmp(argv[4], "backup") == 0)
         return kv_list_add(params, "database", argv[5]) == 0 && kv_list_add(params, "dest", argv[6]) == 0
                    ? "db-backup"
@@ -56,7 +74,7 @@ int main(int argc, char **argv)
     if (argc < 5) {
         fprintf(stderr,
                 "usage: %s ROOT CONNINFO BIN_DIR backup DATABASE DEST | restore DUMP TARGET SOURCE OWNER | "
-                "copy SOURCE TARGET OWNER\n",
+                "copy SOURCE TARGET OWNER | copy-to OTHER_CONNINFO SOURCE TARGET OWNER DUMP\n",
                 argv[0]);
         return 2;
     }

@@ -26,9 +26,9 @@ alfup_script_test(db_copy_bench_smoke ${ALFUP_TESTS_DIR}/bench/bench-dbcopy.sh T
 if(TEST db_copy_bench_smoke)
   set_property(TEST db_copy_bench_smoke APPEND PROPERTY ENVIRONMENT "BENCH_DB_MB=10;BENCH_STORE_MB=20;BENCH_RUNS=1")
 endif()
-# Both workflows' production downtime on the lab (issue 11): a tiny lab, a few writes; fails on a failed run or
-# check, never on the times.
+# Both workflows' production downtime on the lab (issue 11): a tiny lab, a few writes, the prestaged run again at
+# twice the store, the probe latency during the base copy; fails on a failed run or check, never on the times.
 alfup_script_test(bench_downtime_smoke ${ALFUP_TESTS_DIR}/bench/bench-downtime.sh TIMEOUT 300 LABELS "smoke;e2e")
 if(TEST bench_downtime_smoke)
-  set_property(TEST bench_downtime_smoke APPEND PROPERTY ENVIRONMENT "BENCH_FILES=300;BENCH_ADD=20;BENCH_ORPHAN=5")
+  set_property(TEST bench_downtime_smoke APPEND PROPERTY ENVIRONMENT "BENCH_FILES=300;BENCH_ADD=20;BENCH_ORPHAN=5;BENCH_SCALE=2")
 endif()

@@ -40,6 +40,11 @@ static void check_promises(const agent_config_t *config)
     }
     for (size_t i = 0; i < config->tool_count; i++)
         require(config->tools[i].argv.count > 0 && config->tools[i].argv.items[0][0] == '/');
+    for (size_t i = 0; i < config->postgres.server_count; i++) {
+        const agent_pg_server_t *server = &config->postgres.servers[i];
+        require(config_name_ok(server->name) && server->conninfo != NULL);
+        require(agent_config_pg_server(config, server->name) == server);
+    }
     require(config->heartbeat_s >= 1 && config->heartbeat_s <= 300);
 }
 

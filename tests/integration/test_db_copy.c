@@ -32,6 +32,8 @@
 
 typedef struct fixture {
     char state[FIXTURE_PATH_MAX + 16];
+    char same_conninfo[DB_TEST_CONNINFO_MAX]; /* the harness's server over TCP: another conninfo */
+    const char *other_conninfo; /* DB_TEST_OTHER_CONNINFO: a second cluster (db_test.sh) */
     db_test_env_t env;
     agent_config_t *config;
     PGconn *admin; /* the test's own superuser connection */
@@ -224,6 +226,29 @@ static void create_source_database(fixture_t *fx)
     PQfinish(db);
 }
 
+/* postgres.servers: "same" (the harness's server by TCP) and, when db_test.sh started a second
+ * cluster, "other" with the new owner's role made there. */
+static void add_servers(fixture_t *fx)
+{
+    const char *port = getenv("PGPORT"), *user = getenv("PG_HARNESS_SUPERUSER");
+    snprintf(fx->same_conninfo, sizeof fx->same_conninfo, "host=127.0.0.1 port=%s user=%s",
+             port ? port : "", user ? user : "");
+    fx->other_conninfo = getenv("DB_TEST_OTHER_CONNINFO");
+    agent_postgres_t *pg = &fx->config->postgres;
+    pg->servers = calloc(2, sizeof *pg->servers);
+    pg->servers[0].name = strdup("same");
+    pg->servers[0].conninfo = strdup(fx->same_conninfo);
+    pg->server_count = 1;
+    if (fx->other_conninfo == NULL)
+        return;
+    pg->servers[1].name = strdup("other");
+    pg->servers[1].conninfo = strdup(fx->other_conninfo);
+    pg->server_count = 2;
+    PGconn *other = db_test_connect(fx->other_conninfo, "postgres", NULL);
+    db_test_sql(other, "create role " NEW_OWNER " login");
+    PQfinish(other);
+}
+
 static int setup(void **state)
 {
     db_test_env_t env;
@@ -239,6 +264,7 @@ static int setup(void **state)
         return -1;
     fx->admin = connect_db(fx, "postgres");
     create_source_database(fx);
+    add_servers(fx);
     *state = fx;
     return 0;
 }
@@ -499,6 +525,121 @@ static void test_copy_interrupted(void **state)
     drop_target(&run, fx);
 }
 
+static long long number_on(const char *conninfo, const char *dbname, const char *query)
+{
+    PGconn *conn = db_test_connect(conninfo, dbname, NULL);
+    long long value = db_test_number(conn, query);
+    PQfinish(conn);
+    return value;
+}
+
+/* server names the harness's own server by another conninfo: the same-server test says so and
+ * the copy is a template copy; an unknown server is refused before anything is done. */
+static void test_copy_same_server_by_another_name(void **state)
+{
+    fixture_t *fx = *state;
+    step_run_t run = {0};
+    run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
+             "same", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(db_test_output(&run.result, "method"), "template");
+    assert_string_equal(db_test_output(&run.result, "server"), "same");
+    assert_true(db_test_log_mentions(&run.result, "the same server (template copy)"));
+    step_run_clear(&run);
+    /* recorded as that server's: db-drop-scratch drops it there, not as the agent's own */
+    char same_state[PATH_MAX];
+    snprintf(same_state, sizeof same_state, "%s/servers/same", fx->state);
+    assert_true(db_test_guard_recorded(same_state, TARGET));
+    run_step(&run, fx, "db-drop-scratch", "database", TARGET, NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    step_run_clear(&run);
+    run_step(&run, fx, "db-drop-scratch", "database", TARGET, "server", "same", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+
+    run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
+             "nas", NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    db_test_assert_error_mentions(&run.result, "not one of this agent's postgres.servers");
+    step_run_clear(&run);
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+}
+
+/* The new database on another server: pg_dump -Fd -j of the source, pg_restore -j into the other
+ * server, checked (schema number, every table's row count), owned by the new owner as a restore
+ * gives it; the dump stays in backup_dir; nothing is made on the source's server. */
+static void test_copy_to_another_server(void **state)
+{
+    fixture_t *fx = *state;
+    if (fx->other_conninfo == NULL)
+        skip();
+    step_run_t run = {0};
+    run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
+             "other", NULL);
+    assert_int_equal(run.status, STEP_REFUSED); /* another server needs somewhere to dump */
+    db_test_assert_error_mentions(&run.result, "needs param dump");
+    step_run_clear(&run);
+
+    char dump[PATH_MAX];
+    snprintf(dump, sizeof dump, "%s/copy-to-other.dump", fx->config->backup_dir);
+    run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
+             "other", "dump", dump, "jobs", "2", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(db_test_output(&run.result, "method"), "dump-restore");
+    assert_string_equal(db_test_output(&run.result, "schema"), EXPECTED_SCHEMA);
+    assert_int_equal(atoi(db_test_output(&run.result, "tables")), EXPECTED_TABLES);
+    assert_int_equal(atoll(db_test_output(&run.result, "rows")), EXPECTED_ROWS);
+    assert_true(atoll(db_test_output(&run.result, "dump_bytes")) > 0);
+    assert_true(db_test_log_mentions(&run.result, "another server (dump and restore)"));
+    step_run_clear(&run);
+    assert_false(db_test_database_exists(fx->admin, TARGET));
+
+    /* Checked independently: rows and owners on the other server. */
+    static const char *const COUNTS[] = {"select count(*) from alf_node",
+                                         "select count(*) from audit.alf_audit_entry",
+                                         "select count(*) from alf_admin_only"};
+    for (size_t i = 0; i < sizeof COUNTS / sizeof COUNTS[0]; i++)
+        assert_int_equal(number_on(fx->other_conninfo, TARGET, COUNTS[i]),
+                         number_in(fx, SOURCE, COUNTS[i]));
+    assert_int_equal(number_on(fx->other_conninfo, TARGET,
+                               "select count(*) from pg_tables where schemaname not in "
+                               "('pg_catalog', 'information_schema') and tableowner <> '" NEW_OWNER "'"),
+                     0);
+    assert_int_equal(number_on(fx->other_conninfo, "postgres",
+                               "select count(*) from pg_database d join pg_roles r on r.oid = d.datdba "
+                               "where d.datname = '" TARGET "' and r.rolname = '" NEW_OWNER "'"),
+                     1);
+    /* The guard of the other server is its own: the same name here is not alfup's. */
+    char other_state[PATH_MAX];
+    snprintf(other_state, sizeof other_state, "%s/servers/other", fx->state);
+    assert_true(db_test_guard_recorded(other_state, TARGET));
+    assert_false(db_test_guard_recorded(fx->state, TARGET));
+
+    /* db-create-scratch / db-drop-scratch with the same server param work there too. */
+    run_step(&run, fx, "db-create-scratch", "database", "alf_scratch_other", "owner", NEW_OWNER,
+             "server", "other", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    assert_int_equal(number_on(fx->other_conninfo, "postgres",
+                               "select count(*) from pg_database where datname = 'alf_scratch_other'"),
+                     1);
+    assert_false(db_test_database_exists(fx->admin, "alf_scratch_other"));
+    run_step(&run, fx, "db-drop-scratch", "database", "alf_scratch_other", "server", "other", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+
+    /* Again (a resumed cutover): the recorded target on the other server is replaced. */
+    snprintf(dump, sizeof dump, "%s/copy-to-other-2.dump", fx->config->backup_dir);
+    run_step(&run, fx, "db-copy", "source", SOURCE, "database", TARGET, "owner", NEW_OWNER, "server",
+             "other", "dump", dump, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    step_run_clear(&run);
+    PGconn *other = db_test_connect(fx->other_conninfo, "postgres", NULL);
+    db_test_sql(other, "drop database " TARGET);
+    PQfinish(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +650,8 @@ int main(void)
         cmocka_unit_test(test_copy_verification_fails),
         cmocka_unit_test(test_copy_cancel),
         cmocka_unit_test(test_copy_interrupted),
+        cmocka_unit_test(test_copy_same_server_by_another_name),
+        cmocka_unit_test(test_copy_to_another_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

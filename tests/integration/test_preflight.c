@@ -370,6 +370,105 @@ static void test_backup_dir_and_filesystem_reported(void **state)
     preflight_run_clear(&run);
 }
 
+/* copy_to (the prestaged workflow's new dir.root): room for 1.1 x the trees where the copy goes.
+ * The tree (2 MiB) fits the backup folder but not the 1 MiB tmpfs the copy would go to. */
+static void test_copy_to_needs_room(void **state)
+{
+    fixture_t *fx = *state;
+    if (!fx->tiny_mounted)
+        skip();
+    char target[FIXTURE_PATH_MAX + 64], key[PATH_MAX + 32];
+    snprintf(target, sizeof target, "%s/new/alf_data", fx->tiny); /* not there yet */
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "size_tree", fx->tree, "copy_to", target, NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_string_equal(check(&run, "free_space"), "ok");
+    snprintf(key, sizeof key, "copy_space:%s", target);
+    assert_check_failed(&run, key, "the copy needs");
+    assert_int_equal(atoll(check(&run, "copy_needed_bytes")), TREE_FILE_BYTES * 11LL / 10 + 1);
+    assert_true(atoll(check(&run, "copy_free_bytes")) <= 1024 * 1024);
+    assert_non_null(strstr(check(&run, "copy_fs"), "local:"));
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "size_tree", fx->tree, "copy_to", fx->work, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    preflight_run_clear(&run);
+}
+
+/* Backup and copy on one filesystem: each fits alone (2.2 MiB of 3 MiB), both do not. */
+static void test_copy_and_backup_on_one_filesystem(void **state)
+{
+    fixture_t *fx = *state;
+    if (geteuid() != 0)
+        skip();
+    char mid[FIXTURE_PATH_MAX + 16], backup[FIXTURE_PATH_MAX + 32], copy[FIXTURE_PATH_MAX + 32];
+    snprintf(mid, sizeof mid, "%s/mid", fx->work);
+    snprintf(backup, sizeof backup, "%s/backup", mid);
+    snprintf(copy, sizeof copy, "%s/alf_data", mid);
+    assert_int_equal(file_mkdir_p(mid, 0700, NULL), 0);
+    assert_int_equal(mount("tmpfs", mid, "tmpfs", 0, "size=3m"), 0);
+    assert_int_equal(file_mkdir_p(backup, 0700, NULL), 0);
+    char *saved = fx->config->backup_dir;
+    fx->config->backup_dir = backup;
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "size_tree", fx->tree, NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    preflight_run_clear(&run);
+    run_preflight(&run, fx->config, "size_tree", fx->tree, "copy_to", copy, NULL);
+    fx->config->backup_dir = saved;
+    umount2(mid, MNT_DETACH);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "free_space", "and the copy");
+    assert_string_equal(check(&run, "copy_fs"), check(&run, "backup_fs"));
+    preflight_run_clear(&run);
+}
+
+/* copy_server: the same-server test. "same" is the harness's server by another conninfo (TCP):
+ * template copy; "other" a second cluster: dump and restore, whose dump joins the estimate; an
+ * unknown name fails the check. */
+static void test_copy_server(void **state)
+{
+    fixture_t *fx = *state;
+    const char *other = getenv("DB_TEST_OTHER_CONNINFO");
+    if (other == NULL)
+        skip();
+    agent_postgres_t *pg = &fx->config->postgres;
+    char same[DB_TEST_CONNINFO_MAX];
+    snprintf(same, sizeof same, "host=127.0.0.1 port=%s user=%s", getenv("PGPORT"),
+             getenv("PG_HARNESS_SUPERUSER"));
+    pg->servers = calloc(2, sizeof *pg->servers);
+    pg->servers[0] = (agent_pg_server_t){strdup("same"), strdup(same)};
+    pg->servers[1] = (agent_pg_server_t){strdup("other"), strdup(other)};
+    pg->server_count = 2;
+
+    preflight_run_t run = {0};
+    run_preflight(&run, fx->config, "database", "alfresco", "copy_server", "same", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(check(&run, "copy_server:same"), "ok");
+    assert_string_equal(check(&run, "db_copy_method"), "template");
+    assert_string_equal(check(&run, "db_server_same"), "yes");
+    assert_string_equal(check(&run, "db_server_source"), check(&run, "db_server_target"));
+    long long template_need = atoll(check(&run, "space_needed_bytes"));
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "database", "alfresco", "copy_server", "other", NULL);
+    assert_int_equal(run.status, STEP_SUCCEEDED);
+    assert_string_equal(check(&run, "db_copy_method"), "dump-restore");
+    assert_string_equal(check(&run, "db_server_same"), "no");
+    assert_string_not_equal(check(&run, "db_server_source"), check(&run, "db_server_target"));
+    assert_true(atoll(check(&run, "space_needed_bytes")) > template_need); /* the copy's dump */
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "database", "alfresco", "copy_server", "nas", NULL);
+    assert_int_equal(run.status, STEP_FAILED);
+    assert_check_failed(&run, "copy_server:nas", "not one of this agent's postgres.servers");
+    preflight_run_clear(&run);
+
+    run_preflight(&run, fx->config, "copy_server", "other", NULL);
+    assert_int_equal(run.status, STEP_REFUSED);
+    preflight_run_clear(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +481,9 @@ int main(void)
         cmocka_unit_test(test_bootstrap_lock_and_reachability),
         cmocka_unit_test(test_malformed_params_refused),
         cmocka_unit_test(test_backup_dir_and_filesystem_reported),
+        cmocka_unit_test(test_copy_to_needs_room),
+        cmocka_unit_test(test_copy_and_backup_on_one_filesystem),
+        cmocka_unit_test(test_copy_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -44,6 +44,8 @@ typedef struct world {
     char stray_backup_agent[64]; /* its preflight reports a backup_dir other than the plan's */
     const char *backup_fs;       /* set: preflight steps with an estimate report this filesystem */
     const char *space_free;      /* ...with this many bytes free, each needing BACKUP_NEED_BYTES */
+    const char *copy_fs;         /* set: check-content also reports a copy (copy_to) to this filesystem,
+                                    needing BACKUP_NEED_BYTES, with space_free free */
     unsigned reask_ms;        /* io.reask_ms */
 } world_t;
 
@@ -159,6 +161,11 @@ static void preflight_outputs(const world_t *w, const sent_step_t *s, kv_list_t 
         kv_list_add(outputs, "backup_fs", w->backup_fs);
         kv_list_add(outputs, "space_needed_bytes", BACKUP_NEED_BYTES);
         kv_list_add(outputs, "space_free_bytes", w->space_free);
+    }
+    if (w->copy_fs && strstr(s->step_id, "check-content")) {
+        kv_list_add(outputs, "copy_fs", w->copy_fs);
+        kv_list_add(outputs, "copy_needed_bytes", BACKUP_NEED_BYTES);
+        kv_list_add(outputs, "copy_free_bytes", w->space_free);
     }
 }
 
@@ -850,6 +857,32 @@ static void test_fast_progress_is_one_event_a_second(void **state)
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(stmt, 0), 4096);
     sqlite3_finalize(stmt);
+/* The prestaged workflow's copy of the contentstore (check-content's copy_to, the new dir.root) on
+ * the filesystem the hosts' backups share: the backups alone fit (90 of 100 MB), with the copy they
+ * do not. The run fails at the preflight naming the copy; with another filesystem for the copy it
+ * goes on. Without the copy reports in the review, the first run would go on. */
+static void test_copy_on_the_shared_backup_filesystem_counts(void **state)
+{
+    world_t *w = *state;
+    w->backup_fs = "remote:nas:/export/alfup-backups";
+    w->copy_fs = w->backup_fs;
+    w->space_free = "100000000";
+    start(w);
+    drive_all_but(w, NULL);
+    const run_t *run = run_of(w);
+    assert_int_equal(run->state, RUN_FAILED);
+    assert_int_equal(sent_not_preflight(w), 0);
+    assert_non_null(strstr(run->error, "repo1 check-content (30000000 bytes), repo1 check-content copy (30000000 "
+                                       "bytes), db1 check-db (30000000 bytes)"));
+    assert_non_null(strstr(run->error, "together they need 120000000 bytes"));
+
+    w->copy_fs = "local:repo1:fsid=1";
+    char note[512];
+    alfup_err_t err;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    drive_all_but(w, NULL);
+    assert_int_equal(run->state, RUN_WAITING);
+    assert_true(sent_not_preflight(w) > 0);
 }
 
 int main(void)
@@ -881,6 +914,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backup_dir_other_than_plans_refused_before_any_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_backup_filesystem_checked_against_the_sum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fast_progress_is_one_event_a_second, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_on_the_shared_backup_filesystem_counts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,5 +36,23 @@ lab_db_seed() {
         lab_psql "$LAB_OLD_DB" "insert into alf_node (store_id, uuid, audit_created)
             select 1 + g % 2, md5('lab-node-' || g)::uuid::text, (timestamp '2024-01-01' + g * interval '1 minute')::text
             from generate_series(1, $1) g" >/dev/null &&
+        lab_db_pad "${ALFUP_LAB_DB_MB:-0}" &&
         lab_psql "$LAB_OLD_DB" "analyze" >/dev/null
+}
+
+# lab_db_pad MB -- with MB > 0, alf_node_properties (as in a real repository, most of the database: three
+# properties per node, 128-character text values) filled in batches of 500,000 rows until pg_database_size is
+# at least MB MiB, then its primary key built. MB 0: nothing.
+lab_db_pad() {
+    [ "$1" -gt 0 ] || return 0
+    lab_psql "$LAB_OLD_DB" "create table alf_node_properties (node_id bigint not null, qname_id bigint not null,
+        string_value varchar(1024))" || return 1
+    local from=0
+    while [ "$(lab_psql "$LAB_OLD_DB" "select pg_database_size(current_database()) < $1::bigint << 20")" = t ]; do
+        lab_psql "$LAB_OLD_DB" "insert into alf_node_properties select g / 3, g % 3,
+            md5(g::text) || md5((-g)::text) || md5((g * 7)::text) || md5((g * 13)::text)
+            from generate_series($from, $from + 499999) g" || return 1
+        from=$((from + 500000))
+    done
+    lab_psql "$LAB_OLD_DB" "alter table alf_node_properties add primary key (node_id, qname_id)"
 }

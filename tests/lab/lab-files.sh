@@ -58,9 +58,10 @@ lab_make_old_repo() {
 }
 
 # lab_make_content COUNT -- COUNT content files in the old contentstore; rows for them in DIR/content-rows.tsv.
+# ALFUP_LAB_CONTENT_MB=N: files of gen-contentstore's size mix until the store holds N MiB (COUNT a minimum).
 lab_make_content() {
     python3 "$LAB_SRC/tests/lab/lab_tools.py" content "$LAB_OLD_DIR_ROOT" "$1" "${ALFUP_LAB_SEED:-7411}" \
-        "$LAB_DIR/content-rows.tsv"
+        "$LAB_DIR/content-rows.tsv" --size-mb "${ALFUP_LAB_CONTENT_MB:-0}"
 }
 
 lab_solrcore_properties() {

@@ -6,7 +6,9 @@
 # AMP, certificates, configs, DIR/plan.yaml, and the controller and three agents online.
 #   tests/lab/lab-up.sh DIR
 # Environment: ALFUP_BIN (the build's bin folder; default ALFUP_BUILD_DIR/bin or SOURCE/build/bin),
-# ALFUP_LAB_FILES (content files, default 3000), ALFUP_LAB_FAULT (a stand-in fault word written into
+# ALFUP_LAB_FILES (content files, default 3000), ALFUP_LAB_CONTENT_MB (the store's size instead: files of
+# gen-contentstore's size mix until it holds that many MiB), ALFUP_LAB_DB_MB (the old database padded to that
+# size with alf_node_properties rows), ALFUP_LAB_FAULT (a stand-in fault word written into
 # the NEW repository distribution, e.g. failed-patch), ALFUP_LAB_START_TIMEOUT_S (services, default 30),
 # ALFUP_LAB_US_PER_ROW (the new repository's schema upgrade takes this many microseconds per row:
 # standin.schema.upgrade.us_per_row, default 0), ALFUP_LAB_SEED, ALFUP_LAB_BACKUP_MB (root only: a tmpfs of that many MiB mounted as the backups
@@ -14,7 +16,7 @@
 # old lab down and starts afresh. On failure everything created so far is taken down again (lab-down.sh).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-[ $# -eq 1 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 source "$here/lab-lib.sh"
 source "$here/lab-net.sh"
 source "$here/lab-files.sh"

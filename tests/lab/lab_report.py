@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """lab_report.py -- the quick start's REPORT from `alfup-controller status --json` and the lab's checks.
 
-  lab_report.py STATUS_JSON CHECKS_FILE [MODE]
+  lab_report.py STATUS_JSON CHECKS_FILE [MODE [PROBE_LATENCY]]
 
 STATUS_JSON: the run's status (docs/runs.md). CHECKS_FILE: one "name: result" line per check the quick
 start made itself (content sha-256, table row counts, old system unchanged, probes). Prints the report;
 exits 0 when the run succeeded and no check line says it failed (contains CHANGED, DIFFER, MISMATCH, NOT).
-Step outputs whose key repeats (backup-tree's per-tree values) are kept as lists.
+Step outputs whose key repeats (backup-tree's per-tree values) are kept as lists. PROBE_LATENCY: the old
+repository's probe latency during the base copy and idle (tests/lab/lab-probe.sh), shown with the base copy
+when the file exists.
 """
 import datetime
 import json
@@ -139,9 +141,11 @@ def prestaged_parts(status):
              "    stop                 %6.1f s  (stop-old, stop-old-solr)" % busy(stage_of(status, stop))]
     o = copy.get("outputs") or {}
     if copy.get("state") == "succeeded":
-        lines.append("    database copy        %6.1f s  (copy-database: template copy of %s, %s tables, %s rows, "
-                     "strategy %s)" % (float(copy.get("elapsed_s") or 0), size(o.get("bytes", 0)), o.get("tables"),
-                                       o.get("rows"), o.get("strategy")))
+        how = ("template copy of %s, strategy %s" % (size(o.get("bytes", 0)), o.get("strategy"))
+               if o.get("method", "template") == "template" else
+               "dump and restore into server %s, dump %s" % (o.get("server"), size(o.get("dump_bytes", 0))))
+        lines.append("    database copy        %6.1f s  (copy-database: %s, %s tables, %s rows)" % (
+            float(copy.get("elapsed_s") or 0), how, o.get("tables"), o.get("rows")))
     for d in [s for s in stage_of(status, copy) if s.get("kind") == "backup-delta" and s.get("state") == "succeeded"]:
         o = d.get("outputs") or {}
         lines.append("    %-20s %6.1f s  (%s files added, %s, %s removed; %s of %s folders re-listed)" % (
@@ -223,6 +227,26 @@ def rehearsal(status):
     if cut and cut.get("state") == "succeeded":
         lines.append("    the cutover's start  %.1f s (start-restored, ready after %.1f s)" % (
             float(cut.get("elapsed_s") or 0), int((cut.get("outputs") or {}).get("ready_after_ms", 0)) / 1000.0))
+    return lines
+
+
+def probe_latency(path):
+    """The two lines of lab_probe_compare, side by side: p50/p95/max with the base copy running and idle."""
+    if not path or not os.path.exists(path):
+        return []
+    rows = []
+    for line in open(path):
+        head, _, stats = line.rstrip("\n").partition(": probes ")
+        f = ("probes " + stats).split()
+        v = dict(zip(f[0::2], f[1::2]))
+        rows.append((head.replace("old repository probe, ", ""), v))
+    if len(rows) != 2:
+        return []
+    lines = ["Old repository's readiness probe (every 200 ms), latency in ms:",
+             "  %-40s %6s %8s %8s %8s %6s" % ("", "probes", "p50", "p95", "max", "failed")]
+    for head, v in rows:
+        lines.append("  %-40s %6s %8s %8s %8s %6s" % (head, v.get("probes"), v.get("p50_ms"), v.get("p95_ms"),
+                                                      v.get("max_ms"), v.get("failed")))
     return lines
 
 
@@ -312,13 +336,14 @@ def main(argv):
     with open(argv[2]) as f:
         checks = [l.rstrip("\n") for l in f if l.strip()]
     mode = argv[3] if len(argv) > 3 else ""
+    probes = argv[4] if len(argv) > 4 else ""
     out = ["=" * WIDTH, "alfup quick start -- REPORT", "=" * WIDTH,
            "Run %s  deployment %s  workflow %s" % (status["run"], status.get("deployment"), status.get("workflow")),
            "State: %s%s" % (status["state"], "   (lab: %s)" % mode if mode else ""),
            "Started %s  finished %s" % (status.get("created"), status.get("finished"))]
     if status.get("error"):
         out.append("Error: %s" % status["error"])
-    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status)
+    out += [""] + phases_table(status) + [""] + downtime(status) + prestaged_parts(status) + probe_latency(probes)
     out += ([""] + rehearsal(status)) if rehearsal(status) else []
     out += [""] + estimate_lines(status) + [""] + transfers(status)
     out += [""] + verification(status, checks) + ["=" * WIDTH]

@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 """lab_tools.py -- data and digests for the lab: content seeding, tree digests, content comparison, zips.
 
-  lab_tools.py content DIR_ROOT COUNT SEED ROWS_TSV
+  lab_tools.py content DIR_ROOT COUNT SEED ROWS_TSV [--size-mb MB]
       writes COUNT files DIR_ROOT/contentstore/yyyy/mm/dd/hh/mm/UUID.bin of mixed sizes (a tenth of
       them orphaned: their rows get an orphan_time) and COUNT//20 files in contentstore.deleted;
       ROWS_TSV gets one "store://... SIZE ORPHAN_TIME" row per contentstore file (COPY text format).
+      With --size-mb, files are written until the contentstore holds MB MiB (COUNT is then a minimum),
+      their sizes mixed as gen-contentstore's (85% 1-64 KB, 12% 64 KB-1 MB, 2.5% 1-8 MB, 0.5% 8-40 MB)
+  lab_tools.py probe-poll URL OUT
+      polls URL every 200 ms (a probe starts each 0.2 s tick, or at once when the previous one took
+      longer) until OUT.stop exists or OUT's folder is gone; "UNIX_TIME CODE LATENCY_MS" lines into OUT
+  lab_tools.py probe-stats POLLS FROM TO
+      the probes of POLLS (probe-poll's file) that began in [FROM, TO) (unix seconds): prints
+      "probes N p50_ms A p95_ms B max_ms C failed F" (nearest-rank percentiles)
   lab_tools.py index DIR COUNT SEED      a few Solr index files (random bytes) in DIR
   lab_tools.py tree-digest DIR [--exclude REL]...
       one sha-256 over every entry below DIR: relative path, type, permission bits, size, mtime
@@ -43,13 +51,20 @@ import uuid
 import zipfile
 
 
-def content(dir_root, count, seed, rows_tsv):
+def content(dir_root, count, seed, rows_tsv, size_mb=0):
     rng = random.Random(seed)
+    text_block = b" ".join(rng.choice(b"alfresco content lab upgrade document version node store".split())
+                           for _ in range(16384))
     store = os.path.join(dir_root, "contentstore")
     deleted = os.path.join(dir_root, "contentstore.deleted")
     words = b"alfresco content lab upgrade document version node store repository solr index ".split()
 
     def body(size):
+        if size_mb and rng.random() < 0.4:  # large stores: text from one block, at an offset
+            at = rng.randrange(len(text_block))
+            return ((text_block[at:] + text_block) * (size // len(text_block) + 1))[:size]
+        if size_mb:
+            return rng.randbytes(size)
         if rng.random() < 0.5:  # text compresses, random bytes do not: both kinds for zstd
             out = bytearray()
             while len(out) < size:
@@ -59,6 +74,14 @@ def content(dir_root, count, seed, rows_tsv):
 
     def size_of():
         r = rng.random()
+        if size_mb:  # gen-contentstore's mix (docs/benchmarks.md, "The generated data")
+            if r < 0.85:
+                return rng.randint(1024, 65536)
+            if r < 0.97:
+                return rng.randint(65537, 1 << 20)
+            if r < 0.995:
+                return rng.randint((1 << 20) + 1, 8 << 20)
+            return rng.randint((8 << 20) + 1, 40 << 20)
         if r < 0.05:
             return 0
         if r < 0.55:
@@ -77,15 +100,18 @@ def content(dir_root, count, seed, rows_tsv):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return rel, path
 
+    written, made = 0, 0
     with open(rows_tsv, "w") as rows:
-        for _ in range(count):
+        while made < count or written < size_mb << 20:
+            made += 1
             rel, path = place(store)
             size = size_of()
+            written += size
             with open(path, "wb") as f:
                 f.write(body(size))
             orphan = str(1700000000000 + rng.randint(0, 10**9)) if rng.random() < 0.1 else "\\N"
             rows.write("store://%s\t%d\t%s\n" % (rel, size, orphan))
-    for _ in range(max(1, count // 20)):
+    for _ in range(max(1, made // 20)):
         _, path = place(deleted)
         with open(path, "wb") as f:
             f.write(body(size_of()))
@@ -248,6 +274,42 @@ class Writer:
         self.log({"op": "done", "added": self.added, "moved": self.moved, "reason": reason})
 
 
+def probe_poll(url, out):
+    import urllib.error
+    import urllib.request
+    stop = out + ".stop"
+    tick = time.monotonic()
+    while os.path.isdir(os.path.dirname(os.path.abspath(out))) and not os.path.exists(stop):
+        at, began = time.time(), time.monotonic()
+        try:
+            code = urllib.request.urlopen(url, timeout=3).status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        except Exception:
+            code = "000"
+        took = (time.monotonic() - began) * 1000.0
+        with open(out, "a") as f:
+            f.write("%.3f %s %.1f\n" % (at, code, took))
+        tick += 0.2
+        time.sleep(max(0.0, tick - time.monotonic()))
+    return 0
+
+
+def probe_stats(polls, start, end):
+    took, failed = [], 0
+    with open(polls) as f:
+        for line in f:
+            at, code, ms = line.split()
+            if start <= float(at) < end:
+                took.append(float(ms))
+                failed += code != "200"
+    took.sort()
+    rank = lambda p: took[max(0, -(-len(took) * p // 100) - 1)] if took else 0.0
+    print("probes %d p50_ms %.1f p95_ms %.1f max_ms %.1f failed %d" % (
+        len(took), rank(50), rank(95), took[-1] if took else 0.0, failed))
+    return 0 if took else 1
+
+
 def option(argv, name, default):
     return argv[argv.index(name) + 1] if name in argv else default
 
@@ -302,8 +364,8 @@ def make_zip(topdir, zip_path):
 
 
 def main(argv):
-    if len(argv) >= 5 and argv[1] == "content":
-        content(argv[2], int(argv[3]), int(argv[4]), argv[5])
+    if len(argv) >= 6 and argv[1] == "content":
+        content(argv[2], int(argv[3]), int(argv[4]), argv[5], int(option(argv, "--size-mb", "0")))
         return 0
     if len(argv) == 5 and argv[1] == "index":
         index(argv[2], int(argv[3]), int(argv[4]))
@@ -319,6 +381,10 @@ def main(argv):
         return 0
     if len(argv) >= 2 and argv[1] == "writer":
         return writer(argv)
+    if len(argv) == 4 and argv[1] == "probe-poll":
+        return probe_poll(argv[2], argv[3])
+    if len(argv) == 5 and argv[1] == "probe-stats":
+        return probe_stats(argv[2], float(argv[3]), float(argv[4]))
     if len(argv) == 3 and argv[1] == "content-rows":
         return content_rows(argv[2])
     print(__doc__, file=sys.stderr)

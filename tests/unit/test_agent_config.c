@@ -308,6 +308,25 @@ static void test_refuses_services(void **state)
     assert_refusals(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* postgres.servers: the other servers db-copy may copy into, looked up by name only. */
+static void test_postgres_servers(void **state)
+{
+    (void)state;
+    alfup_err_t err;
+    char *text = edited(26, 26, "  servers:\n    pg2: \"host=pg2.example.com port=5433\"\n    pg3: host=pg3");
+    agent_config_t *config = parse(text, &err);
+    free(text);
+    assert_non_null(config);
+    assert_int_equal(config->postgres.server_count, 2);
+    const agent_pg_server_t *pg2 = agent_config_pg_server(config, "pg2");
+    assert_non_null(pg2);
+    assert_string_equal(pg2->conninfo, "host=pg2.example.com port=5433");
+    assert_string_equal(agent_config_pg_server(config, "pg3")->conninfo, "host=pg3");
+    assert_null(agent_config_pg_server(config, "pg4"));
+    assert_null(agent_config_pg_server(config, NULL));
+    agent_config_destroy(&config);
+}
+
 static void test_refuses_tools_postgres_heartbeat(void **state)
 {
     (void)state;
@@ -321,6 +340,9 @@ static void test_refuses_tools_postgres_heartbeat(void **state)
         {24, 26, "postgres: host=/tmp", 24, "key 'postgres'", "expected a mapping"},
         {25, 25, NULL, 24, "key 'postgres'", "missing required key 'conninfo'"},
         {26, 26, "  port: 5432", 26, "key 'postgres.port'", "unknown key"},
+        {26, 26, "  servers: [pg2]", 26, "key 'postgres.servers'", "expected a mapping"},
+        {26, 26, "  servers: {pg2: [host=pg2]}", 26, "key 'postgres.servers.pg2'", "expected a single value"},
+        {26, 26, "  servers: {bad/name: host=pg2}", 26, "key 'postgres.servers.bad/name'", "not a valid name"},
         {27, 27, "heartbeat_s: 0", 27, "key 'heartbeat_s'", "out of range (1..300)"},
         {27, 27, "heartbeat_s: 301", 27, "key 'heartbeat_s'", "out of range (1..300)"},
         {27, 27, "heartbeat_s: yes", 27, "key 'heartbeat_s'", "expected a whole number"},
@@ -506,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_refuses_identity_and_tls),
         cmocka_unit_test(test_refuses_paths_and_roots),
         cmocka_unit_test(test_refuses_services),
+        cmocka_unit_test(test_postgres_servers),
         cmocka_unit_test(test_refuses_tools_postgres_heartbeat),
         cmocka_unit_test_setup_teardown(test_roots_are_canonical, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_roots_refuse_links_out, make_fixture, remove_fixture),

@@ -303,6 +303,31 @@ static void test_prestaged_rollback_ends_where_the_new_version_serves(void **sta
     run_plan_destroy(&plan);
 }
 
+/* new.db_server: unset, the copy and the new database's steps carry server "" (the old database's
+ * server, template copy); set, every step that works on the new database names it, and the preflight
+ * runs the same-server test on it. */
+static void test_prestaged_new_db_server(void **state)
+{
+    (void)state;
+    static const char *const ON_NEW_DB[] = {"check-db@db1", "create-new-db@db1", "drop-new-db@db1",
+                                            "copy-database@db1"};
+    run_plan_t *plan = build_example("plan-prestaged.yaml");
+    assert_string_equal(kv_list_get(&step(plan, "copy-database@db1")->params, "server"), "");
+    assert_string_equal(kv_list_get(&step(plan, "check-db@db1")->params, "copy_server"), "");
+    run_plan_destroy(&plan);
+    plan = build_edited("plan-prestaged.yaml", "  database: alfresco_v2\n",
+                        "  database: alfresco_v2\n  db_server: pg2\n");
+    for (size_t i = 0; i < sizeof ON_NEW_DB / sizeof ON_NEW_DB[0]; i++) {
+        const kv_list_t *params = &step(plan, ON_NEW_DB[i])->params;
+        const char *server = kv_list_get(params, i == 0 ? "copy_server" : "server");
+        assert_non_null(server);
+        assert_string_equal(server, "pg2");
+    }
+    assert_non_null(strstr(kv_list_get(&step(plan, "copy-database@db1")->params, "dump"), "database-copy.dump"));
+    assert_non_null(kv_list_get(&step(plan, "check-content@repo1")->params, "copy_to"));
+    run_plan_destroy(&plan);
+}
+
 static void test_references(void **state)
 {
     (void)state;
@@ -376,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_gates),
         cmocka_unit_test(test_rollback),
         cmocka_unit_test(test_prestaged_rollback_ends_where_the_new_version_serves),
+        cmocka_unit_test(test_prestaged_new_db_server),
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_only_if_and_compact_stages),
         cmocka_unit_test(test_deterministic),

@@ -1,4 +1,5 @@
-/* step_db_copy.c -- "db-copy": refuse while clients are connected, template copy, owners, verify. */
+/* step_db_copy.c -- "db-copy": refuse while clients are connected, template copy, owners, verify;
+ * on another server (param server, not the same PostgreSQL server) dump and restore instead. */
 #include "step_db_copy.h"
 
 #include <inttypes.h>
@@ -9,11 +10,13 @@
 #include <time.h>
 
 #include "db_admin.h"
+#include "db_copy_dump.h"
 #include "db_facts.h"
 #include "db_guard.h"
 #include "db_ident.h"
 #include "db_owner.h"
 #include "db_params.h"
+#include "db_server.h"
 #include "db_sessions.h"
 #include "db_target.h"
 #include "message.h"
@@ -33,6 +36,9 @@ typedef struct copy_job {
     int recovered;    /* 1: a verified copy from before the agent restarted was kept */
     int64_t terminated, reassigned, bytes;
     uint64_t started_ms;
+    const char *server;     /* param server: postgres.servers.NAME, or NULL / "" (own) */
+    int other_server;       /* 1: not the source's server: dump and restore */
+    db_server_view_t view;  /* the target's server */
 } copy_job_t;
 
 static void report(step_context_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -303,6 +309,59 @@ static step_status_t do_copy(step_context_t *ctx, copy_job_t *job)
     return finish_copy(ctx, job);
 }
 
+/* With param server: is the target's server the source's? Template copy when it
+ * is, dump and restore when it is not (both identities in the log lines). */
+static step_status_t choose_method(step_context_t *ctx, copy_job_t *job)
+{
+    alfup_err_t err;
+    job->server = kv_list_get(ctx->params, "server");
+    if (job->server == NULL || job->server[0] == '\0')
+        return STEP_SUCCEEDED;
+    if (db_server_view(ctx->config, job->server, &job->view, &err) != ALFUP_OK)
+        return step_fail(ctx, STEP_REFUSED, "%s: copy to %s: %s", ctx->step_id, job->target,
+                         err.msg);
+    int same = 0;
+    db_server_identity_t source_id = {0}, target_id = {0};
+    if (db_server_same(ctx->config, &job->view.config, &same, &source_id, &target_id, &err) !=
+        ALFUP_OK)
+        return step_fail(ctx, step_cancelled(ctx) ? STEP_CANCELLED : STEP_FAILED,
+                         "%s: same-server test for server %s: %s", ctx->step_id, job->server,
+                         err.msg);
+    char text[DB_SERVER_TEXT_MAX + 96];
+    db_server_describe(&source_id, text, sizeof text);
+    str_list_addf(&ctx->result->log_lines, "the source's server: %s", text);
+    db_server_describe(&target_id, text, sizeof text);
+    str_list_addf(&ctx->result->log_lines, "server %s: %s: %s", job->server, text,
+                  same ? "the same server (template copy)" : "another server (dump and restore)");
+    job->other_server = !same;
+    if (job->other_server && kv_list_get(ctx->params, "dump") == NULL)
+        return step_fail(ctx, STEP_REFUSED,
+                         "%s: copy to %s on server %s, another server: needs param dump",
+                         ctx->step_id, job->target, job->server);
+    return STEP_SUCCEEDED;
+}
+
+static step_status_t copy_by_dump(step_context_t *ctx, copy_job_t *job)
+{
+    report(ctx, "copying %s to %s on server %s: dump and restore", job->source, job->target,
+           job->server);
+    db_copy_dump_request_t req = {
+        .source = job->source, .target = job->target, .owner = job->owner,
+        .dump = kv_list_get(ctx->params, "dump"), .jobs = kv_list_get(ctx->params, "jobs"),
+        .server = &job->view};
+    step_status_t status = db_copy_dump_run(ctx, &req);
+    uint64_t elapsed_ms = alfup_now_mono_ms() - job->started_ms;
+    kv_list_t *out = &ctx->result->outputs;
+    if (status == STEP_SUCCEEDED &&
+        (kv_list_add(out, "database", job->target) || kv_list_add(out, "owner", job->owner) ||
+         kv_list_add(out, "source", job->source) || kv_list_add(out, "method", "dump-restore") ||
+         kv_list_add(out, "server", job->server) ||
+         kv_list_addf(out, "seconds", "%" PRIu64 ".%03u", elapsed_ms / 1000u,
+                      (unsigned)(elapsed_ms % 1000u))))
+        status = step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
+    return status;
+}
+
 static step_status_t add_outputs(step_context_t *ctx, copy_job_t *job)
 {
     alfup_err_t err;
@@ -315,6 +374,8 @@ static step_status_t add_outputs(step_context_t *ctx, copy_job_t *job)
     kv_list_t *out = &ctx->result->outputs;
     if (kv_list_add(out, "database", job->target) || kv_list_add(out, "owner", job->owner) ||
         kv_list_add(out, "source", job->source) || kv_list_add(out, "strategy", strategy) ||
+        kv_list_add(out, "method", "template") ||
+        (job->server && job->server[0] && kv_list_add(out, "server", job->server)) ||
         kv_list_addf(out, "bytes", "%" PRId64, job->bytes) ||
         kv_list_addf(out, "seconds", "%" PRIu64 ".%03u", elapsed_ms / 1000u,
                      (unsigned)(elapsed_ms % 1000u)) ||
@@ -332,6 +393,14 @@ step_status_t step_db_copy_run(step_context_t *ctx)
 {
     copy_job_t job = {.started_ms = alfup_now_mono_ms()};
     step_status_t status = read_params(ctx, &job);
+    if (status == STEP_SUCCEEDED)
+        status = choose_method(ctx, &job);
+    if (status == STEP_SUCCEEDED && job.other_server)
+        return copy_by_dump(ctx, &job);
+    step_context_t on_server = *ctx; /* a named server that is the source's: its own guard records */
+    if (job.server != NULL && job.server[0] != '\0')
+        on_server.config = &job.view.config;
+    ctx = &on_server;
     if (status == STEP_SUCCEEDED)
         status = do_copy(ctx, &job);
     if (status == STEP_FAILED && step_cancelled(ctx))

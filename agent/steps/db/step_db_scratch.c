@@ -1,4 +1,5 @@
-/* step_db_scratch.c -- create and drop scratch databases alfup recorded. */
+/* step_db_scratch.c -- create and drop scratch databases alfup recorded (on the agent's server, or
+ * on postgres.servers.NAME given param server). */
 #include "step_db_scratch.h"
 
 #include <inttypes.h>
@@ -8,6 +9,7 @@
 #include "db_guard.h"
 #include "db_ident.h"
 #include "db_params.h"
+#include "db_server.h"
 
 /* database (and optional source) from the params, checked. NULL when refused. */
 static const char *scratch_target(step_context_t *ctx)
@@ -82,7 +84,7 @@ static step_status_t create_scratch(step_context_t *ctx, db_conn_t *admin, const
     return STEP_SUCCEEDED;
 }
 
-step_status_t step_db_create_scratch_run(step_context_t *ctx)
+static step_status_t create_on_server(step_context_t *ctx)
 {
     const char *target = scratch_target(ctx);
     const char *owner = target ? db_param_ident(ctx, "owner") : NULL;
@@ -97,7 +99,7 @@ step_status_t step_db_create_scratch_run(step_context_t *ctx)
     return status;
 }
 
-step_status_t step_db_drop_scratch_run(step_context_t *ctx)
+static step_status_t drop_on_server(step_context_t *ctx)
 {
     const char *target = scratch_target(ctx);
     if (target == NULL)
@@ -119,4 +121,20 @@ step_status_t step_db_drop_scratch_run(step_context_t *ctx)
         kv_list_addf(&ctx->result->outputs, "terminated_sessions", "%" PRId64, terminated))
         return step_fail(ctx, STEP_FAILED, "%s: out of memory", ctx->step_id);
     return STEP_SUCCEEDED;
+}
+
+step_status_t step_db_create_scratch_run(step_context_t *ctx)
+{
+    db_server_view_t view;
+    step_context_t on_server;
+    step_status_t status = db_server_step_context(ctx, &view, &on_server);
+    return status == STEP_SUCCEEDED ? create_on_server(&on_server) : status;
+}
+
+step_status_t step_db_drop_scratch_run(step_context_t *ctx)
+{
+    db_server_view_t view;
+    step_context_t on_server;
+    step_status_t status = db_server_step_context(ctx, &view, &on_server);
+    return status == STEP_SUCCEEDED ? drop_on_server(&on_server) : status;
 }
