@@ -857,6 +857,8 @@ static void test_fast_progress_is_one_event_a_second(void **state)
     assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(stmt, 0), 4096);
     sqlite3_finalize(stmt);
+}
+
 /* The prestaged workflow's copy of the contentstore (check-content's copy_to, the new dir.root) on
  * the filesystem the hosts' backups share: the backups alone fit (90 of 100 MB), with the copy they
  * do not. The run fails at the preflight naming the copy; with another filesystem for the copy it
