@@ -13,40 +13,17 @@ lab_plan_yaml --workflow alfresco-upgrade-prestaged --staging --settle-s 2
 lab_snapshot_old "$LAB_DIR/snapshot"
 old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
 
-# The poller: one process on repo1 probing every 200 ms (a probe starts each 0.2 s tick, or at once when the
-# previous one took longer), "UNIX_TIME CODE" lines into DIR/polls, until DIR/polls.stop exists or the lab's
-# folder is gone.
-polls=$LAB_DIR/polls url=$(lab_repo_ready_url)
-lab_exec repo1 python3 -c '
-import os, sys, time, urllib.error, urllib.request
-url, out, stop = sys.argv[1], sys.argv[2], sys.argv[2] + ".stop"
-tick = time.monotonic()
-while os.path.isdir(os.path.dirname(out)) and not os.path.exists(stop):
-    at = time.time()
-    try:
-        code = urllib.request.urlopen(url, timeout=3).status
-    except urllib.error.HTTPError as e:
-        code = e.code
-    except Exception:
-        code = "000"
-    with open(out, "a") as f:
-        f.write("%.3f %s\n" % (at, code))
-    tick += 0.2
-    time.sleep(max(0.0, tick - time.monotonic()))
-' "$url" "$polls" &
-poller=$!
-for _ in $(seq 100); do [ -s "$polls" ] && break; sleep 0.1; done
-[ -s "$polls" ] || fail "the poller wrote no probe within 10 s"
+# The poller (tests/lab/lab-probe.sh): one process on repo1 probing the old repository every 200 ms
+# ("UNIX_TIME CODE LATENCY_MS" lines into DIR/probes) until lab_probe_stop.
+source "$ALFUP_SOURCE_DIR/tests/lab/lab-probe.sh"
+lab_probe_start || fail "the probe poller did not start"
+polls=$LAB_DIR/$LAB_PROBE_FILE_NAME
 
 e2e_run_wait 1
 # One more probe that began after the run ended, then the poller stops.
 ended=$(date +%s.%N)
-for _ in $(seq 100); do
-    tail -n 1 "$polls" | awk -v e="$ended" '{exit !($1 > e)}' && break
-    sleep 0.1
-done
-touch "$polls.stop"
-wait "$poller" || fail "the poller exited $?"
+for _ in $(seq 100); do lab_probe_last_after "$ended" && break; sleep 0.1; done
+lab_probe_stop || fail "the probe poller did not stop"
 
 [ "$(e2e_json 's["state"]')" = failed ] || fail "state $(e2e_json 's["state"]')"
 [ "$(e2e_json 's["failed_step"]["step"]')" = start-validate ] || fail "failed step $(e2e_json 's["failed_step"]["id"]')"

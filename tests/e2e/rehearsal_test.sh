@@ -26,29 +26,11 @@ lab_snapshot_old "$LAB_DIR/snapshot"
 old_pid=$(cat "$LAB_OLD_HOME/tomcat/temp/catalina.pid")
 tree_digest() { python3 "$LAB_SRC/tests/lab/lab_tools.py" tree-digest "$1"; }
 
-# The poller: one process on repo1 probing the old repository every 200 ms ("UNIX_TIME CODE" lines) until
-# DIR/polls.stop exists.
-polls=$LAB_DIR/polls url=$(lab_repo_ready_url)
-lab_exec repo1 python3 -c '
-import os, sys, time, urllib.error, urllib.request
-url, out, stop = sys.argv[1], sys.argv[2], sys.argv[2] + ".stop"
-tick = time.monotonic()
-while os.path.isdir(os.path.dirname(out)) and not os.path.exists(stop):
-    at = time.time()
-    try:
-        code = urllib.request.urlopen(url, timeout=3).status
-    except urllib.error.HTTPError as e:
-        code = e.code
-    except Exception:
-        code = "000"
-    with open(out, "a") as f:
-        f.write("%.3f %s\n" % (at, code))
-    tick += 0.2
-    time.sleep(max(0.0, tick - time.monotonic()))
-' "$url" "$polls" &
-poller=$!
-for _ in $(seq 100); do [ -s "$polls" ] && break; sleep 0.1; done
-[ -s "$polls" ] || fail "the poller wrote no probe within 10 s"
+# The poller (tests/lab/lab-probe.sh): one process on repo1 probing the old repository every 200 ms
+# ("UNIX_TIME CODE LATENCY_MS" lines into DIR/probes) until lab_probe_stop.
+source "$ALFUP_SOURCE_DIR/tests/lab/lab-probe.sh"
+lab_probe_start || fail "the probe poller did not start"
+polls=$LAB_DIR/$LAB_PROBE_FILE_NAME
 
 # --- 1. the rehearsal fails on production-sized data -------------------------------------------------
 e2e_run_wait 1
@@ -139,8 +121,7 @@ pass "the rehearsal indexed nothing and ran with messaging, events, mail, LDAP s
 pass "nothing was written into the new dir.root (same digest after both rehearsals)"
 
 # The poller stops: production answered throughout both rehearsals.
-touch "$polls.stop"
-wait "$poller" || fail "the poller exited $?"
+lab_probe_stop || fail "the probe poller did not stop"
 count=$(wc -l < "$polls") bad=$(awk '$2 != 200' "$polls" | wc -l)
 [ "$bad" = 0 ] || fail "the old repository's probe did not answer 200 $bad times of $count: $(awk '$2 != 200' "$polls" | head -n 5)"
 [ "$count" -ge 10 ] || fail "only $count probes"
