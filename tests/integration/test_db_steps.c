@@ -589,7 +589,7 @@ static void test_params_refused(void **state)
     step_run_t run = {0};
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", outside, NULL);
     assert_int_equal(run.status, STEP_REFUSED);
-    db_test_assert_error_mentions(&run.result, "not inside backup_dir");
+    db_test_assert_error_mentions(&run.result, "not inside the agent's backup_dir");
     step_run_clear(&run);
     run_step(&run, fx->config, "db-backup", "", "database", "alfresco", "dest", "/etc/dump", NULL);
     assert_int_equal(run.status, STEP_REFUSED);

@@ -3,15 +3,7 @@
 #define ALFUP_ARCHIVE_PARAMS_H
 
 #include "step.h"
-
-/* Sets *out to the canonical form of the path in value, checked with
- * path_policy (caller frees). Returns STEP_SUCCEEDED, or STEP_REFUSED with
- * ctx's error set and *out NULL. key names the parameter in the message. */
-step_status_t archive_param_path(step_context_t *ctx, const char *key, const char *value, char **out);
-
-/* Like archive_param_path, and the path must also lie strictly inside the
- * agent's backup_dir (STEP_FAILED when backup_dir itself cannot be resolved). */
-step_status_t archive_param_backup_path(step_context_t *ctx, const char *key, const char *value, char **out);
+#include "step_params.h" /* step_param_path, step_param_backup_path */
 
 /* The optional integer parameter key in [min, max], def when absent. 0, or -1
  * with ctx's error set (STEP_REFUSED). */

@@ -56,7 +56,7 @@ static void job_clear(delta_job_t *job)
 static step_status_t add_tree_param(step_context_t *ctx, delta_job_t *job, const char *value)
 {
     char *root = NULL;
-    step_status_t status = archive_param_path(ctx, "tree", value, &root);
+    step_status_t status = step_param_path(ctx, "tree", value, &root);
     if (status != STEP_SUCCEEDED)
         return status;
     job->roots[job->count] = root;
@@ -108,11 +108,11 @@ static step_status_t read_params(step_context_t *ctx, delta_job_t *job)
     if (archive == NULL)
         return STEP_REFUSED;
     const char *target = kv_list_get(ctx->params, "target");
-    step_status_t status = archive_param_path(ctx, "base", base, &job->base);
+    step_status_t status = step_param_path(ctx, "base", base, &job->base);
     if (status == STEP_SUCCEEDED)
-        status = archive_param_backup_path(ctx, "archive", archive, &job->archive);
+        status = step_param_backup_path(ctx, "archive", archive, &job->archive);
     if (status == STEP_SUCCEEDED && target != NULL)
-        status = archive_param_path(ctx, "target", target, &job->target);
+        status = step_param_path(ctx, "target", target, &job->target);
     if (status == STEP_SUCCEEDED && strcmp(job->base, job->archive) == 0)
         status = step_fail(ctx, STEP_REFUSED, "%s: the delta archive cannot be the base", ctx->step_id);
     if (status == STEP_SUCCEEDED)

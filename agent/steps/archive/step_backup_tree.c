@@ -45,7 +45,7 @@ static void job_clear(backup_job_t *job)
 static step_status_t add_tree_param(step_context_t *ctx, backup_job_t *job, const char *value)
 {
     char *root = NULL;
-    step_status_t status = archive_param_path(ctx, "tree", value, &root);
+    step_status_t status = step_param_path(ctx, "tree", value, &root);
     if (status != STEP_SUCCEEDED)
         return status;
     job->roots[job->count] = root;
@@ -72,7 +72,7 @@ static step_status_t read_params(step_context_t *ctx, backup_job_t *job)
     const char *archive = step_param_required(ctx, "archive");
     if (archive == NULL)
         return STEP_REFUSED;
-    step_status_t status = archive_param_backup_path(ctx, "archive", archive, &job->archive);
+    step_status_t status = step_param_backup_path(ctx, "archive", archive, &job->archive);
     if (status != STEP_SUCCEEDED)
         return status;
     size_t trees = kv_list_count_key(ctx->params, "tree");

@@ -53,7 +53,7 @@ static step_status_t load_base(step_context_t *ctx, scan_job_t *job)
 static step_status_t add_tree(step_context_t *ctx, scan_job_t *job, const char *value)
 {
     char *root = NULL;
-    step_status_t status = archive_param_path(ctx, "tree", value, &root);
+    step_status_t status = step_param_path(ctx, "tree", value, &root);
     if (status != STEP_SUCCEEDED)
         return status;
     job->roots[job->count++] = root;
@@ -72,7 +72,7 @@ static step_status_t read_params(step_context_t *ctx, scan_job_t *job)
     const char *base = step_param_required(ctx, "base");
     if (base == NULL)
         return STEP_REFUSED;
-    step_status_t status = archive_param_path(ctx, "base", base, &job->base);
+    step_status_t status = step_param_path(ctx, "base", base, &job->base);
     if (status == STEP_SUCCEEDED)
         status = load_base(ctx, job);
     size_t trees = kv_list_count_key(ctx->params, "tree");

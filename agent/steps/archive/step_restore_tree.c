@@ -74,11 +74,11 @@ step_status_t step_restore_tree_run(step_context_t *ctx)
     const char *delta_param = kv_list_get(ctx->params, "delta");
     char *archive = NULL, *target = NULL, *delta = NULL;
     int created = 0;
-    step_status_t status = archive_param_path(ctx, "archive", archive_param, &archive);
+    step_status_t status = step_param_path(ctx, "archive", archive_param, &archive);
     if (status == STEP_SUCCEEDED)
-        status = archive_param_path(ctx, "target", target_param, &target);
+        status = step_param_path(ctx, "target", target_param, &target);
     if (status == STEP_SUCCEEDED && delta_param != NULL)
-        status = archive_param_path(ctx, "delta", delta_param, &delta);
+        status = step_param_path(ctx, "delta", delta_param, &delta);
     if (status == STEP_SUCCEEDED)
         status = archive_target_prepare(ctx, target, &created);
     if (status != STEP_SUCCEEDED)

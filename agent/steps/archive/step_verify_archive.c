@@ -16,7 +16,7 @@ step_status_t step_verify_archive_run(step_context_t *ctx)
     if (expected != NULL && strlen(expected) != ARCHIVE_DIGEST_HEX_LEN)
         return step_fail(ctx, STEP_REFUSED, "%s: parameter sha256 is not a sha-256 in hex", ctx->step_id);
     char *archive = NULL;
-    step_status_t status = archive_param_path(ctx, "archive", param, &archive);
+    step_status_t status = step_param_path(ctx, "archive", param, &archive);
     if (status != STEP_SUCCEEDED)
         return status;
     alfup_err_t err = {{0}};

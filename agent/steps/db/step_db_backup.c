@@ -14,7 +14,7 @@
 #include "db_params.h"
 #include "db_tool.h"
 #include "file_util.h"
-#include "path_policy.h"
+#include "step_params.h"
 #include "tree_remove.h"
 
 #define PARTIAL_SUFFIX ".partial"
@@ -47,17 +47,9 @@ static step_status_t resolve_dest(step_context_t *ctx, backup_job_t *job)
     const char *dest = step_param_required(ctx, "dest");
     if (dest == NULL)
         return STEP_REFUSED;
-    alfup_err_t err;
-    char backup_dir[PATH_MAX];
-    if (ctx->config->backup_dir == NULL || realpath(ctx->config->backup_dir, backup_dir) == NULL)
-        return step_fail(ctx, STEP_FAILED, "%s: backup_dir %s is not usable", ctx->step_id,
-                         ctx->config->backup_dir ? ctx->config->backup_dir : "(not configured)");
-    job->dest = path_policy_resolve(ctx->config, dest, &err);
-    if (job->dest == NULL)
-        return step_fail(ctx, STEP_REFUSED, "%s: dest: %s", ctx->step_id, err.msg);
-    if (!path_is_within(job->dest, backup_dir) || strcmp(job->dest, backup_dir) == 0)
-        return step_fail(ctx, STEP_REFUSED, "%s: dest %s is not inside backup_dir %s", ctx->step_id,
-                         job->dest, backup_dir);
+    step_status_t status = step_param_backup_path(ctx, "dest", dest, &job->dest);
+    if (status != STEP_SUCCEEDED)
+        return status;
     struct stat st;
     job->dest_exists = lstat(job->dest, &st) == 0;
     if (job->dest_exists && !ctx->interrupted)

@@ -8,10 +8,9 @@
 #include <string.h>
 
 #include "db_params.h"
-#include "path_policy.h"
-#include "path_within.h"
 #include "step_db_backup.h"
 #include "step_db_restore.h"
+#include "step_params.h"
 #include "tree_remove.h"
 
 typedef struct rehearsal_copy {
@@ -53,17 +52,9 @@ static step_status_t read_params(step_context_t *ctx, rehearsal_copy_t *copy)
     const char *dump = step_param_required(ctx, "dump");
     if (dump == NULL)
         return STEP_REFUSED;
-    alfup_err_t err;
-    char backup_dir[PATH_MAX];
-    if (ctx->config->backup_dir == NULL || realpath(ctx->config->backup_dir, backup_dir) == NULL)
-        return step_fail(ctx, STEP_FAILED, "%s: backup_dir %s is not usable", ctx->step_id,
-                         ctx->config->backup_dir ? ctx->config->backup_dir : "(not configured)");
-    copy->dump = path_policy_resolve(ctx->config, dump, &err);
-    if (copy->dump == NULL)
-        return step_fail(ctx, STEP_REFUSED, "%s: dump: %s", ctx->step_id, err.msg);
-    if (!path_is_within(copy->dump, backup_dir) || strcmp(copy->dump, backup_dir) == 0)
-        return step_fail(ctx, STEP_REFUSED, "%s: dump %s is not inside backup_dir %s", ctx->step_id,
-                         copy->dump, backup_dir);
+    step_status_t status = step_param_backup_path(ctx, "dump", dump, &copy->dump);
+    if (status != STEP_SUCCEEDED)
+        return status;
     return STEP_SUCCEEDED;
 }
 

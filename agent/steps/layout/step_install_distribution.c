@@ -202,11 +202,11 @@ static step_status_t read_paths(step_context_t *ctx, char **dist, char **target,
     const char *old_param = target_param ? step_param_required(ctx, "old_home") : NULL;
     if (old_param == NULL)
         return STEP_REFUSED;
-    step_status_t status = archive_param_path(ctx, "distribution", dist_param, dist);
+    step_status_t status = step_param_path(ctx, "distribution", dist_param, dist);
     if (status == STEP_SUCCEEDED)
-        status = archive_param_path(ctx, "target", target_param, target);
+        status = step_param_path(ctx, "target", target_param, target);
     if (status == STEP_SUCCEEDED)
-        status = archive_param_path(ctx, "old_home", old_param, old_home);
+        status = step_param_path(ctx, "old_home", old_param, old_home);
     if (status != STEP_SUCCEEDED)
         return status;
     if (path_is_within(*target, *old_home) || path_is_within(*old_home, *target))
