@@ -1,7 +1,8 @@
 # db.cmake -- database and preflight steps against a real PostgreSQL started by tests/lib/pg_harness.sh;
 # the three share tests/lib/db_test_lib.c (harness env, agent config, SQL and step-run helpers).
 foreach(db_test test_db_steps test_db_copy test_preflight test_rehearsal_steps)
-  add_executable(${db_test} ${ALFUP_TESTS_DIR}/integration/${db_test}.c ${ALFUP_TESTS_DIR}/lib/db_test_lib.c)
+  add_executable(${db_test} ${ALFUP_TESTS_DIR}/integration/${db_test}.c ${ALFUP_TESTS_DIR}/lib/db_test_lib.c
+                 ${ALFUP_TESTS_DIR}/lib/test_util.c)
   target_include_directories(${db_test} PRIVATE ${ALFUP_TESTS_DIR}/lib)
   target_link_libraries(${db_test} PRIVATE alfup_steps PkgConfig::LIBPQ PkgConfig::CMOCKA)
   alfup_script_test(db_${db_test} ${ALFUP_TESTS_DIR}/integration/db_test.sh TIMEOUT 300 LABELS db)

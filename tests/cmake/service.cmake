@@ -1,5 +1,6 @@
 # service.cmake -- service-start / service-stop steps, the log follower and probe, against the stand-ins.
-add_executable(service_steps_test ${ALFUP_TESTS_DIR}/integration/test_service_steps.c)
+add_executable(service_steps_test ${ALFUP_TESTS_DIR}/integration/test_service_steps.c ${ALFUP_TESTS_DIR}/lib/test_util.c)
+target_include_directories(service_steps_test PRIVATE ${ALFUP_TESTS_DIR}/lib)
 target_link_libraries(service_steps_test PRIVATE alfup_steps PkgConfig::LIBPQ PkgConfig::CMOCKA)
 add_dependencies(service_steps_test alfresco-standin solr-standin)
 alfup_script_test(service_steps ${ALFUP_TESTS_DIR}/integration/service_steps.sh TIMEOUT 300 LABELS service)

@@ -24,6 +24,7 @@
 #include "db_test_lib.h"
 #include "service_state.h"
 #include "step.h"
+#include "test_util.h"
 
 #define PATH_LEN 1024
 #define PROD "alf_prod"
@@ -50,25 +51,6 @@ typedef struct step_run {
     kv_list_t params;
     atomic_int cancel;
 } step_run_t;
-
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
 
 static void mkdirs(const char *path)
 {
@@ -162,7 +144,7 @@ static int setup(void **state)
     snprintf(fx->home, sizeof fx->home, "%s/home", fx->work);
     fx->config = db_test_agent_config(&fx->env, fx->state, NULL, fx->work);
     assert_non_null(fx->config);
-    fx->port = free_port();
+    fx->port = test_free_port();
     fx->admin = db_test_connect(fx->env.conninfo, "postgres", "test_rehearsal");
     db_test_sql(fx->admin, "drop database if exists " REHEARSAL_DB " with (force)");
     db_test_sql(fx->admin, "drop database if exists " PROD " with (force)");
@@ -251,7 +233,7 @@ static void write_sized(const char *root, const char *rel, size_t size, char fil
     *slash = '/';
     memset(text, fill, size);
     text[size] = '\0';
-    write_file(path, text);
+    test_write_text(path, text);
 }
 
 static ino_t inode_of(const char *root, const char *rel)
@@ -324,17 +306,17 @@ static void make_home(fixture_t *fx, const char *db, const char *fault)
     snprintf(path, sizeof path, "%s/tomcat/shared/classes", fx->home);
     mkdirs(path);
     snprintf(path, sizeof path, "%s/standin-version", fx->home);
-    write_file(path, "23.1.0 19200 19000 7.4.1\n");
+    test_write_text(path, "23.1.0 19200 19000 7.4.1\n");
     snprintf(path, sizeof path, "%s/standin-fault", fx->home);
     if (fault != NULL)
-        write_file(path, fault);
+        test_write_text(path, fault);
     else
         unlink(path);
     snprintf(path, sizeof path, "%s/tomcat/shared/classes/alfresco-global.properties", fx->home);
     snprintf(text, sizeof text, "dir.root=%s/new-alf-data\ndb.url=jdbc:postgresql://127.0.0.1:%s/nowhere\n"
              "db.username=alfresco\ndb.password=alfresco\nstandin.http.port=%u\n", fx->work, getenv("PGPORT"),
              fx->port);
-    write_file(path, text);
+    test_write_text(path, text);
     (void)db;
 }
 

@@ -28,6 +28,7 @@
 #include "proc_run.h"
 #include "service_state.h"
 #include "step.h"
+#include "test_util.h"
 
 #define PATH_LEN 1024
 #define READY_PATH "/alfresco/api/-default-/public/alfresco/versions/1/probes/-ready-"
@@ -66,25 +67,6 @@ static const char *env_required(const char *name)
     return value;
 }
 
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void write_textf(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void write_textf(const char *path, const char *fmt, ...)
 {
@@ -93,7 +75,7 @@ static void write_textf(const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     assert_true(vasprintf(&text, fmt, ap) >= 0);
     va_end(ap);
-    write_text(path, text);
+    test_write_text(path, text);
     free(text);
 }
 
@@ -204,7 +186,7 @@ static void make_repo_home(fixture_t *fx, const char *db, const char *version)
     mkdirs(fx->home, "tomcat/shared/classes");
     mkdirs(fx->home, "alf_data/contentstore");
     snprintf(path, sizeof path, "%s/standin-version", fx->home);
-    write_text(path, version);
+    test_write_text(path, version);
     snprintf(path, sizeof path, "%s/tomcat/shared/classes/alfresco-global.properties", fx->home);
     write_textf(path, "dir.root=%s/alf_data\ndb.url=jdbc:postgresql://127.0.0.1:%s/%s\n"
                 "db.username=alfresco\ndb.password=alfresco\nstandin.http.port=%u\n",
@@ -219,7 +201,7 @@ static void set_fault(const fixture_t *fx, const char *fault)
     if (fault == NULL)
         unlink(path);
     else
-        write_text(path, fault);
+        test_write_text(path, fault);
 }
 
 static int setup(void **state)
@@ -230,7 +212,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->home, sizeof fx->home, "%s/alfresco-v1", fx->dir);
     assert_int_equal(mkdir(fx->home, 0755), 0);
-    fx->port = free_port();
+    fx->port = test_free_port();
     fx->config = calloc(1, sizeof *fx->config);
     assert_non_null(fx->config);
     fx->config->name = strdup("repo1");
@@ -415,7 +397,7 @@ static void test_failed_patch_leaves_lock(void **state)
     stop_ok(fx);
     char path[PATH_LEN * 2];
     snprintf(path, sizeof path, "%s/standin-version", fx->home);
-    write_text(path, "23.1.0 19200");
+    test_write_text(path, "23.1.0 19200");
     set_fault(fx, "failed-patch");
 
     step_run_t run = {.status = STEP_UNSPECIFIED};
@@ -471,7 +453,7 @@ static void test_started_line_without_probe_times_out(void **state)
     add_repo_service(fx, SHORT_TIMEOUT_S, NULL);
     agent_service_t *service = &fx->config->services[0];
     char url[PATH_LEN];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", free_port(), READY_PATH);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", test_free_port(), READY_PATH);
     free(service->ready_url);
     service->ready_url = strdup(url);
     step_run_t run = {.status = STEP_UNSPECIFIED};
@@ -642,7 +624,7 @@ static void add_script_service(fixture_t *fx, const char *name, const char *scri
 {
     char path[PATH_LEN * 2], pidfile[PATH_LEN * 2];
     snprintf(path, sizeof path, "%s/%s.sh", fx->dir, name);
-    write_text(path, script);
+    test_write_text(path, script);
     snprintf(pidfile, sizeof pidfile, "%s/%s.pid", fx->dir, name);
     agent_service_t *service = add_service(fx->config, name);
     const char *verbs[] = {"start", "stop"};
@@ -810,7 +792,7 @@ static void test_missing_content_fails_start(void **state)
     mkdirs(fx->home, "alf_data/contentstore/2024/1/2/3/4");
     char path[PATH_LEN * 2];
     snprintf(path, sizeof path, "%s/alf_data/contentstore/2024/1/2/3/4/present.bin", fx->home);
-    write_text(path, "12345");
+    test_write_text(path, "12345");
     db_run("svc_content", "insert into alf_content_url (content_url, content_size) values"
                           " ('store://2024/1/2/3/4/present.bin', 5), ('store://2024/1/2/3/4/gone.bin', 7)");
     step_run_t run = {.status = STEP_UNSPECIFIED};
@@ -927,9 +909,9 @@ static void test_repo_staging_port(void **state)
     make_repo_home(fx, "svc_staging", "7.4.1 19100");
     add_repo_service(fx, NORMAL_START_TIMEOUT_S, NULL);
     agent_service_t *service = &fx->config->services[0];
-    unsigned staging = free_port();
+    unsigned staging = test_free_port();
     while (staging == fx->port)
-        staging = free_port();
+        staging = test_free_port();
     free(service->name);
     service->name = strdup("alfresco-v1-staging");
     add_port_arg(&service->start_argv, staging);
@@ -949,9 +931,9 @@ static void test_solr_staging_port(void **state)
     char program[PATH_LEN], path[PATH_LEN * 2];
     snprintf(program, sizeof program, "%s/solr-standin", env_required("ALFUP_BIN"));
     make_solr_home(fx);
-    unsigned staging = free_port();
+    unsigned staging = test_free_port();
     while (staging == fx->port)
-        staging = free_port();
+        staging = test_free_port();
     agent_service_t *service = add_service(fx->config, "solr-v1-staging");
     argv3(&service->start_argv, program, "start", fx->home);
     add_port_arg(&service->start_argv, staging);
@@ -1051,11 +1033,11 @@ static void test_log_follow(void **state)
     poll_expect(follow, &seen, 2, "b");
     append_text(path, "ial\n");
     poll_expect(follow, &seen, 1, "partial");
-    write_text(path, "c\n");                 /* copytruncate: shorter than what was read */
+    test_write_text(path, "c\n");                 /* copytruncate: shorter than what was read */
     poll_expect(follow, &seen, 1, "c");
     assert_int_equal(rename(path, rotated), 0);
     append_text(rotated, "d\n");              /* written after the rename, before the new file */
-    write_text(path, "e\n");
+    test_write_text(path, "e\n");
     poll_expect(follow, &seen, 2, "e");
     assert_string_equal(seen.lines.items[0], "d");
     char *long_line = malloc(LOG_FOLLOW_LINE_MAX * 3);
