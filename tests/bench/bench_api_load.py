@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 
+LATE_S = 0.05  # a read that starts this much after its turn is late (the connection was still busy)
+
 
 def parse_args():
     p = argparse.ArgumentParser(description="SSE clients and status reads against the alfup API")
@@ -29,7 +31,7 @@ def parse_args():
         p.add_argument(name)
     p.add_argument("--sse", type=int, default=100, help="event streams held open")
     p.add_argument("--rate", type=float, default=200.0, help="status reads a second, in total")
-    p.add_argument("--conns", type=int, default=4, help="kept-alive connections the reads share")
+    p.add_argument("--conns", type=int, default=8, help="kept-alive connections the reads share")
     p.add_argument("--drain-s", type=float, default=60.0, help="how long the streams may take to catch up at the end")
     return p.parse_args()
 
@@ -111,10 +113,10 @@ class Reader(threading.Thread):
     def __init__(self, api, stop, path, period, offset):
         super().__init__(daemon=True)
         self.api, self.stop, self.path, self.period, self.offset = api, stop, path, period, offset
-        self.latencies, self.errors, self.late = [], [], 0
+        self.latencies, self.from_due, self.errors, self.late = [], [], [], 0
         self.conn = None
 
-    def read_once(self):
+    def read_once(self, due):
         if self.conn is None:
             self.conn = self.api.connect(timeout=30)
         began = time.monotonic()
@@ -125,6 +127,7 @@ class Reader(threading.Thread):
         if resp.status != 200 or not body.startswith(b"{"):
             raise RuntimeError("status read: HTTP %d %r" % (resp.status, body[:80]))
         self.latencies.append(took * 1000)
+        self.from_due.append((time.monotonic() - due) * 1000)
 
     def run(self):
         start = time.monotonic() + self.offset
@@ -136,11 +139,11 @@ class Reader(threading.Thread):
                 self.stop.wait(due - now)
                 if self.stop.is_set():
                     return
-            elif now - due > self.period:
+            elif now - due > LATE_S:
                 self.late += 1
             k += 1
             try:
-                self.read_once()
+                self.read_once(due)
             except (OSError, RuntimeError, http.client.HTTPException) as e:
                 self.errors.append(str(e))
                 self.conn = None
@@ -173,7 +176,7 @@ def main():
                                                          time.monotonic() - began), flush=True)
     period = args.conns / args.rate
     readers = [Reader(api, stop_reads, "/api/v1/runs/" + args.run, period, i / args.rate) for i in range(args.conns)]
-    load_began = time.monotonic()
+    load_began, cpu_began = time.monotonic(), time.process_time()
     for r in readers:
         r.start()
     while not done.wait(0.5):
@@ -182,6 +185,7 @@ def main():
     for r in readers:
         r.join(timeout=35)
     load_s = time.monotonic() - load_began
+    client_cpu = 100 * (time.process_time() - cpu_began) / load_s if load_s else 0
     expected = journal_ids(args.journal)
     caught_up = wait_caught_up(streams, expected[-1] if expected else 0, args.drain_s)
     verdicts = [s.verdict(expected) for s in streams]
@@ -199,6 +203,8 @@ def main():
         "late_reads": sum(r.late for r in readers),
         "read_p50_ms": round(pct(latencies, 50), 2), "read_p99_ms": round(pct(latencies, 99), 2),
         "read_max_ms": round(max(latencies), 2) if latencies else None,
+        "read_from_turn_p99_ms": round(pct([d for r in readers for d in r.from_due], 99), 2),
+        "client_cpu_percent": round(client_cpu),
     }
     print(json.dumps(result), flush=True)
     return 0 if not bad and caught_up and not read_errors and latencies else 1
