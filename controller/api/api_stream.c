@@ -103,7 +103,54 @@ static void check_stream_certificates(api_server_t *s)
     }
 }
 
-static void feed_stream(api_server_t *s, api_session_t *session, uint64_t now)
+/* One feeding's answers from the daemon, by the event id they follow: streams at the same event (every
+ * stream that keeps up) share one question and one formatting, so a tick costs the daemon's loop one
+ * query, not one per stream (the events are the same for every reader). */
+#define FEED_ANSWERS_MAX 16
+
+typedef struct {
+    long long after, last_id;
+    char *text; /* the SSE text, LWS_PRE bytes in front; NULL when nothing came after `after` */
+    size_t len;
+} feed_answer_t;
+
+typedef struct {
+    feed_answer_t answers[FEED_ANSWERS_MAX];
+    unsigned count, next;
+} feed_answers_t;
+
+static const feed_answer_t *feed_answer(api_server_t *s, feed_answers_t *cache, const api_request_t *who,
+                                        long long after)
+{
+    for (unsigned i = 0; i < cache->count; i++)
+        if (cache->answers[i].after == after)
+            return &cache->answers[i];
+    feed_answer_t *a;
+    if (cache->count < FEED_ANSWERS_MAX) {
+        a = &cache->answers[cache->count++];
+    } else { /* more positions than kept: the oldest answer goes */
+        a = &cache->answers[cache->next];
+        cache->next = (cache->next + 1) % FEED_ANSWERS_MAX;
+        free(a->text);
+    }
+    *a = (feed_answer_t){.after = after, .last_id = after};
+    api_request_t request = *who;
+    request.action = API_EVENTS;
+    request.after = after;
+    char *body = NULL;
+    if (api_ask_daemon(s, &request, &body) == 200 && body)
+        a->text = format_events(body, &a->last_id, &a->len);
+    free(body);
+    return a;
+}
+
+static void feed_answers_free(feed_answers_t *cache)
+{
+    for (unsigned i = 0; i < cache->count; i++)
+        free(cache->answers[i].text);
+}
+
+static void feed_stream(api_server_t *s, feed_answers_t *cache, api_session_t *session, uint64_t now)
 {
     if (session->reply != NULL) { /* the client has not taken the last part yet */
         if (now - session->queued_ms > API_STREAM_STALL_MS) {
@@ -113,14 +160,14 @@ static void feed_stream(api_server_t *s, api_session_t *session, uint64_t now)
         }
         return;
     }
-    api_request_t request = session->request;
-    request.action = API_EVENTS;
-    request.after = session->last_id;
-    char *body = NULL, *text = NULL;
+    const feed_answer_t *answer = feed_answer(s, cache, &session->request, session->last_id);
+    char *text = NULL;
     size_t len = 0;
-    if (api_ask_daemon(s, &request, &body) == 200 && body)
-        text = format_events(body, &session->last_id, &len);
-    free(body);
+    if (answer->text && (text = malloc(LWS_PRE + answer->len + 1)) != NULL) {
+        memcpy(text, answer->text, LWS_PRE + answer->len + 1);
+        len = answer->len;
+        session->last_id = answer->last_id;
+    }
     if (text == NULL && now - session->sent_ms >= (uint64_t)s->config.idle_timeout_s * 1000 / 2) {
         static const char KEEPALIVE[] = ": keepalive\n\n";
         text = malloc(LWS_PRE + sizeof KEEPALIVE);
@@ -139,6 +186,8 @@ void api_stream_feed_all(api_server_t *s)
         return;
     s->fed_ms = now;
     check_stream_certificates(s);
+    feed_answers_t cache = {.count = 0};
     for (api_session_t *session = s->streams; session; session = session->next_stream)
-        feed_stream(s, session, now);
+        feed_stream(s, &cache, session, now);
+    feed_answers_free(&cache);
 }
