@@ -10,10 +10,16 @@
 
 #include "downtime_measure.h"
 
-#define GUESS_BASIS_MAX 160
+#define GUESS_BASIS_MAX 256
 #define CLOCK_TEXT_MAX 16
 #define MS_PER_S 1000.0
 #define BYTES_PER_MIB (1024.0 * 1024.0)
+#define MS_PER_H 3600000.0
+/* The shortest time the counted changes are taken to have come in over: a count within a second of the base
+ * copy's end gives a rate per second, not per nothing. */
+#define MIN_RATE_SPAN_MS 1000u
+/* No guess beyond ~30 years: an absurd rate over a long wait must not overflow the sums. */
+#define MAX_GUESS_MS 1e12
 /* The kind of the pre-cutover count of what changed since the base (outputs changed_files, changed_bytes). */
 #define KIND_DELTA_SCAN "delta-scan"
 
@@ -31,8 +37,19 @@ typedef struct step_guess {
 typedef struct estimate_walk {
     const run_t *run;
     size_t from, to;
-    int repo_started; /* the span's first repository start was guessed */
+    int repo_started;     /* the span's first repository start was guessed */
+    uint64_t at_ms;       /* extrapolate the counted changes to this moment; 0: as counted */
+    uint64_t counted_ms;  /* out: the latest count's time */
+    uint64_t extended_ms; /* out: the moment a delta was extrapolated to (0: none was) */
 } estimate_walk_t;
+
+/* The counted changes grown at their rate (cf, cb over the time from the base copy's end to the count) for the
+ * time from the count to at_ms. */
+typedef struct delta_growth {
+    int64_t files, bytes; /* extrapolated totals */
+    double files_per_h, mib_per_h;
+    double wait_h; /* from the count to at_ms */
+} delta_growth_t;
 
 static double mib(int64_t bytes)
 {
@@ -209,10 +226,43 @@ static int64_t archive_fixed_ms(const run_t *run, size_t before, const char *age
     return fixed > 0 ? fixed : 0;
 }
 
+/* Grows cf/cb (counted at `counted`, since the base copy that ended at base_end) to at_ms. Returns 1 when it
+ * did, 0 when at_ms is not after the count (g keeps the counted figures). */
+static int grow_delta(uint64_t base_end, uint64_t counted, uint64_t at_ms, int64_t cf, int64_t cb, delta_growth_t *g)
+{
+    *g = (delta_growth_t){.files = cf, .bytes = cb};
+    if (at_ms <= counted || counted == 0)
+        return 0;
+    uint64_t span = counted > base_end ? counted - base_end : 0;
+    double span_ms = (double)(span > MIN_RATE_SPAN_MS ? span : MIN_RATE_SPAN_MS), wait_ms = (double)(at_ms - counted);
+    g->files_per_h = (double)cf * MS_PER_H / span_ms;
+    g->mib_per_h = mib(cb) * MS_PER_H / span_ms;
+    g->wait_h = wait_ms / MS_PER_H;
+    g->files += (int64_t)((double)cf * wait_ms / span_ms + 0.5);
+    g->bytes += (int64_t)((double)cb * wait_ms / span_ms + 0.5);
+    return 1;
+}
+
+static void delta_basis(const planned_step_t *p, const run_step_t *scan, const delta_growth_t *growth, int grown,
+                        uint64_t at_ms, char *buf, size_t len)
+{
+    char counted[CLOCK_TEXT_MAX], to[CLOCK_TEXT_MAX];
+    clock_text(scan->finished_unix_ms, counted, sizeof counted);
+    if (!grown) {
+        snprintf(buf, len, "%s %lld files %.1f MiB (counted %s)", p->id, (long long)growth->files, mib(growth->bytes),
+                 counted);
+        return;
+    }
+    clock_text(at_ms, to, sizeof to);
+    snprintf(buf, len, "%s %lld files %.1f MiB (counted %s, extrapolated %.1f h to %s at %.0f files/h, %.1f MiB/h)",
+             p->id, (long long)growth->files, mib(growth->bytes), counted, growth->wait_h, to, growth->files_per_h,
+             growth->mib_per_h);
+}
+
 /* Changes since the base (a delta-scan before the cutover) at the base copy's throughput (its backup and
  * laying into the new dir.root), plus the scan's own time (the delta re-lists the same folders), plus an
  * archive step's fixed cost (archive_fixed_ms). */
-static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
+static void guess_delta(estimate_walk_t *w, size_t i, step_guess_t *g)
 {
     const run_t *run = w->run;
     const planned_step_t *p = &run->plan->steps[i];
@@ -234,17 +284,22 @@ static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
         snprintf(g->basis, sizeof g->basis, "%s: changes since the base not counted", p->id);
         return;
     }
-    double share = files > 0 ? (double)cf / (double)files : 0.0;
-    if (bytes > 0 && (double)cb / (double)bytes > share)
-        share = (double)cb / (double)bytes;
+    delta_growth_t growth;
+    uint64_t counted = run->steps[scan].finished_unix_ms;
+    int grown = grow_delta(run->steps[base].finished_unix_ms, counted, w->at_ms, cf, cb, &growth);
+    w->counted_ms = counted > w->counted_ms ? counted : w->counted_ms;
+    w->extended_ms = grown ? w->at_ms : w->extended_ms;
+    double share = files > 0 ? (double)growth.files / (double)files : 0.0;
+    if (bytes > 0 && (double)growth.bytes / (double)bytes > share)
+        share = (double)growth.bytes / (double)bytes;
     double copy_ms = (double)(base_ms + lay_ms);
     int64_t fixed_ms = archive_fixed_ms(run, w->from, p->agent, (double)bytes / (double)(base_ms > 0 ? base_ms : 1));
-    g->ms = scan_ms + fixed_ms + (int64_t)(copy_ms * share);
-    char counted[CLOCK_TEXT_MAX];
-    clock_text(run->steps[scan].finished_unix_ms, counted, sizeof counted);
-    snprintf(g->basis, sizeof g->basis,
-             "%s %lld files %.1f MiB (counted %s) at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s", p->id,
-             (long long)cf, mib(cb), counted, copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
+    double copy_share_ms = copy_ms * share < MAX_GUESS_MS ? copy_ms * share : MAX_GUESS_MS;
+    g->ms = scan_ms + fixed_ms + (int64_t)copy_share_ms;
+    delta_basis(p, &run->steps[scan], &growth, grown, w->at_ms, g->basis, sizeof g->basis);
+    size_t used = strlen(g->basis);
+    snprintf(g->basis + used, sizeof g->basis - used, " at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s",
+             copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
              copy_ms > 0 ? mib((int64_t)((double)bytes * MS_PER_S / copy_ms)) : 0.0, secs(scan_ms), secs(fixed_ms));
 }
 
@@ -330,7 +385,20 @@ static void write_basis(const part_sums_t *sums, downtime_estimate_t *est)
     }
 }
 
+/* The moment to extrapolate to: now, or the cutover's first step when it was sent before (0: none). */
+static uint64_t extrapolate_to(const estimate_walk_t *w, int64_t now_unix_ms)
+{
+    uint64_t at = now_unix_ms > 0 ? (uint64_t)now_unix_ms : 0;
+    uint64_t cutover = w->run->steps[w->from].sent_unix_ms;
+    return cutover != 0 && cutover < at ? cutover : at;
+}
+
 int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
+{
+    return downtime_estimate_at(run, 0, est);
+}
+
+int downtime_estimate_at(const run_t *run, int64_t now_unix_ms, downtime_estimate_t *est)
 {
     memset(est, 0, sizeof *est);
     estimate_walk_t w = {.run = run};
@@ -338,6 +406,7 @@ int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
         snprintf(est->basis, sizeof est->basis, "this workflow stops nothing: no downtime to estimate");
         return 0;
     }
+    w.at_ms = extrapolate_to(&w, now_unix_ms);
     part_sums_t sums = {.known = 1};
     for (size_t i = w.from; i < w.to;)
         i = add_stage(&w, i, &sums);
@@ -347,6 +416,8 @@ int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
     est->delta_ms = sums.ms[PART_DELTA];
     est->start_ms = sums.ms[PART_START];
     est->total_ms = sums.total;
+    est->counted_unix_ms = w.counted_ms;
+    est->at_unix_ms = w.extended_ms;
     write_basis(&sums, est);
     return 0;
 }
