@@ -12,6 +12,7 @@
 #define CLOCK_TEXT_MAX 16
 #define MS_PER_S 1000.0
 #define MS_PER_H 3600000.0
+#define MIN_PER_H 60.0
 #define BYTES_PER_MIB (1024.0 * 1024.0)
 /* The shortest time the counted changes are taken to have come in over: a count within a second of the base
  * copy's end gives a rate per second, not per nothing. */
@@ -121,8 +122,10 @@ static void delta_basis(const planned_step_t *p, const run_step_t *scan, const d
         return;
     }
     clock_text(at_ms, to, sizeof to);
-    snprintf(buf, len, "%s %lld files %.1f MiB (counted %s, extrapolated %.1f h to %s at %.0f files/h, %.1f MiB/h)",
-             p->id, (long long)growth->files, mib(growth->bytes), counted, growth->wait_h, to, growth->files_per_h,
+    int in_hours = growth->wait_h >= 1.0; /* a wait under an hour in minutes */
+    snprintf(buf, len, "%s %lld files %.1f MiB (counted %s, extrapolated %.1f %s to %s at %.0f files/h, %.1f MiB/h)",
+             p->id, (long long)growth->files, mib(growth->bytes), counted,
+             in_hours ? growth->wait_h : growth->wait_h * MIN_PER_H, in_hours ? "h" : "min", to, growth->files_per_h,
              growth->mib_per_h);
 }
 

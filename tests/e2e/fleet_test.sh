@@ -71,14 +71,18 @@ wait_for() {
 wait_for 'd["d1"]["state"] == "prepared" and d["d1"]["estimate_s"] is not None' 60 "d1 not prepared with an estimate"
 [ "$(date +%s)" -lt "$opens_s" ] || fail "d1 was prepared only after the window opened (test too slow here)"
 pass "d1 prepared (its rehearsal ran) before the window: estimate $(fleet_json 'd["d1"]["estimate_s"]') s"
-basis=$(fleet_json 'd["d1"]["estimate_basis"]')
-grep_all -E 'delta: .*\(counted [0-9:]+Z, extrapolated [0-9.]+ h to [0-9:]+Z at [0-9]+ files/h' <<<"$basis" ||
-    fail "d1's estimate is not extrapolated to the runner's clock: $basis"
 wait_for 'd["d1"]["why"] == "no-fit"' 60 "d1 not deferred for the 3 s before the blackout"
 why=$(fleet_json 'd["d1"]["detail"]')
 grep_all -E "^estimate .* x 1\.5 = .* > [0-9]+ s left \([0-9]+s > [0-9]+s\): waits for the next window" <<<"$why" ||
     fail "d1's deferral does not say why with the numbers: $why"
 pass "d1 deferred: $why"
+# the runner asks for the estimate as of its clock at every tick while d1 waits prepared (the blackout): once its
+# clock is past the count (whole seconds), the basis says the counted changes were extrapolated to it
+wait_for '", extrapolated " in d["d1"]["estimate_basis"]' 15 "d1's estimate not extrapolated to the runner's clock"
+basis=$(fleet_json 'd["d1"]["estimate_basis"]')
+grep_all -E 'delta: .*\(counted [0-9:]+Z, extrapolated [0-9.]+ (h|min) to [0-9:]+Z at [0-9]+ files/h' <<<"$basis" ||
+    fail "d1's estimate basis does not say how it was extrapolated: $basis"
+pass "d1's estimate extrapolated to the runner's clock: ${basis#*delta: }"
 
 pid=$(lab_controller_pid)
 kill -KILL "$pid"

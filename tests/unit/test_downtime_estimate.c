@@ -294,7 +294,7 @@ static void test_rate_over_a_short_span(void **state)
     downtime_estimate_t est;
     downtime_estimate_at(run, (int64_t)(scan->finished_unix_ms + 2000), &est);
     assert_int_equal(est.delta_ms, 300 + 520 + 6000); /* 20 MiB a second for 2 s more: 60 MiB */
-    assert_non_null(strstr(est.basis, "at 180000 files/h, 72000.0 MiB/h"));
+    assert_non_null(strstr(est.basis, "extrapolated 0.0 min to 08:00:30Z at 180000 files/h, 72000.0 MiB/h"));
     kv_list_clear(&scan->result.outputs);
     kv_list_add(&scan->result.outputs, "changed_files", "0");
     kv_list_add(&scan->result.outputs, "changed_bytes", "0");
