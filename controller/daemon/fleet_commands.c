@@ -53,15 +53,16 @@ static int op_cancel(void *arg, const char *run_id, alfup_err_t *err)
     return run_engine_cancel(arg, run_id, err);
 }
 
-/* downtime_estimate_for_run() (issue 12), rounded up to whole seconds; unknown while an input is not measured
- * (then, by the fit rule, no cutover starts). */
-static int64_t op_estimate(void *arg, const char *run_id, char *basis, size_t len)
+/* downtime_estimate_at() (issue 12) as of the runner's clock now_s: what production wrote while the run waited
+ * at its gate is in it. Rounded up to whole seconds; unknown while an input is not measured (then, by the fit
+ * rule, no cutover starts). */
+static int64_t op_estimate(void *arg, const char *run_id, int64_t now_s, char *basis, size_t len)
 {
     const run_t *run = run_engine_find(arg, run_id);
     if (run == NULL)
         return snprintf(basis, len, "no run %s", run_id), FLEET_ESTIMATE_UNKNOWN;
     downtime_estimate_t est;
-    if (downtime_estimate_for_run(run, &est) != 0 || !est.known)
+    if (downtime_estimate_at(run, now_s * MS_PER_S, &est) != 0 || !est.known)
         return snprintf(basis, len, "%s", est.basis), FLEET_ESTIMATE_UNKNOWN;
     snprintf(basis, len, "%s", est.basis);
     return (est.total_ms + MS_PER_S - 1) / MS_PER_S;

@@ -13,7 +13,7 @@
 #include "journal.h"
 #include "run_model.h"
 
-#define FLEET_ESTIMATE_BASIS_MAX 400
+#define FLEET_ESTIMATE_BASIS_MAX 640
 
 /* What the runner needs to know of one run. */
 typedef struct fleet_run_view {
@@ -38,9 +38,10 @@ typedef struct fleet_runner_ops {
     int (*approve)(void *arg, const char *run_id, const char *gate, alfup_err_t *err);
     int (*resume)(void *arg, const char *run_id, alfup_err_t *err);
     int (*cancel)(void *arg, const char *run_id, alfup_err_t *err);
-    /* The cutover's estimated downtime in seconds from the run's measurements, or FLEET_ESTIMATE_UNKNOWN; what
-     * it rests on into basis. The seam to downtime_estimate_for_run(). */
-    int64_t (*estimate_s)(void *arg, const char *run_id, char *basis, size_t len);
+    /* The cutover's estimated downtime in seconds from the run's measurements as of now_s (the runner's clock:
+     * the changes counted before the gate extrapolated to it), or FLEET_ESTIMATE_UNKNOWN; what it rests on into
+     * basis. The seam to downtime_estimate_at(). */
+    int64_t (*estimate_s)(void *arg, const char *run_id, int64_t now_s, char *basis, size_t len);
     /* The clock: UTC seconds. */
     int64_t (*now)(void *arg);
     void *arg;

@@ -79,7 +79,7 @@ static void sync_member(fleet_runner_t *r, fleet_active_t *fa, size_t i, int64_t
     if (v.error[0])
         snprintf(m->note, sizeof m->note, "%s", v.error);
     if (state == FLEET_PREPARED || state == FLEET_PREPARING || state == FLEET_CUTTING_OVER) /* not once settled */
-        m->member.estimate_s = r->ops.estimate_s(r->ops.arg, m->run_id, m->basis, sizeof m->basis);
+        m->member.estimate_s = r->ops.estimate_s(r->ops.arg, m->run_id, now, m->basis, sizeof m->basis);
     if (state == m->member.state)
         return;
     const char *event = transition_event(m->member.state, state);

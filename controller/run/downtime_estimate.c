@@ -1,21 +1,18 @@
 /* downtime_estimate.c -- the cutover's estimated downtime, stage by stage, from what the run measured
  * before it (downtime_estimate.h; docs/runs.md, "The downtime estimate"). Every step of the downtime
- * is given a guess from one measurement, named in the basis; a step that nothing measured makes the
- * estimate unknown rather than guessed from nothing. */
+ * is given a guess from one measurement, named in the basis (the delta's in downtime_delta.c); a step
+ * that nothing measured makes the estimate unknown rather than guessed from nothing. */
 #include "downtime_estimate.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "downtime_delta.h"
 #include "downtime_measure.h"
 
-#define GUESS_BASIS_MAX 160
-#define CLOCK_TEXT_MAX 16
+#define GUESS_BASIS_MAX DOWNTIME_GUESS_BASIS_MAX
 #define MS_PER_S 1000.0
 #define BYTES_PER_MIB (1024.0 * 1024.0)
-/* The kind of the pre-cutover count of what changed since the base (outputs changed_files, changed_bytes). */
-#define KIND_DELTA_SCAN "delta-scan"
 
 typedef enum part { PART_STOP, PART_DB, PART_DELTA, PART_START, PART_OTHER, PART_COUNT } part_t;
 
@@ -31,8 +28,12 @@ typedef struct step_guess {
 typedef struct estimate_walk {
     const run_t *run;
     size_t from, to;
-    int repo_started; /* the span's first repository start was guessed */
+    int repo_started;     /* the span's first repository start was guessed */
+    uint64_t at_ms;       /* extrapolate the counted changes to this moment; 0: as counted */
+    uint64_t counted_ms;  /* out: the latest count's time */
+    uint64_t extended_ms; /* out: the moment a delta was extrapolated to (0: none was) */
 } estimate_walk_t;
+
 
 static double mib(int64_t bytes)
 {
@@ -155,97 +156,16 @@ static void guess_db(const estimate_walk_t *w, size_t i, step_guess_t *g)
              mib((int64_t)(rate * MS_PER_S)), label);
 }
 
-/* unix_ms as "HH:MM:SSZ" (UTC): when the changes were counted (what production writes later comes on top). */
-static void clock_text(uint64_t unix_ms, char *buf, size_t len)
+/* The delta (downtime_delta.c), extrapolated to the walk's moment. */
+static void guess_delta(estimate_walk_t *w, size_t i, step_guess_t *g)
 {
-    time_t seconds = (time_t)(unix_ms / 1000u);
-    struct tm tm;
-    if (unix_ms == 0 || gmtime_r(&seconds, &tm) == NULL || strftime(buf, len, "%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "-");
-}
-
-/* "${STEP.archive}" -> the planned step STEP@agent. */
-static long base_step(const run_plan_t *plan, const char *ref, const char *agent)
-{
-    char id[RUN_PLAN_STEP_ID_MAX + 1];
-    size_t open = strlen(RUN_PLAN_REF_OPEN);
-    const char *dot = ref ? strrchr(ref, '.') : NULL;
-    if (ref == NULL || strncmp(ref, RUN_PLAN_REF_OPEN, open) != 0 || dot == NULL || dot < ref + open)
-        return -1;
-    int len = snprintf(id, sizeof id, "%.*s@%s", (int)(dot - ref - (long)open), ref + open, agent);
-    return len < 0 || (size_t)len >= sizeof id ? -1 : run_plan_find(plan, id);
-}
-
-/* The slowest step of kind on agent before `before` whose param key is value; -1 when none. */
-static long slowest_with_param(const run_t *run, size_t before, const char *kind, const char *agent, const char *key,
-                               const char *value, int64_t *ms)
-{
-    long best = -1;
-    *ms = 0;
-    for (size_t j = 0; j < before; j++) {
-        const planned_step_t *p = &run->plan->steps[j];
-        const char *v = kv_list_get(&p->params, key);
-        int64_t wall = downtime_step_wall_ms(&run->steps[j]);
-        if (strcmp(p->kind, kind) != 0 || strcmp(p->agent, agent) != 0 || v == NULL || strcmp(v, value) != 0 ||
-            wall < 0)
-            continue;
-        if (wall >= *ms) {
-            *ms = wall;
-            best = (long)j;
-        }
-    }
-    return best;
-}
-
-/* An archive step's fixed cost on agent (creating, digesting and syncing an archive, whatever its size):
- * the fastest backup-tree there, less its bytes at the base's rate (bytes per ms); 0 when that is the base. */
-static int64_t archive_fixed_ms(const run_t *run, size_t before, const char *agent, double rate)
-{
-    int64_t fastest_ms = 0, bytes = 0;
-    long fastest = downtime_fastest_kind(run, before, "backup-tree", agent, &fastest_ms);
-    if (fastest < 0 || rate <= 0.0 || downtime_output_i64(&run->steps[fastest], "bytes", &bytes) != 0)
-        return 0;
-    int64_t fixed = fastest_ms - (int64_t)((double)bytes / rate);
-    return fixed > 0 ? fixed : 0;
-}
-
-/* Changes since the base (a delta-scan before the cutover) at the base copy's throughput (its backup and
- * laying into the new dir.root), plus the scan's own time (the delta re-lists the same folders), plus an
- * archive step's fixed cost (archive_fixed_ms). */
-static void guess_delta(const estimate_walk_t *w, size_t i, step_guess_t *g)
-{
-    const run_t *run = w->run;
-    const planned_step_t *p = &run->plan->steps[i];
-    const char *ref = kv_list_get(&p->params, "base");
-    long base = base_step(run->plan, ref, p->agent);
-    int64_t base_ms = base >= 0 ? downtime_step_wall_ms(&run->steps[base]) : -1;
-    int64_t files = 0, bytes = 0, lay_ms = 0, scan_ms = 0, cf = 0, cb = 0;
-    if (base_ms < 0 || downtime_output_i64(&run->steps[base], "files", &files) != 0 ||
-        downtime_output_i64(&run->steps[base], "bytes", &bytes) != 0) {
-        g->known = 0;
-        snprintf(g->basis, sizeof g->basis, "%s: its base copy not measured", p->id);
-        return;
-    }
-    slowest_with_param(run, w->from, "restore-tree", p->agent, "archive", ref, &lay_ms);
-    long scan = slowest_with_param(run, w->from, KIND_DELTA_SCAN, p->agent, "base", ref, &scan_ms);
-    if (scan < 0 || downtime_output_i64(&run->steps[scan], "changed_files", &cf) != 0 ||
-        downtime_output_i64(&run->steps[scan], "changed_bytes", &cb) != 0) {
-        g->known = 0;
-        snprintf(g->basis, sizeof g->basis, "%s: changes since the base not counted", p->id);
-        return;
-    }
-    double share = files > 0 ? (double)cf / (double)files : 0.0;
-    if (bytes > 0 && (double)cb / (double)bytes > share)
-        share = (double)cb / (double)bytes;
-    double copy_ms = (double)(base_ms + lay_ms);
-    int64_t fixed_ms = archive_fixed_ms(run, w->from, p->agent, (double)bytes / (double)(base_ms > 0 ? base_ms : 1));
-    g->ms = scan_ms + fixed_ms + (int64_t)(copy_ms * share);
-    char counted[CLOCK_TEXT_MAX];
-    clock_text(run->steps[scan].finished_unix_ms, counted, sizeof counted);
-    snprintf(g->basis, sizeof g->basis,
-             "%s %lld files %.1f MiB (counted %s) at %.0f files/s, %.1f MiB/s + scan %.1f s + fixed %.1f s", p->id,
-             (long long)cf, mib(cb), counted, copy_ms > 0 ? (double)files * MS_PER_S / copy_ms : 0.0,
-             copy_ms > 0 ? mib((int64_t)((double)bytes * MS_PER_S / copy_ms)) : 0.0, secs(scan_ms), secs(fixed_ms));
+    downtime_delta_guess_t d;
+    downtime_guess_delta(w->run, w->from, i, w->at_ms, &d);
+    g->known = d.known;
+    g->ms = d.ms;
+    snprintf(g->basis, sizeof g->basis, "%s", d.basis);
+    w->counted_ms = d.counted_unix_ms > w->counted_ms ? d.counted_unix_ms : w->counted_ms;
+    w->extended_ms = d.extrapolated ? w->at_ms : w->extended_ms;
 }
 
 static void guess_step(estimate_walk_t *w, size_t i, step_guess_t *g)
@@ -330,7 +250,20 @@ static void write_basis(const part_sums_t *sums, downtime_estimate_t *est)
     }
 }
 
+/* The moment to extrapolate to: now, or the cutover's first step when it was sent before (0: none). */
+static uint64_t extrapolate_to(const estimate_walk_t *w, int64_t now_unix_ms)
+{
+    uint64_t at = now_unix_ms > 0 ? (uint64_t)now_unix_ms : 0;
+    uint64_t cutover = w->run->steps[w->from].sent_unix_ms;
+    return cutover != 0 && cutover < at ? cutover : at;
+}
+
 int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
+{
+    return downtime_estimate_at(run, 0, est);
+}
+
+int downtime_estimate_at(const run_t *run, int64_t now_unix_ms, downtime_estimate_t *est)
 {
     memset(est, 0, sizeof *est);
     estimate_walk_t w = {.run = run};
@@ -338,6 +271,7 @@ int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
         snprintf(est->basis, sizeof est->basis, "this workflow stops nothing: no downtime to estimate");
         return 0;
     }
+    w.at_ms = extrapolate_to(&w, now_unix_ms);
     part_sums_t sums = {.known = 1};
     for (size_t i = w.from; i < w.to;)
         i = add_stage(&w, i, &sums);
@@ -347,6 +281,8 @@ int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est)
     est->delta_ms = sums.ms[PART_DELTA];
     est->start_ms = sums.ms[PART_START];
     est->total_ms = sums.total;
+    est->counted_unix_ms = w.counted_ms;
+    est->at_unix_ms = w.extended_ms;
     write_basis(&sums, est);
     return 0;
 }

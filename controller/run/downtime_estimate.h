@@ -10,7 +10,7 @@
 
 #include "run_model.h"
 
-#define DOWNTIME_BASIS_MAX 400
+#define DOWNTIME_BASIS_MAX 640
 
 typedef struct downtime_estimate {
     int known;                      /* 0: an input is not measured yet; basis says which */
@@ -19,11 +19,22 @@ typedef struct downtime_estimate {
     int64_t db_copy_ms;             /* template copy, or dump and restore on another server */
     int64_t delta_ms;               /* contentstore and Solr deltas */
     int64_t start_ms;               /* the new Solr and repository, start to ready */
+    uint64_t counted_unix_ms;       /* when the changes since the base were counted (0: not counted) */
+    uint64_t at_unix_ms;            /* the delta is extrapolated to this moment (0: taken as counted) */
     char basis[DOWNTIME_BASIS_MAX]; /* the inputs in words, e.g. "db 1.0 GiB at 310 MB/s; ..." */
 } downtime_estimate_t;
 
-/* Fills est from run's step results so far. Returns 0; est->known tells whether it is complete. */
+/* Fills est from run's step results so far, the delta as counted (what the measurements said at the count:
+ * the estimate a finished cutover's measured downtime is compared with when nothing waited in between).
+ * Returns 0; est->known tells whether it is complete. */
 int downtime_estimate_for_run(const run_t *run, downtime_estimate_t *est);
+
+/* The estimate as of now_unix_ms: the changes counted since the base copy grow at the rate they came in
+ * (counted changes over the time from the base copy's end to the count) for the time from the count to
+ * now_unix_ms, or to the cutover's first step when it was sent before that (production stops writing then).
+ * What a decision taken at now_unix_ms must use: a prepared run may wait at its gate for days. The basis says
+ * when the count was and the rate. now_unix_ms at or before the count: as downtime_estimate_for_run(). Pure. */
+int downtime_estimate_at(const run_t *run, int64_t now_unix_ms, downtime_estimate_t *est);
 
 /* The measured downtime of a run whose cutover finished: from sending the step that stops the old
  * repository to the result of the last start of the new version (ready). 0 with *ms, or -1 when the

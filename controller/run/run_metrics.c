@@ -124,8 +124,10 @@ static void write_cutover(const run_t *runs, FILE *out)
                      " sent to its last step finished.\n# TYPE alfup_cutover_downtime_seconds gauge\n"
                      "alfup_cutover_downtime_seconds{run=\"%s\"} %.3f\n", run->id, (double)ms / 1000.0);
         downtime_estimate_t est;
-        if (downtime_estimate_for_run(run, &est) == 0 && est.known)
-            fprintf(out, "# HELP alfup_cutover_downtime_estimate_seconds The same cutover's estimated downtime.\n"
+        /* as of the cutover's start: the changes counted before the gate extrapolated to it */
+        if (downtime_estimate_at(run, (int64_t)alfup_now_unix_ms(), &est) == 0 && est.known)
+            fprintf(out, "# HELP alfup_cutover_downtime_estimate_seconds The same cutover's estimated downtime,"
+                         " as of its start.\n"
                          "# TYPE alfup_cutover_downtime_estimate_seconds gauge\n"
                          "alfup_cutover_downtime_estimate_seconds{run=\"%s\"} %.3f\n", run->id,
                     (double)est.total_ms / 1000.0);

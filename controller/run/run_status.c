@@ -133,7 +133,7 @@ static void print_json(const run_t *run, FILE *out)
     else
         fputs("null", out);
     json_phases(run, out);
-    downtime_status_json(run, out);
+    downtime_status_json(run, (int64_t)alfup_now_unix_ms(), out);
     fprintf(out, ",\"rollback\":{\"rounds\":%u,\"steps\":[", run->rollback_round);
     for (size_t i = 0; run->rollback_round && i < run->plan->rollback_count; i++) {
         fputs(i ? "," : "", out);
@@ -212,7 +212,7 @@ static void print_human(const run_t *run, FILE *out)
         for (size_t i = 0; i < run->plan->rollback_count; i++)
             human_step(out, &run->plan->rollback[i], &run->rollback_steps[i]);
     }
-    downtime_status_human(run, out);
+    downtime_status_human(run, (int64_t)alfup_now_unix_ms(), out);
     if (run->error)
         fprintf(out, "\nerror: %s\n", run->error);
 }

@@ -90,9 +90,9 @@ static int op_refuse(void *arg, const char *run_id, alfup_err_t *err)
     return alfup_err_set(err, "bench: %s not expected", run_id);
 }
 
-static int64_t op_estimate(void *arg, const char *run_id, char *basis, size_t len)
+static int64_t op_estimate(void *arg, const char *run_id, int64_t now_s, char *basis, size_t len)
 {
-    (void)arg, (void)run_id;
+    (void)arg, (void)run_id, (void)now_s;
     snprintf(basis, len, "bench");
     return ESTIMATE_S;
 }

@@ -55,6 +55,8 @@ async function main() {
   check(/^downtime 1:0[5-7] \(estimate 0:42\)$/.test(await text('#downtime')), 'downtime clock ticking since stop-old, estimate in seconds', await text('#downtime'));
   await render(run({ downtime_estimate: { known: 1, total_ms: 90000 } }));
   check((await text('#downtime')).endsWith('(estimate 1:30)'), 'estimate as an object with total_ms', await text('#downtime'));
+  await render(run({ downtime: { estimate: { known: true, total_ms: 150000 }, actual_ms: null } }));
+  check((await text('#downtime')).endsWith('(estimate 2:30)'), "status --json's downtime.estimate", await text('#downtime'));
   await render(run({ downtime_estimate: { known: 0 } }));
   check((await text('#downtime')).endsWith('(estimate: not known yet)'), 'an estimate not known yet', await text('#downtime'));
   await render(run({}));

@@ -3,7 +3,8 @@
 # ports, services and databases beside the lab's own deployment) run by the controller (docs/fleet.md): the canary
 # d1, then d2..d4 with parallelism 2, in a window that opens 35 s after the start and lasts two minutes, with a
 # blackout from its 3rd to its 25th second. d1 prepares and rehearses (its schema upgrade made to take 3 s), so its
-# estimate x 1.5 does not fit the first 3 s: deferred, status says why with the numbers. The controller is killed
+# estimate (its counted changes extrapolated to the runner's clock, the basis says so) x 1.5 does not fit the first
+# 3 s: deferred, status says why with the numbers. The controller is killed
 # (SIGKILL) there and started again: the fleet continues, d1 cuts over after the blackout and succeeds (its run at
 # the decommission gate). d2 and d3 prepare; d2's rehearsal fails (failed patch on the copy): with a threshold of 1
 # the fleet halts; d3 stays prepared at its gate, d4 is never started, and every production system serves (d1's
@@ -75,6 +76,13 @@ why=$(fleet_json 'd["d1"]["detail"]')
 grep_all -E "^estimate .* x 1\.5 = .* > [0-9]+ s left \([0-9]+s > [0-9]+s\): waits for the next window" <<<"$why" ||
     fail "d1's deferral does not say why with the numbers: $why"
 pass "d1 deferred: $why"
+# the runner asks for the estimate as of its clock at every tick while d1 waits prepared (the blackout): once its
+# clock is past the count (whole seconds), the basis says the counted changes were extrapolated to it
+wait_for '", extrapolated " in d["d1"]["estimate_basis"]' 15 "d1's estimate not extrapolated to the runner's clock"
+basis=$(fleet_json 'd["d1"]["estimate_basis"]')
+grep_all -E 'delta: .*\(counted [0-9:]+Z, extrapolated [0-9.]+ (h|min) to [0-9:]+Z at [0-9]+ files/h' <<<"$basis" ||
+    fail "d1's estimate basis does not say how it was extrapolated: $basis"
+pass "d1's estimate extrapolated to the runner's clock: ${basis#*delta: }"
 
 pid=$(lab_controller_pid)
 kill -KILL "$pid"

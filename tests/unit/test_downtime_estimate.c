@@ -216,6 +216,116 @@ static void test_actual_against_estimate(void **state)
     run_free(run);
 }
 
+#define HOUR_MS 3600000ull
+
+/* measure_all's count moved to an hour after the base copy's end (08:00:28Z): 50 files, 20 MiB an hour. */
+static run_t *counted_an_hour_after_the_base(uint64_t *counted)
+{
+    run_t *run = new_run();
+    measure_all(run);
+    run_step_t *scan = &run->steps[run_plan_find(run->plan, "scan-content@repo1")];
+    uint64_t base_end = run->steps[run_plan_find(run->plan, "base-content@repo1")].finished_unix_ms;
+    scan->finished_unix_ms = base_end + HOUR_MS;
+    scan->sent_unix_ms = scan->finished_unix_ms - 300;
+    *counted = scan->finished_unix_ms;
+    return run;
+}
+
+/* A run prepared at 09:00 and waiting at its gate until 19:00: production went on writing at the counted rate,
+ * and the delta outgrows the database copy. The estimate as counted (60.2 s) would let a fleet start a cutover
+ * that takes 67 s. */
+static void test_extrapolated_to_the_decision(void **state)
+{
+    (void)state;
+    uint64_t counted = 0;
+    run_t *run = counted_an_hour_after_the_base(&counted);
+    downtime_estimate_t at_count, now;
+    downtime_estimate_for_run(run, &at_count);
+    assert_int_equal(at_count.total_ms, 4000 + 16000 + 40200);
+    assert_int_equal(at_count.counted_unix_ms, counted);
+    assert_int_equal(at_count.at_unix_ms, 0);
+    assert_int_equal(downtime_estimate_at(run, (int64_t)(counted + 10 * HOUR_MS), &now), 0);
+    assert_true(now.known);
+    /* 50 + 10 h x 50 files/h = 550 files, 20 + 200 = 220 MiB: 2.2 times the base's 10 s */
+    assert_int_equal(now.delta_ms, 300 + 520 + 22000);
+    assert_int_equal(now.total_ms, 4000 + 22820 + 40200);
+    assert_int_equal(now.counted_unix_ms, counted);
+    assert_int_equal(now.at_unix_ms, counted + 10 * HOUR_MS);
+    assert_non_null(strstr(now.basis, "delta-content@repo1 550 files 220.0 MiB (counted 09:00:28Z, extrapolated "
+                                      "10.0 h to 19:00:28Z at 50 files/h, 20.0 MiB/h) at 100 files/s"));
+    assert_non_null(strstr(now.basis, "start: ")); /* the longer basis still holds every part */
+    /* at or before the count: as counted */
+    downtime_estimate_at(run, (int64_t)counted, &now);
+    assert_int_equal(now.total_ms, at_count.total_ms);
+    assert_string_equal(now.basis, at_count.basis);
+    downtime_estimate_at(run, 0, &now);
+    assert_string_equal(now.basis, at_count.basis);
+    run_free(run);
+}
+
+/* Once the cutover started, production stopped writing: the extrapolation ends at its first step, however late
+ * the estimate is asked for (what the report compares with the measured downtime). */
+static void test_extrapolation_ends_at_the_cutover(void **state)
+{
+    (void)state;
+    uint64_t counted = 0;
+    run_t *run = counted_an_hour_after_the_base(&counted);
+    run->steps[run_plan_find(run->plan, "stop-old@repo1")].sent_unix_ms = counted + 5 * HOUR_MS;
+    downtime_estimate_t est, later;
+    downtime_estimate_at(run, (int64_t)(counted + 10 * HOUR_MS), &est);
+    assert_int_equal(est.at_unix_ms, counted + 5 * HOUR_MS);
+    assert_int_equal(est.delta_ms, 300 + 520 + 12000); /* 120 MiB: 1.2 times the base */
+    downtime_estimate_at(run, (int64_t)(counted + 100 * HOUR_MS), &later);
+    assert_int_equal(later.total_ms, est.total_ms);
+    assert_string_equal(later.basis, est.basis);
+    run_free(run);
+}
+
+/* A count a moment after the base copy: the rate is taken over at least a second, not over nothing; nothing
+ * counted grows to nothing. */
+static void test_rate_over_a_short_span(void **state)
+{
+    (void)state;
+    run_t *run = new_run();
+    measure_all(run);
+    run_step_t *scan = &run->steps[run_plan_find(run->plan, "scan-content@repo1")];
+    scan->finished_unix_ms = run->steps[run_plan_find(run->plan, "base-content@repo1")].finished_unix_ms + 500;
+    scan->sent_unix_ms = scan->finished_unix_ms - 300;
+    downtime_estimate_t est;
+    downtime_estimate_at(run, (int64_t)(scan->finished_unix_ms + 2000), &est);
+    assert_int_equal(est.delta_ms, 300 + 520 + 6000); /* 20 MiB a second for 2 s more: 60 MiB */
+    assert_non_null(strstr(est.basis, "extrapolated 0.0 min to 08:00:30Z at 180000 files/h, 72000.0 MiB/h"));
+    kv_list_clear(&scan->result.outputs);
+    kv_list_add(&scan->result.outputs, "changed_files", "0");
+    kv_list_add(&scan->result.outputs, "changed_bytes", "0");
+    downtime_estimate_at(run, (int64_t)(scan->finished_unix_ms + 100 * HOUR_MS), &est);
+    assert_int_equal(est.delta_ms, 300 + 520);
+    assert_non_null(strstr(est.basis, "0 files 0.0 MiB (counted "));
+    run_free(run);
+}
+
+/* status --json: the estimate now (extrapolated) beside the estimate as counted. */
+static void test_status_json_now_and_at_count(void **state)
+{
+    (void)state;
+    uint64_t counted = 0;
+    run_t *run = counted_an_hour_after_the_base(&counted);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    downtime_status_json(run, (int64_t)(counted + 10 * HOUR_MS), out);
+    downtime_status_human(run, (int64_t)(counted + 10 * HOUR_MS), out);
+    fclose(out);
+    assert_non_null(strstr(text, ",\"downtime\":{\"estimate\":{\"known\":true,\"total_ms\":67020,"));
+    assert_non_null(strstr(text, ",\"estimate_at_count\":{\"known\":true,\"total_ms\":60200,"));
+    assert_non_null(strstr(text, "\"at_unix_ms\":null,"));
+    assert_non_null(strstr(text, "estimated downtime: 67.0 s = "));
+    assert_non_null(strstr(text, "  as counted, before the extrapolation: 60.2 s\n"));
+    free(text);
+    run_free(run);
+}
+
 /* What status prints: the formula with its parts, "unknown" with the parts so far, and the JSON object. */
 static void test_printed_forms(void **state)
 {
@@ -237,7 +347,7 @@ static void test_printed_forms(void **state)
     assert_non_null(strstr(text, "estimated downtime: unknown (an input is not measured); the parts so far: stop "
                                  "4.0 s, database 16.0 s, delta 2.3 s, start 41.2 s\n"));
     assert_non_null(strstr(text, "{\"known\":false,\"total_ms\":61200,\"stop_ms\":4000,\"db_copy_ms\":16000,"
-                                 "\"delta_ms\":2300,\"start_ms\":41200,\"basis\":\"stop: \\\"quoted\\\" basis\"}"));
+                                 "\"delta_ms\":2300,\"start_ms\":41200,\"counted_unix_ms\":null,\"at_unix_ms\":null,\"basis\":\"stop: \\\"quoted\\\" basis\"}"));
     free(text);
 }
 
@@ -248,6 +358,10 @@ int main(void)
         cmocka_unit_test(test_template_copy_rate_and_parallel_stage),
         cmocka_unit_test(test_missing_inputs_make_it_unknown),
         cmocka_unit_test(test_actual_against_estimate),
+        cmocka_unit_test(test_extrapolated_to_the_decision),
+        cmocka_unit_test(test_extrapolation_ends_at_the_cutover),
+        cmocka_unit_test(test_rate_over_a_short_span),
+        cmocka_unit_test(test_status_json_now_and_at_count),
         cmocka_unit_test(test_printed_forms),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -36,6 +36,7 @@ typedef struct fake {
     int lose_next_start; /* start the run but report a failure (a reply lost) */
     int64_t now;
     int64_t estimates[4]; /* per deployment d1..d4 */
+    int64_t estimate_now; /* the clock the last estimate was asked for */
     char dir[256];
 } fake_t;
 
@@ -117,9 +118,10 @@ static int op_cancel(void *arg, const char *run_id, alfup_err_t *err)
     return ALFUP_OK;
 }
 
-static int64_t op_estimate(void *arg, const char *run_id, char *basis, size_t len)
+static int64_t op_estimate(void *arg, const char *run_id, int64_t now_s, char *basis, size_t len)
 {
     fake_t *f = fake_of(arg);
+    f->estimate_now = now_s;
     fake_run_t *r = find(f, run_id);
     const char *slash = r ? strrchr(r->plan, '/') : NULL;
     int k = slash ? slash[2] - '1' : -1; /* ".../dN.yaml" */
@@ -341,6 +343,7 @@ static void test_waves_fit_and_halt(void **state)
     reach_gate(w, 2);
     reach_gate(w, 3);
     tick_at(w, utc(4, 10, 3, 0)); /* 7 min left: d2 needs 90 s, d3 450 s */
+    assert_int_equal(w->fake.estimate_now, utc(4, 10, 3, 0)); /* estimated as of the runner's clock */
     assert_int_equal(run_of(w, 2)->approvals, 1);
     assert_int_equal(run_of(w, 3)->approvals, 0);
     assert_status_has(w, "estimate 5 min x 1.5 = 7 min > 7 min left (450s > 420s): waits for the next window");

@@ -202,7 +202,7 @@ function downtimeSpan(run) {
 
 // The estimate, when status --json carries one (seconds, or an object with total_ms or total_s).
 function estimateText(run) {
-  const est = run.downtime_estimate ?? run.estimate ?? run.estimate_s ?? run.downtime_estimate_s;
+  const est = run.downtime?.estimate ?? run.downtime_estimate ?? run.estimate ?? run.estimate_s ?? run.downtime_estimate_s;
   if (est === undefined) return '';
   let ms = null;
   if (typeof est === 'number') ms = est * 1000;
