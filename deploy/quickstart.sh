@@ -80,6 +80,7 @@ if [ "$LAB_MODE" = netns ]; then
     setsid python3 "$top/tests/lab/lab_forward.py" "$(lab_ns ctl)" "$console_port" "$(lab_addr ctl)" "$LAB_API_PORT" \
         > "$work/logs/console-forward.log" 2>&1 < /dev/null &
     lab_state_add "pid $! $(readlink -f "$(command -v python3)") console-forward"
+    disown "$!" # lab-down.sh stops it: no "Killed" line from this shell then
     for _ in $(seq 50); do grep -q listening "$work/logs/console-forward.log" && break; sleep 0.1; done
     if grep -q listening "$work/logs/console-forward.log"; then
         console_url=https://127.0.0.1:$console_port/

@@ -295,14 +295,17 @@ def transfers(status):
                 lines.append("  %-28s %6s files written, %s removed -> %s" % (
                     s["id"], o.get("target_files_written"), o.get("target_removed"), o.get("target")))
             elif s["kind"] == "db-copy":
-                lines.append("  %-28s database %s (owner %s) copied from %s: %s tables, %s rows, schema %s" % (
+                lines.append("  %-28s database %s (owner %s) copied from %s: %s tables, %s rows, schema %s%s" % (
                     s["id"], o.get("database"), o.get("owner"), o.get("source"), o.get("tables"), o.get("rows"),
-                    o.get("schema")))
+                    o.get("schema"), REHEARSAL_COPY if p["id"] == "rehearse" else ""))
             elif s["kind"] == "db-restore":
                 lines.append("  %-28s database %s (owner %s): %s tables, %s rows, schema %s" % (
                     s["id"], o.get("database"), o.get("owner"), o.get("tables"), o.get("total_rows"), o.get("schema")))
     lines.append("  total: %s (%d bytes of files)" % (size(total), total))
     return lines
+
+
+REHEARSAL_COPY = " (the rehearsal's copy, timing the template copy; dropped)"
 
 
 def verification(status, checks):
@@ -317,11 +320,12 @@ def verification(status, checks):
         if s.get("state") == "succeeded":
             lines.append("  database restore: every table's row count and the schema number (%s) checked against "
                          "the dump's facts: %s tables, %s rows" % (o.get("schema"), o.get("tables"), o.get("total_rows")))
-    for s in (x for p in status["phases"] for x in p["steps"] if x["kind"] == "db-copy"):
-        o = s.get("outputs") or {}
-        if s.get("state") == "succeeded":
-            lines.append("  database copy: every table's row count and the schema number (%s) checked against "
-                         "the stopped old database: %s tables, %s rows" % (o.get("schema"), o.get("tables"), o.get("rows")))
+    for p in status["phases"]:
+        for s in (x for x in p["steps"] if x["kind"] == "db-copy" and x.get("state") == "succeeded"):
+            o = s.get("outputs") or {}
+            lines.append("  database copy: every table's row count and the schema number (%s) checked against %s: "
+                         "%s tables, %s rows" % (o.get("schema"), "its source" + REHEARSAL_COPY if p["id"] == "rehearse"
+                                                 else "the stopped old database", o.get("tables"), o.get("rows")))
     for line in checks:
         lines.append("  " + line)
     return lines
