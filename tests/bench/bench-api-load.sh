@@ -31,6 +31,7 @@ run_every=${BENCH_RUN_EVERY_S:-0.5}
 cache=${BENCH_CERT_CACHE:-$ALFUP_BUILD_DIR/bench-channel-certs}
 certs_tool=$ALFUP_SOURCE_DIR/certs/alfup-certs
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
+source "$ALFUP_SOURCE_DIR/tests/bench/bench-channel-lib.sh"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ulimit -n 65536 2>/dev/null || true
 work=$(mktemp -d)
@@ -39,18 +40,6 @@ fail() {
     echo "FAIL: $*" >&2
     echo "--- controller log" >&2; tail -n 20 "$work/lab/logs/controller.log" >&2 || true
     exit 1
-}
-
-# ensure_certs N -- the CA, the controller's, agents a0001..aN's and the viewer bench-viewer's certificates.
-ensure_certs() {
-    if [ ! -f "$cache/ca.pem" ]; then
-        rm -rf "$cache"
-        bash "$certs_tool" init "$cache" >/dev/null
-        bash "$certs_tool" issue "$cache" controller ctl --ip 127.0.0.1 --dns localhost >/dev/null
-    fi
-    [ -f "$cache/bench-viewer.pem" ] || bash "$certs_tool" issue "$cache" operator bench-viewer --roles viewer >/dev/null
-    seq -f 'a%04g' 1 "$1" | while read -r name; do [ -f "$cache/$name.pem" ] || echo "$name"; done |
-        xargs -r -P "$(nproc)" -I{} bash "$certs_tool" issue "$cache" agent {} --roles repo >/dev/null
 }
 
 # thread_cpu_ms -- the controller's CPU ms so far: its main thread (the daemon's loop), the ZeroMQ I/O
@@ -64,15 +53,6 @@ thread_cpu_ms() {
         else other=$(awk -v a="$other" -v b="$ms" 'BEGIN {print a + b}'); fi
     done
     echo "$main $zmq $other"
-}
-
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
-
-wait_line() { # FILE PATTERN SECONDS
-    local i
-    for i in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    echo "timed out waiting for '$2' in $1" >&2
-    return 1
 }
 
 # setup_lab -- the controller's config with its API, a one-step workflow (a ping on the repo role) and a
@@ -144,7 +124,7 @@ with_load() {
 }
 
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
-ensure_certs "$agents"
+bench_ensure_certs "$agents" bench-viewer
 setup_lab
 lab_start_controller || fail "controller start"
 ctl=$LAB_CONTROLLER_PID

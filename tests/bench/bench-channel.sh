@@ -28,31 +28,15 @@ done
 cache=${BENCH_CERT_CACHE:-$ALFUP_BUILD_DIR/bench-channel-certs}
 certs_tool=$ALFUP_SOURCE_DIR/certs/alfup-certs
 source "$ALFUP_SOURCE_DIR/tests/lib/lab.sh"
+source "$ALFUP_SOURCE_DIR/tests/bench/bench-channel-lib.sh"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 ulimit -n 65536 2>/dev/null || true
 work=$(mktemp -d)
 trap 'lab_cleanup; rm -rf "$work"' EXIT
 
-# ensure_certs N -- the CA, the controller's and agents a0001..aN's certificates in the cache.
-ensure_certs() {
-    local n=$1
-    if [ ! -f "$cache/ca.pem" ]; then
-        rm -rf "$cache"
-        bash "$certs_tool" init "$cache" >/dev/null
-        bash "$certs_tool" issue "$cache" controller ctl --ip 127.0.0.1 --dns localhost >/dev/null
-    fi
-    seq -f 'a%04g' 1 "$n" | while read -r name; do [ -f "$cache/$name.pem" ] || echo "$name"; done |
-        xargs -r -P "$(nproc)" -I{} bash "$certs_tool" issue "$cache" agent {} --roles repo >/dev/null
-}
-
 # status_kib PID FIELD -- VmRSS or VmHWM of a process, in KiB.
 status_kib() {
     awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
-}
-
-# cpu_ms PID -- user + system CPU time of a process so far, in ms.
-cpu_ms() {
-    awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"
 }
 
 # start_perf PID FILE LOG / stop_perf -- perf record of one process (BENCH_PERF only).
@@ -71,14 +55,6 @@ stop_perf() {
         wait "$perf_pid" "$perf_stat_pid" || true
     fi
     perf_pid=
-}
-
-# wait_line FILE PATTERN SECONDS -- waits until FILE has a line matching PATTERN.
-wait_line() {
-    local i
-    for i in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    echo "timed out waiting for '$2' in $1" >&2
-    return 1
 }
 
 # run_alfup N -- controller + N TLS agents; writes $work/alfup-N.{conn,pings,rss}.
@@ -148,7 +124,7 @@ run_echo() {
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for n in "${counts[@]}"; do
-    ensure_certs "$n"
+    bench_ensure_certs "$n"
     run_alfup "$n"
     run_echo "$n"
 done
