@@ -23,7 +23,7 @@ static const workflow_kind_t KINDS[] = {
     {"delta-scan", "base! tree*! base_sha256",
      "changed_files changed_bytes removed folders_relisted folders_total seconds", 2 * HOUR, false},
     {"verify-archive", "archive! sha256", "archive archive_sha256 files bytes", 12 * HOUR, false},
-    {"restore-tree", "archive! target! tree sha256 delta delta_sha256",
+    {"restore-tree", "archive! target! tree sha256 delta delta_sha256 online",
      "target archive_sha256 files bytes delta_sha256 delta_files delta_removed cleared_special_bits "
      "cleared_special_bits_total",
      12 * HOUR, false},

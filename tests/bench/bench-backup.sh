@@ -10,6 +10,8 @@
 #        ALFUP_BIN=build/bin  where gen-contentstore and bench_archive are (cmake --build B --target
 #                             gen-contentstore bench_archive); ALFUP_BUILD_DIR/bin when only that is set
 #        BENCH_THREADS        backup-tree's "threads" parameter (zstd workers); the step's default otherwise
+#        BENCH_ONLINE=true    backup-tree and restore-tree as online work (online=true: idle I/O priority and nice,
+#                             each file's pages dropped from the page cache once read or written)
 # Prints, per cache mode, a markdown table: median and min-max wall seconds, MB/s, CPU seconds and the ratio
 # to the baseline of the same run. Exits non-zero when any operation fails or a restored tree differs from
 # the source (diff -r), so a run on tiny sizes is a smoke test (ctest archive_bench_smoke).

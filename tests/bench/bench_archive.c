@@ -5,7 +5,9 @@
  *        bench_archive ROOT verify ARCHIVE
  *        bench_archive ROOT restore ARCHIVE TARGET
  * ROOT is the agent's only allowed root and its backup_dir. Prints the step's
- * outputs as key=value lines; exits 0 only when the step succeeded. */
+ * outputs as key=value lines; exits 0 only when the step succeeded. BENCH_THREADS
+ * sets backup's threads; BENCH_ONLINE=true runs backup and restore as online work
+ * (online=true: idle priority, the page cache left as found). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,5 +41,8 @@ int main(int argc, char **argv)
         kind = "restore-tree";
         ok = ok && kv_list_add(&params, "target", argv[4]) == 0;
     }
+    const char *online = getenv("BENCH_ONLINE");
+    if (online != NULL && kind != NULL && strcmp(kind, "verify-archive") != 0)
+        ok = ok && kv_list_add(&params, "online", online) == 0;
     return bench_step_finish(argv[0], &config, ok ? kind : NULL, &params);
 }

@@ -1,6 +1,8 @@
 /* archive_check.c -- one pass over a tree archive: manifest checks, sha-256 per file, optional extraction. */
 #include "archive_check.h"
 
+#include "page_cache.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -113,6 +115,8 @@ static int open_archive(check_run_t *run, alfup_err_t *err)
     run->stream = archive_stream_new(run->fd, run->path, err);
     if (run->stream == NULL)
         return ALFUP_ERR;
+    if (run->options->drop_cache)
+        archive_stream_drop_cache(run->stream, 0);
     return archive_stream_open_read(run->stream, run->archive, err);
 }
 
@@ -331,6 +335,8 @@ int archive_check_run(const char *archive_path, const archive_check_options_t *o
     archive_digest_destroy(&run.digest);
     manifest_destroy(&run.manifest);
     free(run.manifest_text);
+    if (run.fd >= 0 && options->drop_cache)
+        page_cache_drop(run.fd);
     if (run.fd >= 0)
         close(run.fd);
     return rc;

@@ -15,6 +15,7 @@ typedef struct archive_check_options {
                                     re-rooted: with a tree, "tree/x" goes to "x" */
     const char *expected_sha256; /* the archive file's digest to insist on, or NULL */
     int tree_may_be_absent;      /* a delta need not hold the tree's root entry (nor any entry of it) */
+    int drop_cache;              /* online: the archive's pages are dropped behind the reads (page_cache.h) */
 } archive_check_options_t;
 
 typedef struct archive_check_result {

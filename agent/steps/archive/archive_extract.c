@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "archive_path.h"
+#include "page_cache.h"
 
 struct archive_extract {
     char *target;
@@ -26,6 +27,9 @@ struct archive_extract {
     struct timespec root_mtime;
     str_list_t cleared;     /* entries whose special bits were cleared (the first few) */
     uint64_t cleared_count;
+    int drop_cache;
+    int64_t file_size; /* the entry being written is a regular file of this size; -1 otherwise */
+    page_cache_ring_t written;
 };
 
 archive_extract_t *archive_extract_new(const char *target, const archive_extract_options_t *options, alfup_err_t *err)
@@ -34,6 +38,9 @@ archive_extract_t *archive_extract_new(const char *target, const archive_extract
     if (extract == NULL)
         return alfup_err_set(err, "extract to %s: out of memory", target), NULL;
     extract->allow_hardlinks = options->allow_hardlinks;
+    extract->drop_cache = options->drop_cache;
+    extract->file_size = -1;
+    page_cache_ring_init(&extract->written);
     extract->target = strdup(target);
     extract->disk = archive_write_disk_new();
     if (extract->target == NULL || extract->disk == NULL) {
@@ -111,6 +118,7 @@ int archive_extract_header(archive_extract_t *extract, struct archive_entry *ent
     archive_entry_copy_pathname(entry, extract->full_path);
     if (hardlink_rel != NULL)
         archive_entry_copy_hardlink(entry, extract->full_link);
+    extract->file_size = hardlink_rel == NULL && type == AE_IFREG ? archive_entry_size(entry) : -1;
     int rc = archive_write_header(extract->disk, entry);
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
         return alfup_err_set(err, "entry '%s': %s", shown, archive_error_string(extract->disk));
@@ -131,6 +139,9 @@ int archive_extract_finish_entry(archive_extract_t *extract, const char *shown, 
     int rc = archive_write_finish_entry(extract->disk);
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
         return alfup_err_set(err, "entry '%s': %s", shown, archive_error_string(extract->disk));
+    if (extract->drop_cache && extract->file_size >= 0)
+        page_cache_ring_push(&extract->written, extract->full_path, (uint64_t)extract->file_size);
+    extract->file_size = -1;
     return ALFUP_OK;
 }
 
@@ -160,6 +171,7 @@ static int apply_root(const archive_extract_t *extract, alfup_err_t *err)
 
 int archive_extract_close(archive_extract_t *extract, alfup_err_t *err)
 {
+    page_cache_ring_flush(&extract->written);
     if (archive_write_close(extract->disk) != ARCHIVE_OK)
         return alfup_err_set(err, "extract to %s: %s", extract->target, archive_error_string(extract->disk));
     return extract->has_root ? apply_root(extract, err) : ALFUP_OK;
@@ -186,6 +198,7 @@ void archive_extract_destroy(archive_extract_t **extract_p)
     if (extract_p == NULL || *extract_p == NULL)
         return;
     archive_extract_t *extract = *extract_p;
+    page_cache_ring_flush(&extract->written);
     if (extract->disk != NULL)
         archive_write_free(extract->disk);
     free(extract->target);

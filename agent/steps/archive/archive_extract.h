@@ -18,6 +18,7 @@ typedef struct archive_extract archive_extract_t;
 typedef struct archive_extract_options {
     int keep_owner;      /* restore numeric owners (only honoured when running as root) */
     int allow_hardlinks; /* hardlinks to earlier entries inside the target */
+    int drop_cache;      /* online: each file written leaves the page cache once flushed (page_cache.h) */
 } archive_extract_options_t;
 
 /* An extractor writing below target, a canonical folder path that exists.

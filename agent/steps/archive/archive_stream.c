@@ -1,6 +1,8 @@
 /* archive_stream.c -- read/write callbacks for libarchive that also compute the file's sha-256. */
 #include "archive_stream.h"
 
+#include "page_cache.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +40,8 @@ struct archive_stream {
     int locked;           /* the queue's lock and condition exist */
     alfup_err_t io_err;   /* written by the I/O thread (writer or reader) only until it is joined */
     int has_io_err;
+    int drop_cache; /* online: the file's pages are dropped behind the I/O (page_cache.h) */
+    page_cache_stream_t cache;
     block_queue_t queue;
 };
 
@@ -82,6 +86,8 @@ static int write_block(archive_stream_t *stream, const unsigned char *buf, size_
         }
         done += (size_t)n;
     }
+    if (stream->drop_cache)
+        page_cache_stream_advance(&stream->cache, len);
     if (archive_digest_update(stream->digest, buf, len, &stream->io_err) != ALFUP_OK)
         return -1;
     stream->bytes += len;
@@ -196,6 +202,8 @@ static ssize_t read_block(archive_stream_t *stream, size_t slot)
     if (archive_digest_update(stream->digest, q->blocks[slot], (size_t)n, &stream->io_err) != ALFUP_OK)
         return -1;
     stream->bytes += (uint64_t)n;
+    if (stream->drop_cache)
+        page_cache_stream_advance(&stream->cache, (size_t)n);
     return n;
 }
 
@@ -259,6 +267,12 @@ static ssize_t stream_read(struct archive *a, void *arg, const void **buf)
     if (n < 0)
         archive_set_error(a, EIO, "%s", stream->io_err.msg);
     return n;
+}
+
+void archive_stream_drop_cache(archive_stream_t *stream, int writing)
+{
+    stream->drop_cache = 1;
+    page_cache_stream_init(&stream->cache, stream->fd, writing);
 }
 
 int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err)

@@ -14,6 +14,10 @@ typedef struct archive_stream archive_stream_t;
  * messages. NULL with err on failure. Free with archive_stream_destroy. */
 archive_stream_t *archive_stream_new(int fd, const char *path, alfup_err_t *err);
 
+/* Online work: the file's pages are dropped from the page cache behind the reads or writes (page_cache.h);
+ * writing says which. Call before opening. */
+void archive_stream_drop_cache(archive_stream_t *stream, int writing);
+
 /* Opens a for writing (archive_write_open) or reading (archive_read_open) through
  * the stream. 0, or ALFUP_ERR with err (libarchive's message). */
 int archive_stream_open_write(archive_stream_t *stream, struct archive *a, alfup_err_t *err);

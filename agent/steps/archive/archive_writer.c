@@ -17,6 +17,7 @@
 #include "file_util.h"
 #include "manifest.h"
 #include "online_state.h"
+#include "page_cache.h"
 #include "rate_limit.h"
 #include "tree_walk.h"
 
@@ -140,6 +141,8 @@ static int open_archive(archive_writer_t *writer, const archive_writer_options_t
     writer->stream = archive_stream_new(writer->fd, writer->tmp_path, err);
     if (writer->stream == NULL)
         return ALFUP_ERR;
+    if (options->online)
+        archive_stream_drop_cache(writer->stream, 1);
     if (archive_stream_open_write(writer->stream, writer->archive, err) != ALFUP_OK)
         return ALFUP_ERR;
     writer->opened = 1;
@@ -355,6 +358,8 @@ static int add_file(archive_writer_t *writer, const entry_source_t *src, const c
         return leave_out(writer, name, "vanished", err) == ALFUP_OK ? LEFT_OUT : ALFUP_ERR;
     if (fd < 0)
         return alfup_err_errno(err, errno, "open %s", src->shown);
+    if (writer->online)
+        page_cache_read_once(fd);
     struct stat st;
     int rc = ALFUP_OK;
     if (fstat(fd, &st) != 0) {
@@ -382,6 +387,8 @@ static int add_file(archive_writer_t *writer, const entry_source_t *src, const c
     int recent = writer->online && online_is_recent(&st, &before, (long)writer->settle_s);
     rc = write_file_body(writer, fd, &st, recent, src->shown, name, err);
 out:
+    if (writer->online)
+        page_cache_drop(fd); /* read once: production's own cached pages stay (page_cache.h) */
     close(fd);
     return rc;
 }
@@ -617,6 +624,8 @@ static int close_archive(archive_writer_t *writer, alfup_err_t *err)
         return archive_failed(writer, writer->tmp_path, err);
     if (fsync(writer->fd) != 0)
         return alfup_err_errno(err, errno, "fsync %s", writer->tmp_path);
+    if (writer->online)
+        page_cache_drop(writer->fd); /* durable now: its last windows leave the cache too */
     if (close(writer->fd) != 0) {
         writer->fd = -1;
         return alfup_err_errno(err, errno, "close %s", writer->tmp_path);

@@ -9,18 +9,19 @@
 #include "archive_path.h"
 #include "delta_apply.h"
 
-/* Extracts archive into target (prepared and empty) through the checker. */
-static int restore_into(step_context_t *ctx, const char *archive, const char *target, const char *tree,
+/* Extracts archive into target (prepared and empty) through the checker. online: production serves, so the
+ * archive's and the written files' pages leave the page cache once done with (page_cache.h). */
+static int restore_into(step_context_t *ctx, const char *archive, const char *target, const char *tree, int online,
                         archive_check_result_t *checked, alfup_err_t *err)
 {
-    archive_extract_options_t extract_options = {.keep_owner = 1, .allow_hardlinks = 0};
+    archive_extract_options_t extract_options = {.keep_owner = 1, .allow_hardlinks = 0, .drop_cache = online};
     archive_extract_t *extract = archive_extract_new(target, &extract_options, err);
     if (extract == NULL)
         return ALFUP_ERR;
     archive_progress_t progress;
     archive_progress_init(&progress, ctx, "restore");
     archive_check_options_t options = {
-        .tree = tree, .extract = extract, .expected_sha256 = kv_list_get(ctx->params, "sha256")};
+        .tree = tree, .extract = extract, .expected_sha256 = kv_list_get(ctx->params, "sha256"), .drop_cache = online};
     int rc = archive_check_run(archive, &options, &progress, checked, err);
     if (rc == ALFUP_OK)
         rc = archive_extract_close(extract, err);
@@ -72,6 +73,9 @@ step_status_t step_restore_tree_run(step_context_t *ctx)
     if (tree != NULL && (!archive_path_is_safe(tree) || strchr(tree, '/') != NULL))
         return step_fail(ctx, STEP_REFUSED, "%s: parameter tree must be one folder name", ctx->step_id);
     const char *delta_param = kv_list_get(ctx->params, "delta");
+    int online = 0;
+    if (archive_param_bool(ctx, "online", 0, &online) != 0)
+        return STEP_REFUSED;
     char *archive = NULL, *target = NULL, *delta = NULL;
     int created = 0;
     step_status_t status = step_param_path(ctx, "archive", archive_param, &archive);
@@ -86,7 +90,7 @@ step_status_t step_restore_tree_run(step_context_t *ctx)
     alfup_err_t err = {{0}};
     archive_check_result_t checked;
     delta_apply_result_t applied;
-    int rc = restore_into(ctx, archive, target, tree, &checked, &err);
+    int rc = restore_into(ctx, archive, target, tree, online, &checked, &err);
     if (rc == ALFUP_OK && delta != NULL)
         rc = apply_delta(ctx, delta, target, tree, checked.archive_sha256, &applied, &err);
     if (rc == ALFUP_OK) {
