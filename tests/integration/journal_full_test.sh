@@ -57,7 +57,15 @@ for i in $(seq 100); do
 done
 tail -n +"$((ctl_lines + 1))" "$work/logs/controller.log" | grep_all "not recorded" ||
     fail "the journal did not fail on the result (the test did not make it fail)"
-sleep 1   # an acknowledgement, if one were wrongly sent, has arrived by now (it follows the failure at once)
+# Polled, not waited for: repo1 re-sends a result it holds unacknowledged (after 5 s); its re-send shows that
+# no acknowledgement reached it in the seconds after the failure (one wrongly sent would follow it at once).
+agent_lines=$(wc -l < "$work/logs/repo1.log")
+for i in $(seq 300); do
+    tail -n +"$((agent_lines + 1))" "$work/logs/repo1.log" | grep_all "re-sending unacknowledged result of step $step" && break
+    sleep 0.1
+done
+tail -n +"$((agent_lines + 1))" "$work/logs/repo1.log" | grep_all "re-sending unacknowledged result of step $step" ||
+    fail "repo1 did not re-send the unacknowledged result of $step within 30 s"
 [ ! -f "$results/$step.acked" ] || fail "$step acknowledged although the journal could not record it"
 [ "$(step_state "$step")" = sent ] || fail "$step is $(step_state "$step") in the journal while it was full"
 pass "the journal failed on the result (disk full); repo1 keeps it unacknowledged"
