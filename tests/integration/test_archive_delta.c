@@ -47,12 +47,6 @@ typedef struct fixture {
     int interrupted;
 } fixture_t;
 
-static void path_join(char *out, const char *a, const char *b)
-{
-    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
-    assert_true(n > 0 && n < PATH_MAX);
-}
-
 /* Formats a path of at most PATH_MAX - 1 bytes into out (PATH_MAX bytes). */
 static void fmt_path(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fmt_path(char *out, const char *fmt, ...)
@@ -101,8 +95,8 @@ static int setup(void **state)
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     step_test_temp_root("alfup-delta", f->base, sizeof f->base);
-    path_join(f->allowed, f->base, "allowed");
-    path_join(f->backups, f->allowed, "backups");
+    step_test_path_join(f->allowed, f->base, "allowed");
+    step_test_path_join(f->backups, f->allowed, "backups");
     make_dirs(f->backups);
     f->config = step_test_config("test-agent", f->allowed, f->backups, NULL);
     *state = f;
@@ -158,21 +152,8 @@ static void make_store(const char *root, int months)
                     write_content(path, seed++);
                 }
             }
-    path_join(path, root, "contentstore.deleted");
+    step_test_path_join(path, root, "contentstore.deleted");
     make_dirs(path);
-}
-
-/* Polls the clock until every timestamp of what was just written is older than the
- * racy margin: only then can an online copy trust the folders' change times. */
-static void wait_until_settled(void)
-{
-    struct timespec start, now;
-    clock_gettime(CLOCK_REALTIME, &start);
-    do {
-        struct timespec slice = {0, 50 * 1000 * 1000};
-        nanosleep(&slice, NULL);
-        clock_gettime(CLOCK_REALTIME, &now);
-    } while (now.tv_sec < start.tv_sec + ONLINE_RACY_MARGIN_S + 1);
 }
 
 static void sha256_of(const char *path, char hex[ARCHIVE_DIGEST_HEX_LEN + 1])
@@ -201,8 +182,8 @@ static size_t compare_below(const char *a, const char *b)
         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
             continue;
         char pa[PATH_MAX], pb[PATH_MAX];
-        path_join(pa, a, d->d_name);
-        path_join(pb, b, d->d_name);
+        step_test_path_join(pa, a, d->d_name);
+        step_test_path_join(pb, b, d->d_name);
         struct stat sa, sb;
         assert_int_equal(lstat(pa, &sa), 0);
         if (lstat(pb, &sb) != 0)
@@ -279,8 +260,8 @@ static void production_orphan(production_t *p)
         return;
     make_dirs(to_dir);
     char from[PATH_MAX], to[PATH_MAX];
-    path_join(from, from_dir, name);
-    path_join(to, to_dir, name);
+    step_test_path_join(from, from_dir, name);
+    step_test_path_join(to, to_dir, name);
     assert_int_equal(rename(from, to), 0);
     p->moved++;
 }
@@ -311,16 +292,16 @@ typedef struct scenario {
 static void scenario_init(fixture_t *f, scenario_t *s, const char *name)
 {
     char folder[PATH_MAX];
-    path_join(folder, f->allowed, name);
-    path_join(s->root, folder, "old");
-    path_join(s->cs, s->root, "contentstore");
-    path_join(s->deleted, s->root, "contentstore.deleted");
-    path_join(s->target, folder, "new");
+    step_test_path_join(folder, f->allowed, name);
+    step_test_path_join(s->root, folder, "old");
+    step_test_path_join(s->cs, s->root, "contentstore");
+    step_test_path_join(s->deleted, s->root, "contentstore.deleted");
+    step_test_path_join(s->target, folder, "new");
     char file[PATH_MAX];
     fmt_path(file, "%s-base.tar.zst", name);
-    path_join(s->base, f->backups, file);
+    step_test_path_join(s->base, f->backups, file);
     fmt_path(file, "%s-delta.tar.zst", name);
-    path_join(s->delta, f->backups, file);
+    step_test_path_join(s->delta, f->backups, file);
 }
 
 /* The online base copy, then the new dir.root laid from it (restore-tree). */
@@ -350,7 +331,7 @@ static step_status_t run_delta(fixture_t *f, scenario_t *s, msg_step_result_t *r
 static void assert_chain_restores(fixture_t *f, scenario_t *s, const char *name)
 {
     char restored[PATH_MAX];
-    path_join(restored, f->allowed, name);
+    step_test_path_join(restored, f->allowed, name);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, NULL, "archive", s->base, "delta", s->delta,
                               "target", restored, NULL),
@@ -358,7 +339,7 @@ static void assert_chain_restores(fixture_t *f, scenario_t *s, const char *name)
     msg_step_result_clear(&result);
     assert_same_tree(s->root, restored);
     /* one tree of the chain into its own folder */
-    path_join(restored, f->allowed, "one-tree");
+    step_test_path_join(restored, f->allowed, "one-tree");
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, NULL, "archive", s->base, "delta", s->delta,
                               "tree", "contentstore", "target", restored, NULL),
                      STEP_SUCCEEDED);
@@ -367,7 +348,7 @@ static void assert_chain_restores(fixture_t *f, scenario_t *s, const char *name)
     tree_remove_all(restored, NULL, NULL);
     /* the same with the operator's command (alfup-agent --restore-set): into an empty folder; then refused into
      * that folder, which now holds the trees, and it is left as it was */
-    path_join(restored, f->allowed, "restore-set");
+    step_test_path_join(restored, f->allowed, "restore-set");
     FILE *out = fopen("/dev/null", "w");
     assert_non_null(out);
     restore_set_request_t request = {.base = s->base, .delta = s->delta, .into = restored};
@@ -386,7 +367,7 @@ static void test_base_while_writing_then_delta_equals_the_stop(void **state)
     scenario_t s;
     scenario_init(f, &s, "live");
     make_store(s.root, MONTHS);
-    wait_until_settled();
+    step_test_wait_settled();
 
     production_t production = {.months = MONTHS, .seed = 1};
     fmt_path(production.root, "%s", s.root);
@@ -427,7 +408,7 @@ static unsigned long long relisted_after_changes(fixture_t *f, const char *name,
     scenario_t s;
     scenario_init(f, &s, name);
     make_store(s.root, months);
-    wait_until_settled();
+    step_test_wait_settled();
     msg_step_result_t result;
     base_copy(f, &s, "0", "2", &result);
     assert_int_equal(output_u64(&result, "folders_dirty"), 0); /* settled: every folder's state is trusted */
@@ -524,7 +505,7 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
     scenario_init(f, &s, "growing");
     make_store(s.root, 1);
     grow_hook_t hook = {0};
-    path_join(hook.path, s.cs, "2024/1/1/10/big.bin");
+    step_test_path_join(hook.path, s.cs, "2024/1/1/10/big.bin");
     int fd = open(hook.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     assert_true(fd >= 0);
     unsigned char *big = calloc(1, 3 * 1024 * 1024);
@@ -532,7 +513,7 @@ static void test_file_changing_during_online_copy_ends_up_right(void **state)
     assert_int_equal(write(fd, big, 3 * 1024 * 1024), 3 * 1024 * 1024);
     free(big);
     close(fd);
-    wait_until_settled();
+    step_test_wait_settled();
     int io_before = online_priority_io_class();
     int nice_before = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
 
@@ -572,11 +553,11 @@ static void test_upload_paused_during_base_copy_is_completed_by_the_delta(void *
     scenario_init(f, &s, "paused");
     make_store(s.root, 1);
     char upload[PATH_MAX];
-    path_join(upload, s.cs, "2024/1/1/10/upload.bin");
+    step_test_path_join(upload, s.cs, "2024/1/1/10/upload.bin");
     int fd = open(upload, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "first part;", 11), 11);
-    wait_until_settled();
+    step_test_wait_settled();
     msg_step_result_t result;
     base_copy(f, &s, "0", NULL, &result);
     assert_int_equal(output_u64(&result, "folders_dirty"), 0);
@@ -677,7 +658,7 @@ static step_status_t backup_vanishing(fixture_t *f, const char *label, const cha
     fmt_path(archive, "%s/%s.tar.zst", f->backups, label);
     make_vanishing_tree(hook.root);
     if (strcmp(online, "yes") == 0)
-        wait_until_settled(); /* no file left out for being racy: only the removed ones are */
+        step_test_wait_settled(); /* no file left out for being racy: only the removed ones are */
     step_status_t status = run_step(f, "backup-tree", result, remove_while_written, &hook, NULL, "tree", hook.root,
                                     "archive", archive, "online", online, NULL);
     if (hook.fired_at != 1)
@@ -713,7 +694,7 @@ static void test_interrupted_delta_asked_again(void **state)
     scenario_t s;
     scenario_init(f, &s, "resume");
     make_store(s.root, 1);
-    wait_until_settled();
+    step_test_wait_settled();
     msg_step_result_t result;
     base_copy(f, &s, "0", "2", &result);
     msg_step_result_clear(&result);
@@ -742,7 +723,7 @@ static void test_interrupted_delta_asked_again(void **state)
     manifest_t *delta = delta_read_manifest(s.delta, &err);
     assert_non_null(delta);
     assert_true(manifest_removed_count(delta) > 0);
-    path_join(moved_back, s.target, manifest_removed_at(delta, 0));
+    step_test_path_join(moved_back, s.target, manifest_removed_at(delta, 0));
     manifest_destroy(&delta);
     write_content(moved_back, 99);
     assert_int_equal(run_delta(f, &s, &result, NULL), STEP_SUCCEEDED);
@@ -804,9 +785,9 @@ static void test_bandwidth_cap_throttles_and_can_be_cancelled(void **state)
 {
     fixture_t *f = *state;
     char tree[PATH_MAX], file[PATH_MAX], archive[PATH_MAX];
-    path_join(tree, f->allowed, "capped");
+    step_test_path_join(tree, f->allowed, "capped");
     make_dirs(tree);
-    path_join(file, tree, "big.bin");
+    step_test_path_join(file, tree, "big.bin");
     const size_t big = 4u * 1024u * 1024u;
     unsigned char *bytes = calloc(1, big);
     assert_non_null(bytes);
@@ -815,9 +796,9 @@ static void test_bandwidth_cap_throttles_and_can_be_cancelled(void **state)
     assert_int_equal(write(fd, bytes, big), (ssize_t)big);
     assert_int_equal(close(fd), 0);
     free(bytes);
-    wait_until_settled();
+    step_test_wait_settled();
 
-    path_join(archive, f->backups, "capped.tar.zst");
+    step_test_path_join(archive, f->backups, "capped.tar.zst");
     throttle_hook_t hook = {0};
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -833,7 +814,7 @@ static void test_bandwidth_cap_throttles_and_can_be_cancelled(void **state)
 
     atomic_int cancel = 0;
     throttle_hook_t cancelling = {.cancel = &cancel};
-    path_join(archive, f->backups, "cancelled.tar.zst");
+    step_test_path_join(archive, f->backups, "cancelled.tar.zst");
     assert_int_equal(run_step(f, "backup-tree", &result, count_reports, &cancelling, &cancel, "tree", tree, "archive",
                               archive, "online", "true", "max_mb_per_s", "1", NULL),
                      STEP_CANCELLED);
@@ -890,8 +871,8 @@ static void test_delta_refusals(void **state)
     msg_step_result_clear(&result);
 
     char online[PATH_MAX], second[PATH_MAX];
-    path_join(online, f->backups, "online.tar.zst");
-    path_join(second, f->backups, "second.tar.zst");
+    step_test_path_join(online, f->backups, "online.tar.zst");
+    step_test_path_join(second, f->backups, "second.tar.zst");
     assert_int_equal(
         run_step(f, "backup-tree", &result, NULL, NULL, NULL, "tree", s.cs, "archive", online, "online", "true", NULL),
         STEP_SUCCEEDED);

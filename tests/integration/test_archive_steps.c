@@ -73,12 +73,6 @@ static void record_progress(void *arg, const step_progress_t *p)
     }
 }
 
-static void path_join(char *out, const char *a, const char *b)
-{
-    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
-    assert_true(n > 0 && n < PATH_MAX);
-}
-
 static void write_file(const char *path, const void *bytes, size_t len, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -105,10 +99,10 @@ static int setup(void **state)
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     step_test_temp_root("alfup-archive", f->base, sizeof f->base);
-    path_join(f->allowed, f->base, "allowed");
-    path_join(f->outside, f->base, "outside");
-    path_join(f->backups, f->allowed, "backups");
-    path_join(f->src, f->allowed, "src");
+    step_test_path_join(f->allowed, f->base, "allowed");
+    step_test_path_join(f->outside, f->base, "outside");
+    step_test_path_join(f->backups, f->allowed, "backups");
+    step_test_path_join(f->src, f->allowed, "src");
     make_dir(f->allowed, 0755);
     make_dir(f->outside, 0755);
     make_dir(f->backups, 0700);
@@ -164,28 +158,28 @@ static void set_mtime(const char *path, long nsec)
 static unsigned make_tree(const fixture_t *f, const char *name, char *root_out)
 {
     char root[PATH_MAX], p[PATH_MAX];
-    path_join(root, f->src, name);
+    step_test_path_join(root, f->src, name);
     make_dir(root, 0755);
     const char *dirs[] = {"2024", "2024/01", "2024/01/02", "with space", "empty", "deep", "deep/a", "deep/a/b"};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        path_join(p, root, dirs[i]);
+        step_test_path_join(p, root, dirs[i]);
         make_dir(p, strcmp(dirs[i], "empty") == 0 ? 0700 : 0755);
     }
-    path_join(p, root, "2024/01/02/a.bin");
+    step_test_path_join(p, root, "2024/01/02/a.bin");
     write_file(p, "hello", 5, 0600);
-    path_join(p, root, "zero.bin");
+    step_test_path_join(p, root, "zero.bin");
     write_file(p, "", 0, 0644);
-    path_join(p, root, "run.sh");
+    step_test_path_join(p, root, "run.sh");
     write_file(p, "#!/bin/sh\n", 10, 0755);
-    path_join(p, root, "with space/file name.txt");
+    step_test_path_join(p, root, "with space/file name.txt");
     write_file(p, "spaces", 6, 0640);
-    path_join(p, root, "new\nline.txt");
+    step_test_path_join(p, root, "new\nline.txt");
     write_file(p, "newline", 7, 0644);
-    path_join(p, root,
+    step_test_path_join(p, root,
               "\xc3\xbcnic\xc3\xb8"
               "de \xe2\x82\xac.txt");
     write_file(p, "unicode", 7, 0644);
-    path_join(p, root, "deep/a/b/leaf.txt");
+    step_test_path_join(p, root, "deep/a/b/leaf.txt");
     write_file(p, "leaf", 4, 0444);
     unsigned char *big = malloc(BIG_FILE_BYTES);
     assert_non_null(big);
@@ -194,12 +188,12 @@ static unsigned make_tree(const fixture_t *f, const char *name, char *root_out)
         x ^= x << 13, x ^= x >> 17, x ^= x << 5;
         big[i] = i % 3 == 0 ? (unsigned char)'a' + (unsigned char)(i % 26) : (unsigned char)x;
     }
-    path_join(p, root, "big.bin");
+    step_test_path_join(p, root, "big.bin");
     write_file(p, big, BIG_FILE_BYTES, 0644);
     free(big);
-    path_join(p, root, "link");
+    step_test_path_join(p, root, "link");
     assert_int_equal(symlink("2024/01/02/a.bin", p), 0);
-    path_join(p, root, "dangling");
+    step_test_path_join(p, root, "dangling");
     assert_int_equal(symlink("does/not/exist", p), 0);
     /* mtimes last, deepest first, so creating children does not change them */
     const char *timed[] = {"2024/01/02/a.bin",
@@ -219,7 +213,7 @@ static unsigned make_tree(const fixture_t *f, const char *name, char *root_out)
                            "new\nline.txt",
                            "."};
     for (size_t i = 0; i < sizeof timed / sizeof timed[0]; i++) {
-        path_join(p, root, timed[i]);
+        step_test_path_join(p, root, timed[i]);
         set_mtime(p, 123456789 + (long)i);
     }
     if (root_out != NULL)
@@ -274,8 +268,8 @@ static size_t compare_below(const char *a, const char *b)
         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
             continue;
         char pa[PATH_MAX], pb[PATH_MAX];
-        path_join(pa, a, d->d_name);
-        path_join(pb, b, d->d_name);
+        step_test_path_join(pa, a, d->d_name);
+        step_test_path_join(pb, b, d->d_name);
         compare_entry(pa, pb);
         count++;
         struct stat st;
@@ -298,7 +292,7 @@ static size_t count_entries(const char *path)
         if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
             continue;
         char p[PATH_MAX];
-        path_join(p, path, d->d_name);
+        step_test_path_join(p, path, d->d_name);
         struct stat st;
         assert_int_equal(lstat(p, &st), 0);
         count += 1 + (S_ISDIR(st.st_mode) ? count_entries(p) : 0);
@@ -320,7 +314,7 @@ static void backup_cs(fixture_t *f, const char *name, char *archive_out, char *c
 {
     char cs[PATH_MAX];
     make_tree(f, "cs", cs);
-    path_join(archive_out, f->backups, name);
+    step_test_path_join(archive_out, f->backups, name);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", archive_out, NULL),
                      STEP_SUCCEEDED);
@@ -334,11 +328,11 @@ static void test_round_trip_preserves_everything(void **state)
     fixture_t *f = *state;
     char cs[PATH_MAX], deleted[PATH_MAX], archive[PATH_MAX], p[PATH_MAX];
     unsigned files = make_tree(f, "cs", cs);
-    path_join(deleted, f->src, "cs.deleted");
+    step_test_path_join(deleted, f->src, "cs.deleted");
     make_dir(deleted, 0750);
-    path_join(p, deleted, "gone.bin");
+    step_test_path_join(p, deleted, "gone.bin");
     write_file(p, "gone", 4, 0600);
-    path_join(archive, f->backups, "nightly/alf_data.tar.zst");
+    step_test_path_join(archive, f->backups, "nightly/alf_data.tar.zst");
 
     msg_step_result_t result;
     progress_log_t log = {0};
@@ -377,7 +371,7 @@ static void test_round_trip_preserves_everything(void **state)
     msg_step_result_clear(&result);
 
     char target[PATH_MAX];
-    path_join(target, f->allowed, "restore/contentstore");
+    step_test_path_join(target, f->allowed, "restore/contentstore");
     memset(&log, 0, sizeof log);
     assert_int_equal(
         run_step(f, "restore-tree", &result, &log, NULL, "archive", archive, "target", target, "tree", "cs", NULL),
@@ -389,14 +383,14 @@ static void test_round_trip_preserves_everything(void **state)
     assert_int_equal(log.last.bytes_done, log.last.bytes_total);
 
     /* without a tree: every tree below the target, by name */
-    path_join(target, f->allowed, "restore/all");
+    step_test_path_join(target, f->allowed, "restore/all");
     make_dir(target, 0755);
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", target, NULL),
                      STEP_SUCCEEDED);
     msg_step_result_clear(&result);
-    path_join(p, target, "cs");
+    step_test_path_join(p, target, "cs");
     assert_same_tree(cs, p);
-    path_join(p, target, "cs.deleted");
+    step_test_path_join(p, target, "cs.deleted");
     assert_same_tree(deleted, p);
 }
 
@@ -466,22 +460,22 @@ static void test_interrupted_backup_removes_its_temporary_files(void **state)
     fixture_t *f = *state;
     char cs[PATH_MAX], archive[PATH_MAX], path[PATH_MAX], outside_file[PATH_MAX];
     make_tree(f, "cs", cs);
-    path_join(archive, f->backups, "a.tar.zst");
+    step_test_path_join(archive, f->backups, "a.tar.zst");
     static const char *const STALE[] = {"a.tar.zst.tmp.Ab12Cd", "a.tar.zst.manifest.tmp.4242",
                                         "a.tar.zst.sha256.tmp.x9"};
     static const char *const KEPT[] = {"a.tar.zst.tmp.not-ours", "a.tar.zst.tmp.", "b.tar.zst.tmp.Ab12Cd",
                                        "a.tar.zst.tmpX.Ab12Cd"};
     for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++) {
-        path_join(path, f->backups, STALE[i]);
+        step_test_path_join(path, f->backups, STALE[i]);
         write_file(path, "partial", 7, 0600);
     }
     for (size_t i = 0; i < sizeof KEPT / sizeof KEPT[0]; i++) {
-        path_join(path, f->backups, KEPT[i]);
+        step_test_path_join(path, f->backups, KEPT[i]);
         write_file(path, "keep", 4, 0600);
     }
-    path_join(outside_file, f->outside, "victim");
+    step_test_path_join(outside_file, f->outside, "victim");
     write_file(outside_file, "victim", 6, 0600);
-    path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
+    step_test_path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
     assert_int_equal(symlink(outside_file, path), 0);
 
     f->interrupted = 1;
@@ -494,14 +488,14 @@ static void test_interrupted_backup_removes_its_temporary_files(void **state)
     assert_true(logged);
     msg_step_result_clear(&result);
     for (size_t i = 0; i < sizeof STALE / sizeof STALE[0]; i++) {
-        path_join(path, f->backups, STALE[i]);
+        step_test_path_join(path, f->backups, STALE[i]);
         assert_false(exists(path));
     }
     for (size_t i = 0; i < sizeof KEPT / sizeof KEPT[0]; i++) {
-        path_join(path, f->backups, KEPT[i]);
+        step_test_path_join(path, f->backups, KEPT[i]);
         assert_true(exists(path));
     }
-    path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
+    step_test_path_join(path, f->backups, "a.tar.zst.tmp.LINK01");
     assert_true(exists(path));
     assert_true(exists(outside_file));
     f->interrupted = 0;
@@ -531,8 +525,8 @@ static off_t file_size(const char *path)
 static void assert_restore_fails_cleanly(fixture_t *f, const char *archive, const char *why)
 {
     char absent[PATH_MAX], empty[PATH_MAX];
-    path_join(absent, f->allowed, "restore-absent");
-    path_join(empty, f->allowed, "restore-empty");
+    step_test_path_join(absent, f->allowed, "restore-absent");
+    step_test_path_join(empty, f->allowed, "restore-empty");
     make_dir(empty, 0755);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", absent, NULL),
@@ -572,11 +566,11 @@ static void test_every_position_of_a_small_archive_is_checked(void **state)
 {
     fixture_t *f = *state;
     char dir[PATH_MAX], p[PATH_MAX], archive[PATH_MAX];
-    path_join(dir, f->src, "small");
+    step_test_path_join(dir, f->src, "small");
     make_dir(dir, 0755);
-    path_join(p, dir, "a.txt");
+    step_test_path_join(p, dir, "a.txt");
     write_file(p, "some text that is not very long", 31, 0644);
-    path_join(archive, f->backups, "small.tar.zst");
+    step_test_path_join(archive, f->backups, "small.tar.zst");
     msg_step_result_t result;
     assert_int_equal(
         run_step(f, "backup-tree", &result, NULL, NULL, "tree", dir, "archive", archive, "threads", "1", NULL),
@@ -608,7 +602,7 @@ static void test_missing_archive_or_manifest(void **state)
 {
     fixture_t *f = *state;
     char archive[PATH_MAX], manifest[PATH_MAX + 16];
-    path_join(archive, f->backups, "nope.tar.zst");
+    step_test_path_join(archive, f->backups, "nope.tar.zst");
     assert_verify_fails(f, archive, "missing");
     backup_cs(f, "a.tar.zst", archive, NULL);
     snprintf(manifest, sizeof manifest, "%s.manifest", archive);
@@ -789,12 +783,12 @@ static void write_test_archive(const char *path, const char *format, const test_
 static void assert_hostile_refused(fixture_t *f, const test_entry_t *entries, size_t n, const char *why)
 {
     char secret[PATH_MAX], archive[PATH_MAX], dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX];
-    path_join(secret, f->outside, "secret");
+    step_test_path_join(secret, f->outside, "secret");
     write_file(secret, "untouched", 9, 0644);
-    path_join(archive, f->backups, "hostile.tar.zst");
-    path_join(dist, f->allowed, "hostile.tar.gz");
-    path_join(target, f->allowed, "victim");
-    path_join(old_home, f->allowed, "old-home");
+    step_test_path_join(archive, f->backups, "hostile.tar.zst");
+    step_test_path_join(dist, f->allowed, "hostile.tar.gz");
+    step_test_path_join(target, f->allowed, "victim");
+    step_test_path_join(old_home, f->allowed, "old-home");
     write_test_archive(archive, "tar.zst", entries, n);
     write_test_archive(dist, "tar.gz", entries, n);
 
@@ -839,7 +833,7 @@ static void test_hostile_absolute_path(void **state)
 {
     fixture_t *f = *state;
     char abs_name[PATH_MAX];
-    path_join(abs_name, f->outside, "abs.txt");
+    step_test_path_join(abs_name, f->outside, "abs.txt");
     test_entry_t e[] = {{"top", AE_IFDIR, 0, 0, 0}, {abs_name, AE_IFREG, "x", 0, 0}};
     assert_hostile_refused(f, e, 2, abs_name);
 }
@@ -857,7 +851,7 @@ static void test_hostile_hardlink_to_outside(void **state)
 {
     fixture_t *f = *state;
     char secret[PATH_MAX];
-    path_join(secret, f->outside, "secret");
+    step_test_path_join(secret, f->outside, "secret");
     test_entry_t e[] = {{"top", AE_IFDIR, 0, 0, 0}, {"top/hl", AE_IFREG, 0, 0, secret}};
     assert_hostile_refused(f, e, 2, "top/hl");
     test_entry_t rel[] = {{"top", AE_IFDIR, 0, 0, 0}, {"top/hl", AE_IFREG, 0, 0, "../outside/secret"}};
@@ -877,9 +871,9 @@ static void test_non_empty_target_is_refused_and_kept(void **state)
     fixture_t *f = *state;
     char archive[PATH_MAX], target[PATH_MAX], keep[PATH_MAX];
     backup_cs(f, "a.tar.zst", archive, NULL);
-    path_join(target, f->allowed, "busy");
+    step_test_path_join(target, f->allowed, "busy");
     make_dir(target, 0755);
-    path_join(keep, target, "keep.txt");
+    step_test_path_join(keep, target, "keep.txt");
     write_file(keep, "mine", 4, 0644);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", target, NULL),
@@ -897,23 +891,23 @@ static void test_paths_outside_allowed_roots_are_refused(void **state)
     char archive[PATH_MAX], cs[PATH_MAX], escape[PATH_MAX], p[PATH_MAX];
     backup_cs(f, "a.tar.zst", archive, cs);
     /* a symlink inside the allowed root that leads outside */
-    path_join(escape, f->allowed, "escape");
+    step_test_path_join(escape, f->allowed, "escape");
     assert_int_equal(symlink(f->outside, escape), 0);
     msg_step_result_t result;
 
-    path_join(p, f->outside, "restored");
+    step_test_path_join(p, f->outside, "restored");
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", p, NULL),
                      STEP_REFUSED);
     assert_error_has(&result, "allowed_roots");
     msg_step_result_clear(&result);
-    path_join(p, escape, "restored");
+    step_test_path_join(p, escape, "restored");
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", p, NULL),
                      STEP_REFUSED);
     assert_error_has(&result, "allowed_roots");
     msg_step_result_clear(&result);
     assert_int_equal(count_entries(f->outside), 0);
 
-    path_join(p, f->backups, "b.tar.zst");
+    step_test_path_join(p, f->backups, "b.tar.zst");
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", f->outside, "archive", p, NULL),
                      STEP_REFUSED);
     msg_step_result_clear(&result);
@@ -934,7 +928,7 @@ static void test_archive_outside_backup_dir_is_refused(void **state)
     char cs[PATH_MAX], p[PATH_MAX];
     make_tree(f, "cs", cs);
     msg_step_result_t result;
-    path_join(p, f->allowed, "not-backups.tar.zst"); /* allowed root, but not backup_dir */
+    step_test_path_join(p, f->allowed, "not-backups.tar.zst"); /* allowed root, but not backup_dir */
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", p, NULL), STEP_REFUSED);
     assert_error_has(&result, "backup_dir");
     msg_step_result_clear(&result);
@@ -942,7 +936,7 @@ static void test_archive_outside_backup_dir_is_refused(void **state)
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", f->backups, NULL),
                      STEP_REFUSED);
     msg_step_result_clear(&result);
-    path_join(p, f->backups, "../escaped.tar.zst");
+    step_test_path_join(p, f->backups, "../escaped.tar.zst");
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "tree", cs, "archive", p, NULL), STEP_REFUSED);
     msg_step_result_clear(&result);
     assert_int_equal(run_step(f, "backup-tree", &result, NULL, NULL, "archive", p, NULL), STEP_REFUSED);
@@ -955,7 +949,7 @@ static void test_cancel_mid_backup_leaves_no_file(void **state)
     fixture_t *f = *state;
     char cs[PATH_MAX], archive[PATH_MAX];
     make_tree(f, "cs", cs);
-    path_join(archive, f->backups, "cancelled.tar.zst");
+    step_test_path_join(archive, f->backups, "cancelled.tar.zst");
     atomic_int cancel = 0;
     progress_log_t log = {.cancel_on_first = &cancel};
     msg_step_result_t result;
@@ -980,7 +974,7 @@ static void test_cancel_mid_backup_leaves_no_file(void **state)
                      STEP_SUCCEEDED);
     msg_step_result_clear(&result);
     char target[PATH_MAX];
-    path_join(target, f->allowed, "partial");
+    step_test_path_join(target, f->allowed, "partial");
     atomic_store(&cancel, 1);
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, &cancel, "archive", archive, "target", target, NULL),
                      STEP_CANCELLED);
@@ -999,7 +993,7 @@ static const test_entry_t DISTRIBUTION[] = {
 static void assert_file_text(const char *dir, const char *rel, const char *text)
 {
     char p[PATH_MAX], got[64] = "";
-    path_join(p, dir, rel);
+    step_test_path_join(p, dir, rel);
     FILE *in = fopen(p, "rb");
     if (in == NULL)
         fail_msg("%s missing", p);
@@ -1013,10 +1007,10 @@ static void install_and_check(fixture_t *f, const char *format)
 {
     char dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX], name[64], p[PATH_MAX];
     snprintf(name, sizeof name, "dist.%s", format);
-    path_join(dist, f->allowed, name);
+    step_test_path_join(dist, f->allowed, name);
     snprintf(name, sizeof name, "new-home-%s", format);
-    path_join(target, f->allowed, name);
-    path_join(old_home, f->allowed, "old-home");
+    step_test_path_join(target, f->allowed, name);
+    step_test_path_join(old_home, f->allowed, "old-home");
     write_test_archive(dist, format, DISTRIBUTION, sizeof DISTRIBUTION / sizeof DISTRIBUTION[0]);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", target,
@@ -1027,7 +1021,7 @@ static void install_and_check(fixture_t *f, const char *format)
     assert_file_text(target, "bin/apply_amps.sh", "#!/bin/sh\n");
     assert_file_text(target, "web-server/webapps/alfresco.war", "PK war");
     assert_file_text(target, "README.txt", "read me");
-    path_join(p, target, "alfresco-dist-7.4");
+    step_test_path_join(p, target, "alfresco-dist-7.4");
     assert_false(exists(p));
     assert_int_equal(count_entries(target), 6);
 }
@@ -1043,9 +1037,9 @@ static void test_install_keeps_mixed_top_level(void **state)
     fixture_t *f = *state;
     test_entry_t mixed[] = {{"a/one.txt", AE_IFREG, "1", 0, 0}, {"b/two.txt", AE_IFREG, "2", 0, 0}};
     char dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX];
-    path_join(dist, f->allowed, "mixed.zip");
-    path_join(target, f->allowed, "new-home");
-    path_join(old_home, f->allowed, "old-home");
+    step_test_path_join(dist, f->allowed, "mixed.zip");
+    step_test_path_join(target, f->allowed, "new-home");
+    step_test_path_join(old_home, f->allowed, "old-home");
     write_test_archive(dist, "zip", mixed, 2);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", target,
@@ -1064,9 +1058,9 @@ static void test_install_handles_dot_slash_names(void **state)
                              {"./solr-dist/solr.in.sh", AE_IFREG, "SOLR", 0, 0},
                              {"./solr-dist/lib/a.jar", AE_IFREG, "JAR", 0, 0}};
     char dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX];
-    path_join(dist, f->allowed, "solr.tar.gz");
-    path_join(target, f->allowed, "solr-new");
-    path_join(old_home, f->allowed, "solr-old");
+    step_test_path_join(dist, f->allowed, "solr.tar.gz");
+    step_test_path_join(target, f->allowed, "solr-new");
+    step_test_path_join(old_home, f->allowed, "solr-old");
     write_test_archive(dist, "tar.gz", dotted, 4);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", target,
@@ -1082,7 +1076,7 @@ static void test_install_handles_dot_slash_names(void **state)
 static void assert_mode(const char *dir, const char *rel, mode_t want)
 {
     char p[PATH_MAX];
-    path_join(p, dir, rel);
+    step_test_path_join(p, dir, rel);
     struct stat st;
     assert_int_equal(lstat(p, &st), 0);
     if ((st.st_mode & 07777) != want)
@@ -1132,9 +1126,9 @@ static void test_special_bits_are_cleared(void **state)
     fixture_t *f = *state;
     size_t n = sizeof SPECIAL / sizeof SPECIAL[0];
     char dist[PATH_MAX], target[PATH_MAX], old_home[PATH_MAX], archive[PATH_MAX], restored[PATH_MAX];
-    path_join(dist, f->allowed, "special.tar.gz");
-    path_join(target, f->allowed, "new-home");
-    path_join(old_home, f->allowed, "old-home");
+    step_test_path_join(dist, f->allowed, "special.tar.gz");
+    step_test_path_join(target, f->allowed, "new-home");
+    step_test_path_join(old_home, f->allowed, "old-home");
     write_test_archive_perms(dist, "tar.gz", SPECIAL, n, SPECIAL_PERMS);
     msg_step_result_t result;
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", target,
@@ -1143,12 +1137,12 @@ static void test_special_bits_are_cleared(void **state)
     assert_special_bits_cleared(target, &result, "dist/");
     msg_step_result_clear(&result);
 
-    path_join(archive, f->backups, "special.tar.zst");
-    path_join(target, f->allowed, "restored");
+    step_test_path_join(archive, f->backups, "special.tar.zst");
+    step_test_path_join(target, f->allowed, "restored");
     write_test_archive_perms(archive, "tar.zst", SPECIAL, n, SPECIAL_PERMS);
     assert_int_equal(run_step(f, "restore-tree", &result, NULL, NULL, "archive", archive, "target", target, NULL),
                      STEP_SUCCEEDED);
-    path_join(restored, target, "dist");
+    step_test_path_join(restored, target, "dist");
     assert_special_bits_cleared(restored, &result, "dist/");
     msg_step_result_clear(&result);
 }
@@ -1157,13 +1151,13 @@ static void test_install_refuses_overlap_and_non_empty_target(void **state)
 {
     fixture_t *f = *state;
     char dist[PATH_MAX], old_home[PATH_MAX], inside[PATH_MAX], p[PATH_MAX];
-    path_join(dist, f->allowed, "dist.zip");
-    path_join(old_home, f->allowed, "opt/alfresco-v1");
+    step_test_path_join(dist, f->allowed, "dist.zip");
+    step_test_path_join(old_home, f->allowed, "opt/alfresco-v1");
     write_test_archive(dist, "zip", DISTRIBUTION, sizeof DISTRIBUTION / sizeof DISTRIBUTION[0]);
-    path_join(p, f->allowed, "opt");
+    step_test_path_join(p, f->allowed, "opt");
     make_dir(p, 0755);
     make_dir(old_home, 0755);
-    path_join(inside, old_home, "new");
+    step_test_path_join(inside, old_home, "new");
     const char *overlapping[] = {old_home, inside, p}; /* equal, inside, containing */
     msg_step_result_t result;
     for (size_t i = 0; i < 3; i++) {
@@ -1175,16 +1169,16 @@ static void test_install_refuses_overlap_and_non_empty_target(void **state)
     }
     assert_int_equal(count_entries(p), 1);
     char busy[PATH_MAX];
-    path_join(busy, f->allowed, "busy");
+    step_test_path_join(busy, f->allowed, "busy");
     make_dir(busy, 0755);
-    path_join(p, busy, "x");
+    step_test_path_join(p, busy, "x");
     write_file(p, "x", 1, 0644);
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", busy,
                               "old_home", old_home, NULL),
                      STEP_REFUSED);
     assert_error_has(&result, "not empty");
     msg_step_result_clear(&result);
-    path_join(p, f->outside, "home");
+    step_test_path_join(p, f->outside, "home");
     assert_int_equal(run_step(f, "install-distribution", &result, NULL, NULL, "distribution", dist, "target", p,
                               "old_home", old_home, NULL),
                      STEP_REFUSED);

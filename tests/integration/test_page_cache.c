@@ -39,12 +39,6 @@ typedef struct fixture {
     agent_config_t *config;
 } fixture_t;
 
-static void path_join(char *out, const char *a, const char *b)
-{
-    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
-    assert_true(n > 0 && n < PATH_MAX);
-}
-
 static void make_dir(const char *path)
 {
     if (mkdir(path, 0755) != 0)
@@ -115,26 +109,14 @@ static void write_file(const char *path, unsigned seed)
     free(data);
 }
 
-/* Waits (polling the clock) until files made now are older than the online copy's racy margin, so it reads
- * them instead of leaving them to the delta. */
-static void wait_until_settled(void)
-{
-    struct timespec start, now, slice = {0, 50 * 1000 * 1000};
-    clock_gettime(CLOCK_REALTIME, &start);
-    do {
-        nanosleep(&slice, NULL);
-        clock_gettime(CLOCK_REALTIME, &now);
-    } while (now.tv_sec < start.tv_sec + ONLINE_RACY_MARGIN_S + 1);
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     step_test_temp_root("alfup-pagecache", f->base, sizeof f->base);
-    path_join(f->allowed, f->base, "allowed");
-    path_join(f->backups, f->allowed, "backups");
-    path_join(f->cs, f->allowed, "cs");
+    step_test_path_join(f->allowed, f->base, "allowed");
+    step_test_path_join(f->backups, f->allowed, "backups");
+    step_test_path_join(f->cs, f->allowed, "cs");
     make_dir(f->allowed);
     make_dir(f->backups);
     make_dir(f->cs);
@@ -142,10 +124,10 @@ static int setup(void **state)
     char p[PATH_MAX], name[32];
     for (unsigned i = 0; i < FILES; i++) {
         snprintf(name, sizeof name, "f%u.bin", i);
-        path_join(p, f->cs, name);
+        step_test_path_join(p, f->cs, name);
         write_file(p, i + 1);
     }
-    wait_until_settled();
+    step_test_wait_settled();
     *state = f;
     return 0;
 }
@@ -181,7 +163,7 @@ static void assert_tree_not_cached(const char *root, const char *what)
     char p[PATH_MAX], name[32];
     for (unsigned i = 0; i < FILES; i++) {
         snprintf(name, sizeof name, "f%u.bin", i);
-        path_join(p, root, name);
+        step_test_path_join(p, root, name);
         assert_not_cached(p, what);
     }
 }
@@ -189,7 +171,7 @@ static void assert_tree_not_cached(const char *root, const char *what)
 /* Backs up cs online into backups/base.tar.zst (path in archive); every file must have been read. */
 static void backup_online(fixture_t *f, char *archive)
 {
-    path_join(archive, f->backups, "base.tar.zst");
+    step_test_path_join(archive, f->backups, "base.tar.zst");
     msg_step_result_t result;
     assert_int_equal(run_step(f, "backup-tree", &result, "tree", f->cs, "archive", archive, "online", "true", NULL),
                      STEP_SUCCEEDED);
@@ -218,7 +200,7 @@ static void test_online_restore_drops_the_archive_and_the_files_laid(void **stat
         skip();
     char archive[PATH_MAX], target[PATH_MAX];
     backup_online(f, archive);
-    path_join(target, f->allowed, "new-contentstore");
+    step_test_path_join(target, f->allowed, "new-contentstore");
     msg_step_result_t result;
     assert_int_equal(run_step(f, "restore-tree", &result, "archive", archive, "target", target, "tree", "cs", "online",
                               "true", NULL),
@@ -233,7 +215,7 @@ static void test_restore_refuses_a_bad_online_value(void **state)
     fixture_t *f = *state;
     char archive[PATH_MAX], target[PATH_MAX];
     backup_online(f, archive);
-    path_join(target, f->allowed, "new-contentstore");
+    step_test_path_join(target, f->allowed, "new-contentstore");
     msg_step_result_t result;
     assert_int_equal(run_step(f, "restore-tree", &result, "archive", archive, "target", target, "online", "maybe",
                               NULL),

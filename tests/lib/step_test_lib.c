@@ -1,13 +1,18 @@
-/* step_test_lib.c -- scratch root, test agent config and step run for the step tests (see step_test_lib.h). */
+/* step_test_lib.c -- scratch root, paths, the online copy's settling time, test agent config and step run for the
+ * step tests (see step_test_lib.h). */
 #include "step_test_lib.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
+
+#include "online_state.h"
 
 void step_test_temp_root(const char *prefix, char *out, size_t size)
 {
@@ -20,6 +25,22 @@ void step_test_temp_root(const char *prefix, char *out, size_t size)
     assert_true(strlen(canonical) < size);
     memcpy(out, canonical, strlen(canonical) + 1);
     free(canonical);
+}
+
+void step_test_path_join(char *out, const char *a, const char *b)
+{
+    int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+    assert_true(n > 0 && n < PATH_MAX);
+}
+
+void step_test_wait_settled(void)
+{
+    struct timespec start, now, slice = {0, 50 * 1000 * 1000};
+    clock_gettime(CLOCK_REALTIME, &start);
+    do {
+        nanosleep(&slice, NULL);
+        clock_gettime(CLOCK_REALTIME, &now);
+    } while (now.tv_sec < start.tv_sec + ONLINE_RACY_MARGIN_S + 1);
 }
 
 agent_config_t *step_test_config(const char *name, const char *allowed_root, const char *backup_dir,

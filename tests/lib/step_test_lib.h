@@ -1,4 +1,5 @@
-/* step_test_lib.h -- what the step tests on real files share: a scratch root, the test agent's config, a step run. */
+/* step_test_lib.h -- what the step tests on real files share: a scratch root, paths, the online copy's settling
+ * time, the test agent's config, a step run. */
 #ifndef ALFUP_TEST_STEP_TEST_LIB_H
 #define ALFUP_TEST_STEP_TEST_LIB_H
 
@@ -12,6 +13,14 @@
 /* Makes a fresh folder /tmp/PREFIX-XXXXXX and writes its canonical path
  * (realpath) into out (size bytes); fails the test when it cannot. */
 void step_test_temp_root(const char *prefix, char *out, size_t size);
+
+/* out (PATH_MAX bytes) = "a/b"; fails the test when it would not fit. */
+void step_test_path_join(char *out, const char *a, const char *b);
+
+/* Returns once every timestamp of what was written before the call is older than the online copy's
+ * racy margin (ONLINE_RACY_MARGIN_S), polling the clock: only then does an online copy trust the
+ * folders' change times and read the files instead of leaving them to the delta. */
+void step_test_wait_settled(void);
 
 /* A new agent config named name whose one allowed root is allowed_root, with
  * backup_dir and state_dir (NULL: none). Creates no folder; fails the test when
