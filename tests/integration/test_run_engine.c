@@ -225,6 +225,19 @@ static void start(world_t *w)
         fail_msg("start: %s", err.msg);
 }
 
+/* Resumes the failed run and checks that exactly one step was sent again: the one whose wire id contains
+ * retried (the failed step's next attempt). Returns the sent count before the resume. */
+static size_t resume_retries_only(world_t *w, const char *retried)
+{
+    char note[512];
+    alfup_err_t err;
+    size_t before = w->sent_count;
+    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
+    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
+    assert_non_null(strstr(w->sent[before].step_id, retried));
+    return before;
+}
+
 static long stage_of(const run_t *run, const char *step_id)
 {
     for (size_t i = 0; i < run->plan->step_count; i++) {
@@ -332,11 +345,7 @@ static void test_decommission_failure_resume_retries_only_it_and_rollback_is_ref
     assert_int_equal(run_engine_rollback(w->engine, w->run_id, &err), ALFUP_ERR);
     assert_non_null(strstr(err.msg, "decommission"));
     assert_int_equal(run->state, RUN_FAILED);
-    char note[512];
-    size_t before = w->sent_count;
-    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
-    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
-    assert_non_null(strstr(w->sent[before].step_id, "remove-old@repo1.a2"));
+    resume_retries_only(w, "remove-old@repo1.a2");
     while (drive(w, NULL, SENT_MAX) > 0)
         ;
     assert_int_equal(run->state, RUN_SUCCEEDED);
@@ -364,11 +373,7 @@ static void test_failure_after_the_new_version_serves_is_not_rolled_back(void **
     assert_non_null(strstr(run->error, "nothing was rolled back"));
     for (size_t i = 0; i < w->sent_count; i++)
         assert_null(strstr(w->sent[i].step_id, ".rb")); /* the new version kept serving */
-    char note[512];
-    size_t before = w->sent_count;
-    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
-    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
-    assert_non_null(strstr(w->sent[before].step_id, "backup-database@db1.a2"));
+    size_t before = resume_retries_only(w, "backup-database@db1.a2");
     assert_int_equal(run_engine_cancel(w->engine, w->run_id, &err), ALFUP_OK);
     assert_int_equal(run->state, RUN_CANCELLED);
     for (size_t i = before; i < w->sent_count; i++)
@@ -461,12 +466,7 @@ static void test_preflight_failure_stops_without_rollback_and_resume_retries(voi
     assert_int_equal(run->armed, 0);
     for (size_t i = 0; i < w->sent_count; i++)
         assert_string_equal(w->sent[i].kind, "preflight"); /* nothing stopped, nothing to roll back */
-    char note[512];
-    alfup_err_t err;
-    size_t before = w->sent_count;
-    assert_int_equal(run_engine_resume(w->engine, w->run_id, note, sizeof note, &err), ALFUP_OK);
-    assert_int_equal(w->sent_count, before + 1); /* only the failed step again */
-    assert_non_null(strstr(w->sent[before].step_id, "check-db@db1.a2"));
+    resume_retries_only(w, "check-db@db1.a2");
     while (drive(w, NULL, SENT_MAX) > 0)
         ;
     assert_int_equal(run->state, RUN_WAITING);
